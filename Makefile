@@ -1,0 +1,79 @@
+# Two commands do all set-up on a fresh machine: `make translate LANG=ko` and `make test`.
+#
+# `make translate LANG=ko` puts LANG=ko into every recipe's environment, where it would replace the
+# locale. We copy it into TARGET_LANG and run recipes with a fixed UTF-8 locale instead.
+ifeq ($(origin LANG),command line)
+TARGET_LANG := $(LANG)
+override LANG := C.UTF-8
+else
+TARGET_LANG ?=
+endif
+export LANG
+export LC_ALL := C.UTF-8
+export PYTHONUTF8 := 1
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# CPU build that installs offline here. GPU users: install the torch you want into .venv first
+# (see README); an importable torch is kept.
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+MODEL ?=
+INPUT ?=
+OUT ?=
+SET ?=
+SRC ?=
+TGT ?=
+SRC_LANG ?= en
+TGT_LANG ?= $(TARGET_LANG)
+FORMAT ?= beads
+
+.PHONY: help venv translate translate-all segment align bench-align test lint clean
+
+help:
+	@echo "make translate LANG=ko|uk|ru [MODEL=ID_OR_DIR] [INPUT=FILE] [OUT=DIR] [SET='key=value ...']"
+	@echo "make align SRC=FILE TGT=FILE SRC_LANG=en TGT_LANG=ko [FORMAT=beads|tmx|jsonl|tsv]"
+	@echo "make bench-align    dev-set benchmark of the aligner"
+	@echo "make test           lint, type-check and run the tests"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+translate: $(STAMP)
+	@test -n "$(TARGET_LANG)" || { echo "make translate needs LANG=ko, LANG=uk or LANG=ru" >&2; exit 2; }
+	$(PY) -m pipeline translate --lang "$(TARGET_LANG)" \
+		$(if $(MODEL),--model "$(MODEL)") $(if $(INPUT),--input "$(INPUT)") $(if $(OUT),--out "$(OUT)") \
+		$(foreach s,$(SET),--set "$(s)")
+
+translate-all: $(STAMP)
+	for l in ko uk ru; do $(PY) -m pipeline translate --lang $$l $(if $(MODEL),--model "$(MODEL)") || exit $$?; done
+
+segment: $(STAMP)
+	$(PY) -m pipeline segment --lang "$(or $(TARGET_LANG),en)" "$(or $(INPUT),seeds/000_d3c0a91caa4d5cc3.txt)"
+
+align: $(STAMP)
+	@test -n "$(SRC)" -a -n "$(TGT)" -a -n "$(TGT_LANG)" || { echo "make align needs SRC=FILE TGT=FILE TGT_LANG=xx" >&2; exit 2; }
+	$(PY) -m pipeline align --src "$(SRC)" --tgt "$(TGT)" --src-lang "$(SRC_LANG)" --tgt-lang "$(TGT_LANG)" \
+		--format "$(FORMAT)" $(if $(OUT),--out "$(OUT)")
+
+bench-align: $(STAMP)
+	$(PY) -m pipeline bench-align
+
+lint: $(STAMP)
+	$(PY) -m ruff check pipeline tests
+	$(PY) -m mypy pipeline
+
+test: lint
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

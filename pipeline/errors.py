@@ -1,0 +1,35 @@
+"""One small exception tree. Every message says what was wrong and what to do."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base of every error the pipeline reports to a user.
+
+    ``str(err)`` is one line: the problem, then the fix.
+    """
+
+    def __init__(self, problem: str, fix: str | None = None) -> None:
+        self.problem = problem
+        self.fix = fix
+        super().__init__(problem if not fix else f"{problem}; {fix}")
+
+
+class ConfigError(PipelineError):
+    """The configuration (YAML files, --set overrides) is malformed."""
+
+
+class InputError(PipelineError):
+    """An input file is missing, empty, not UTF-8 text, or otherwise unusable."""
+
+
+class ModelError(PipelineError):
+    """A model cannot be found, loaded, or is not of the expected kind."""
+
+
+class OutputError(PipelineError):
+    """An output cannot be written (permissions, full disk, ...)."""
+
+
+class AlignmentError(PipelineError):
+    """Alignment cannot be computed for the given inputs."""

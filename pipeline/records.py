@@ -1,0 +1,110 @@
+"""Typed, JSON-serialisable records passed between stages.
+
+Indices are 0-based. Character offsets are into the original document text (after decoding,
+before any normalisation), ``end`` exclusive, so ``text[start:end]`` gives the sentence back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Sentence:
+    idx: int
+    text: str
+    start: int
+    end: int
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A piece of the input left out of the output on purpose, with the reason (reported)."""
+
+    text: str
+    start: int
+    end: int
+    paragraph: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    sentences: tuple[Sentence, ...]
+    dropped: tuple[Dropped, ...] = ()
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The target text produced for one source unit (a sentence or a paragraph)."""
+
+    src_idx: tuple[int, ...]
+    text: str
+    score: float | None = None  # model confidence: exp(length-normalised log-prob), if known
+
+
+@dataclass(frozen=True)
+class Link:
+    """An alignment bead: source sentence indices to target sentence indices, monotone."""
+
+    src_idx: tuple[int, ...]
+    tgt_idx: tuple[int, ...]
+    score: float
+
+
+@dataclass(frozen=True)
+class AlignedPair:
+    """One aligned segment pair, as written by the writers."""
+
+    id: int
+    src_lang: str
+    tgt_lang: str
+    src: str
+    tgt: str
+    src_idx: tuple[int, ...]
+    tgt_idx: tuple[int, ...]
+    score: float
+    mt_score: float | None = None
+    paragraph: int | None = None
+    flags: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["src_idx"] = list(self.src_idx)
+        d["tgt_idx"] = list(self.tgt_idx)
+        d["flags"] = list(self.flags)
+        return d
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How an output was made, so a result can be reproduced (sacrebleu style)."""
+
+    package_version: str
+    segmenter: str
+    model: str
+    model_revision: str
+    backend: str
+    aligner: str
+    decoding: str
+    extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    def as_string(self) -> str:
+        parts = [
+            f"pipeline:{self.package_version}",
+            f"seg:{self.segmenter}",
+            f"model:{self.model}@{self.model_revision}",
+            f"backend:{self.backend}",
+            f"dec:{self.decoding}",
+            f"align:{self.aligner}",
+        ]
+        parts += [f"{k}:{v}" for k, v in self.extra]
+        return "|".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["extra"] = dict(self.extra)
+        d["string"] = self.as_string()
+        return d

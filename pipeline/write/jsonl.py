@@ -1,0 +1,115 @@
+"""JSON Lines writer and reader: one self-describing record per aligned pair.
+
+Each line is :meth:`AlignedPair.to_json` (keys in field order: ``id, src_lang, tgt_lang, src, tgt,
+src_idx, tgt_idx, score, mt_score, paragraph, flags``) plus ``"signature"`` (the signature string),
+UTF-8 with ``ensure_ascii=False``, one object per line, LF line ends, no blank lines.
+
+So that every line survives any line-splitting reader and any UTF-8 encoder, U+0085, U+2028, U+2029
+and lone surrogates are written as JSON ``\\uXXXX`` escapes (the value read back is identical). Scores must be
+finite: NaN/Infinity are not JSON and raise :class:`ValueError` naming the pair.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+from pipeline.records import AlignedPair, Signature
+
+__all__ = ["dumps_pair", "read_jsonl", "render"]
+
+_ESCAPE = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
+_REQUIRED = ("id", "src_lang", "tgt_lang", "src", "tgt", "src_idx", "tgt_idx", "score")
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
+def dumps_pair(pair: AlignedPair, signature: str) -> str:
+    """One JSONL line (without the LF) for ``pair``."""
+    record: dict[str, Any] = pair.to_json()
+    record["signature"] = signature
+    try:
+        line = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise ValueError(
+            f"pair {pair.id}: score/mt_score must be finite, got {pair.score!r}/{pair.mt_score!r}"
+        ) from None
+    # These characters only occur inside JSON strings, where \uXXXX escapes are equivalent.
+    return _ESCAPE.sub(_escape, line)
+
+
+def render(
+    pairs: Sequence[AlignedPair],
+    *,
+    signature: Signature,
+    src_lang: str,
+    tgt_lang: str,
+    creation_date: datetime | None = None,
+) -> str:
+    """All records, one per line, each line ending in LF (empty string for no pairs).
+
+    ``src_lang``/``tgt_lang``/``creation_date`` are accepted for a uniform writer interface; the
+    records carry their own languages and JSONL has no creation date (outputs stay deterministic).
+    """
+    sig = signature.as_string()
+    return "".join(dumps_pair(p, sig) + "\n" for p in pairs)
+
+
+def _pair_from_record(record: Any) -> AlignedPair:
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    missing = [k for k in _REQUIRED if k not in record]
+    if missing:
+        raise ValueError(f"missing field(s): {', '.join(missing)}")
+    return AlignedPair(
+        id=int(record["id"]),
+        src_lang=str(record["src_lang"]),
+        tgt_lang=str(record["tgt_lang"]),
+        src=str(record["src"]),
+        tgt=str(record["tgt"]),
+        src_idx=tuple(int(i) for i in record["src_idx"]),
+        tgt_idx=tuple(int(i) for i in record["tgt_idx"]),
+        score=float(record["score"]),
+        mt_score=None if record.get("mt_score") is None else float(record["mt_score"]),
+        paragraph=None if record.get("paragraph") is None else int(record["paragraph"]),
+        flags=tuple(str(f) for f in record.get("flags") or ()),
+    )
+
+
+def read_jsonl(path: str | Path) -> list[AlignedPair]:
+    """Read pairs written by :func:`render` back (the ``signature`` field and unknown keys are ignored).
+
+    Raises :class:`InputError` for a missing/unreadable file or a malformed line (with its number).
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"JSONL file not found: {p}", "check the path") from None
+    except OSError as e:
+        raise InputError(f"cannot read JSONL file {p}: {e.strerror}", "check its permissions") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"JSONL file {p} is not UTF-8 (byte offset {e.start})", "give a file written by the pipeline"
+        ) from None
+    pairs: list[AlignedPair] = []
+    # Split on LF only: str.splitlines() would also split on U+2028, U+0085, ... inside strings.
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            pairs.append(_pair_from_record(json.loads(line)))
+        except (ValueError, TypeError) as e:
+            raise InputError(
+                f"{p}:{lineno}: not a pair record ({e})", "give a JSONL file written by the pipeline"
+            ) from None
+    return pairs
