@@ -54,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("transformers", "huggingface_hub", "urllib3", "filelock", "httpx"):
         logging.getLogger(noisy).setLevel(max(level, logging.ERROR))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if not args.verbose:  # the libraries set their own log levels when imported
+        os.environ.setdefault("HF_HUB_VERBOSITY", "error")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         code: int = args._run(args)
         return code

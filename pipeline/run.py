@@ -111,7 +111,7 @@ def translate_file(
         raise InputError(f"input file {input_path} has no sentences left after segmentation", "check its content")
     report = RunReport(lang=cfg.lang, input=str(input_path), sentences=len(seg.sentences))
     for d in seg.dropped:
-        log.warning("dropped paragraph %d %r: %s", d.paragraph, d.text, d.reason)
+        log.info("dropped page furniture: paragraph %d %r (%s)", d.paragraph, d.text, d.reason)
         report.dropped.append({"paragraph": d.paragraph, "text": d.text, "reason": d.reason})
 
     translator = translator or get_translator(cfg.translate, cfg.lang)

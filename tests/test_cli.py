@@ -186,3 +186,27 @@ def test_python_dash_m_and_console_script() -> None:
         [sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, env=env, cwd=ROOT
     )
     assert res.returncode == 0 and "translate" in res.stdout and "segment" in res.stdout
+
+
+def _fake_hub_cache(repo: str, model_dir: Path, commit: str = "0123456789abcdef0123456789abcdef01234567") -> Path:
+    """Lay a model out as huggingface_hub caches it: refs/main -> snapshots/<commit>/<files>."""
+    import shutil
+
+    root = Path(os.environ["HF_HUB_CACHE"]) / ("models--" + repo.replace("/", "--"))
+    snap = root / "snapshots" / commit
+    snap.parent.mkdir(parents=True, exist_ok=True)
+    if not snap.exists():
+        shutil.copytree(model_dir, snap)
+    (root / "refs").mkdir(exist_ok=True)
+    (root / "refs" / "main").write_text(commit, encoding="utf-8")
+    return snap
+
+
+def test_default_ko_model_loads_from_the_hf_cache(en_ko_broken_model: Path, tmp_path: Path) -> None:
+    """The real hub loading path (offline, from the cache), with the published broken en-ko layout."""
+    commit = "ae8606b7b29a495f31ce679cee2007f536a3a5ce"
+    _fake_hub_cache("Helsinki-NLP/opus-mt-tc-big-en-ko", en_ko_broken_model, commit)
+    assert main(["-q", "translate", "--lang", "ko", "--out", str(tmp_path), *FAST]) == 0
+    rec = json.loads((tmp_path / "000_d3c0a91caa4d5cc3.en-ko.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert f"model:Helsinki-NLP/opus-mt-tc-big-en-ko@{commit}" in rec["signature"]
+    assert main(["-q", "translate", "--lang", "ko", "--revision", commit, "--out", str(tmp_path / "r"), *FAST]) == 0

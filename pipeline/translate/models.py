@@ -63,7 +63,10 @@ def _hub_file(repo: str, filename: str, revision: str | None, *, required: bool 
             raise offline_message(repo)
         return None
     try:
+        log.debug("fetching %s of %s from the hub", filename, repo)
         return Path(hf_hub_download(repo, filename, revision=revision))
+    except LocalEntryNotFoundError:  # no connection, not cached (a subclass of EntryNotFoundError)
+        raise offline_message(repo) from None
     except EntryNotFoundError:
         if required:
             raise ModelError(f"model {repo} has no file {filename}", "is it a MarianMT (OPUS-MT) model?") from None
