@@ -30,11 +30,12 @@ SRC_LANG ?= en
 TGT_LANG ?= $(TARGET_LANG)
 FORMAT ?= beads
 
-.PHONY: help venv translate translate-all segment align bench-align test lint clean
+.PHONY: help venv translate translate-all segment align bench bench-align test lint clean
 
 help:
 	@echo "make translate LANG=ko|uk|ru [MODEL=ID_OR_DIR] [INPUT=FILE] [OUT=DIR] [SET='key=value ...']"
 	@echo "make align SRC=FILE TGT=FILE SRC_LANG=en TGT_LANG=ko [FORMAT=beads|tmx|jsonl|tsv]"
+	@echo "make bench          translation speed: naive / transformers batched / ctranslate2"
 	@echo "make bench-align    dev-set benchmark of the aligner"
 	@echo "make test           lint, type-check and run the tests"
 
@@ -63,6 +64,9 @@ align: $(STAMP)
 	@test -n "$(SRC)" -a -n "$(TGT)" -a -n "$(TGT_LANG)" || { echo "make align needs SRC=FILE TGT=FILE TGT_LANG=xx" >&2; exit 2; }
 	$(PY) -m pipeline align --src "$(SRC)" --tgt "$(TGT)" --src-lang "$(SRC_LANG)" --tgt-lang "$(TGT_LANG)" \
 		--format "$(FORMAT)" $(if $(OUT),--out "$(OUT)")
+
+bench: $(STAMP)
+	$(PY) -m pipeline bench
 
 bench-align: $(STAMP)
 	$(PY) -m pipeline bench-align

@@ -14,13 +14,15 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, QualityError
 
 COMMANDS = (
     "pipeline.commands.translate",
     "pipeline.commands.segment",
     "pipeline.commands.align",
     "pipeline.commands.bench_align",
+    "pipeline.commands.bench",
+    "pipeline.commands.apply_review",
 )
 
 
@@ -61,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args._run(args)
         return code
+    except QualityError as e:  # outputs were written; a distinct status for scripts
+        print(f"pipeline: error: {e}", file=sys.stderr)
+        return 3
     except PipelineError as e:
         print(f"pipeline: error: {e}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipeline.align.config import AlignConfig
 from pipeline.errors import ConfigError
+from pipeline.qa.config import QAConfig
 
 LANGS = ("ko", "uk", "ru")
 SRC_LANG = "en"
@@ -44,7 +45,9 @@ class SegmentConfig(_Strict):
 
 
 class TranslateConfig(_Strict):
-    backend: Literal["transformers"] = Field(description="translation backend")
+    backend: Literal["transformers", "ctranslate2"] = Field(
+        description="translation backend: transformers (generate) or ctranslate2 (converted once, cached on disk)"
+    )
     model: str | None = Field(description="Hugging Face hub id or local folder of a MarianMT model")
     revision: str | None = Field(description="hub revision (commit, tag, branch) to pin; null = main")
     target_prefix: str | None = Field(
@@ -54,9 +57,22 @@ class TranslateConfig(_Strict):
     num_beams: int = Field(ge=1, le=64, description="beam size")
     max_new_tokens: int = Field(ge=1, le=4096, description="upper bound on generated tokens per unit")
     max_input_tokens: int = Field(ge=8, le=4096, description="longer inputs are split and rejoined")
-    batch_size: int = Field(ge=1, le=4096, description="units per generate() call (sorted by length)")
+    batch_tokens: int = Field(
+        ge=1, le=1_000_000, description="token budget per batch: units x longest unit, in source tokens (padded)"
+    )
+    batch_size: int = Field(ge=1, le=4096, description="at most this many units per batch (sorted by length)")
     unit: Literal["sentence", "paragraph"] = Field(description="what is sent to the model")
-    threads: int | None = Field(ge=1, description="torch CPU threads; null = torch default")
+    threads: int | None = Field(ge=1, description="CPU threads (torch, or CTranslate2 intra_threads); null = default")
+    compute_type: Literal[
+        "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32"
+    ] = Field(description="ctranslate2 backend: weights and compute type; auto = int8 on CPU, float16 on CUDA")
+    ct2_dir: str | None = Field(
+        description="ctranslate2 backend: folder of converted models; null = ~/.cache/opus-align-pipeline/ctranslate2"
+    )
+    cache: bool = Field(description="persistent translation cache (SQLite): reruns are instant, killed runs resume")
+    cache_path: str | None = Field(
+        description="translation cache file; null = ~/.cache/opus-align-pipeline/translations.sqlite3"
+    )
 
     @field_validator("device")
     @classmethod
@@ -69,9 +85,12 @@ class TranslateConfig(_Strict):
 class OutputConfig(_Strict):
     dir: str = Field(description="root folder; files go to <dir>/<lang>/")
     name: str = Field(description="base name of the output files; {stem} = input file stem")
-    formats: list[Literal["tmx", "jsonl", "tsv"]] = Field(min_length=1, description="formats to write")
+    formats: list[Literal["tmx", "jsonl", "tsv", "moses", "hf"]] = Field(min_length=1, description="formats to write")
     creation_date: datetime | None = Field(
         description="fixed ISO-8601 UTC time stamp for outputs; null = SOURCE_DATE_EPOCH or now"
+    )
+    review: bool = Field(
+        True, description="also write <name>.review.html, a self-contained page to review and correct the pairs"
     )
 
 
@@ -81,10 +100,16 @@ class Config(_Strict):
     input: str | None = Field(description="default input text file")
     segment: SegmentConfig
     translate: TranslateConfig
+    check_links: bool = Field(
+        description="with translate.unit=sentence: re-align the output with the aligner and give each link its score"
+    )
     align: AlignConfig = Field(
         default_factory=lambda: AlignConfig(), description="sentence aligner (pipeline/align/config.py)"
     )
     output: OutputConfig
+    qa: QAConfig = Field(
+        default_factory=lambda: QAConfig(), description="quality checks and flags (pipeline/qa/config.py)"
+    )
 
     @field_validator("lang")
     @classmethod

@@ -33,3 +33,10 @@ class OutputError(PipelineError):
 
 class AlignmentError(PipelineError):
     """Alignment cannot be computed for the given inputs."""
+
+
+class QualityError(PipelineError):
+    """The output failed a quality gate (e.g. mostly in the wrong language); outputs were still written.
+
+    The command line exits with status 3 for it (2 for every other error).
+    """

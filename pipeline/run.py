@@ -13,14 +13,13 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.config import Config, repo_root
-from pipeline.errors import ConfigError, InputError
+from pipeline.errors import ConfigError, InputError, QualityError
 from pipeline.io import atomic_write, read_text
-from pipeline.records import AlignedPair, Link, Segmentation, Signature
-from pipeline.translate import Output, Translator
+from pipeline.records import AlignedPair, Link, Segmentation, Sentence, Signature
+from pipeline.translate import Translator
+from pipeline.units import Units, one_line, paragraph_units, sentence_units
 
 log = logging.getLogger(__name__)
-
-SENTENCE_ALIGNER = "by-construction.v1"
 
 
 @dataclass
@@ -36,11 +35,13 @@ class RunReport:
     seconds: float = 0.0
     signature: str = ""
     device: str = ""
+    evaluation: str = ""  # the scores against --ref, if given
 
     def summary(self) -> str:
         dropped = f", {len(self.dropped)} furniture paragraph(s) dropped" if self.dropped else ""
+        scores = f", {self.evaluation}" if self.evaluation else ""
         return (
-            f"{self.lang}: {self.sentences} sentences, {self.translated} translated{dropped}, "
+            f"{self.lang}: {self.sentences} sentences, {self.translated} translated{dropped}{scores}, "
             f"{self.seconds:.1f}s on {self.device} -> {', '.join(self.outputs)}"
         )
 
@@ -67,16 +68,34 @@ def resolve_input(cfg: Config, given: str | None) -> Path:
     return p if p.is_absolute() or p.exists() else repo_root() / p
 
 
-def pair_records(
-    seg: Segmentation, outputs: list[Output], links: list[Link], tgt_units: list[str], cfg: Config
-) -> list[AlignedPair]:
+def translate_units(cfg: Config, seg: Segmentation, translator: Translator) -> Units:
+    """Translate by the configured unit and link source sentences to target units."""
+    from pipeline.align import get_aligner
+    from pipeline.segment import get_segmenter
+
+    assert cfg.lang is not None
+    if cfg.translate.unit == "paragraph":
+        return paragraph_units(
+            seg,
+            translator,
+            aligner=get_aligner(cfg.align),
+            tgt_segmenter=get_segmenter(cfg.lang, cfg.segment.segmenter),
+            src_lang=cfg.src_lang,
+            tgt_lang=cfg.lang,
+            max_tokens=cfg.translate.max_input_tokens - 8,
+        )
+    aligner = get_aligner(cfg.align) if cfg.check_links else None
+    return sentence_units(seg, translator, aligner=aligner, src_lang=cfg.src_lang, tgt_lang=cfg.lang)
+
+
+def pair_records(seg: Segmentation, units: Units, cfg: Config) -> list[AlignedPair]:
     assert cfg.lang is not None
     sents = seg.sentences
-    pairs = []
-    for n, link in enumerate(links):
-        src = " ".join(sents[i].text for i in link.src_idx)
-        tgt = " ".join(tgt_units[j] for j in link.tgt_idx)
-        mt = [s for j in link.tgt_idx if j < len(outputs) and (s := outputs[j].score) is not None]
+    pairs: list[AlignedPair] = []
+    for n, link in enumerate(units.links):
+        src = " ".join(one_line(sents[i].text) for i in link.src_idx)
+        tgt = " ".join(units.tgt[j] for j in link.tgt_idx)
+        mt = [s for j in link.tgt_idx if (s := units.mt_scores[j]) is not None]
         pairs.append(
             AlignedPair(
                 id=n,
@@ -88,19 +107,35 @@ def pair_records(
                 tgt_idx=link.tgt_idx,
                 score=round(link.score, 4),
                 mt_score=round(min(mt), 4) if mt else None,
-                paragraph=sents[link.src_idx[0]].paragraph if link.src_idx else None,
+                paragraph=_paragraph_of(link, units, sents, pairs),
             )
         )
     return pairs
 
 
+def _paragraph_of(link: Link, units: Units, sents: tuple[Sentence, ...], done: list[AlignedPair]) -> int | None:
+    if link.src_idx:
+        return sents[link.src_idx[0]].paragraph
+    return done[-1].paragraph if done else (sents[0].paragraph if sents else None)  # 0-1 bead: previous one's
+
+
 def translate_file(
-    cfg: Config, input_path: Path, out_dir: Path | None = None, *, translator: Translator | None = None
+    cfg: Config,
+    input_path: Path,
+    out_dir: Path | None = None,
+    *,
+    translator: Translator | None = None,
+    ref: Path | None = None,
 ) -> RunReport:
-    """Run the whole job for ``cfg.lang`` on one file; outputs are written atomically."""
+    """Run the whole job for ``cfg.lang`` on one file; outputs are written atomically.
+
+    With ``ref`` (one reference translation per source sentence), BLEU and chrF go into the summary
+    and ``<base>.eval.json`` (:mod:`pipeline.evaluate`).
+    """
+    from pipeline.qa import run_qa
     from pipeline.segment import get_segmenter, segment_document
     from pipeline.translate import get_translator
-    from pipeline.write import FILE_EXTENSIONS, write_pairs
+    from pipeline.write import write_outputs
 
     if cfg.lang is None:
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
@@ -109,6 +144,11 @@ def translate_file(
     seg = segment_document(text, cfg.src_lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture)
     if not seg.sentences:
         raise InputError(f"input file {input_path} has no sentences left after segmentation", "check its content")
+    refs: list[str] | None = None
+    if ref is not None:  # checked before translating: a bad reference file fails fast
+        from pipeline.evaluate import parse_references
+
+        refs = parse_references(read_text(ref, what="reference file"), len(seg.sentences), ref)
     report = RunReport(lang=cfg.lang, input=str(input_path), sentences=len(seg.sentences))
     for d in seg.dropped:
         log.info("dropped page furniture: paragraph %d %r (%s)", d.paragraph, d.text, d.reason)
@@ -116,13 +156,8 @@ def translate_file(
 
     translator = translator or get_translator(cfg.translate, cfg.lang)
     segmenter_name = get_segmenter(cfg.src_lang, cfg.segment.segmenter).name
-    outputs = translator.translate([s.text for s in seg.sentences])
-    if len(outputs) != len(seg.sentences):
-        raise RuntimeError(f"translator returned {len(outputs)} outputs for {len(seg.sentences)} inputs")
-    # Sentence unit: output i is the translation of sentence i; several sentences stay one unit.
-    tgt_units = [o.text for o in outputs]
-    links = [Link((i,), (i,), 1.0) for i in range(len(outputs))]
-    report.translated = sum(1 for o in outputs if o.text)
+    units = translate_units(cfg, seg, translator)
+    report.translated = len({i for lk in units.links if lk.tgt_idx for i in lk.src_idx})
 
     signature = Signature(
         package_version=__version__,
@@ -130,22 +165,56 @@ def translate_file(
         model=translator.model_id,
         model_revision=translator.model_revision,
         backend=translator.name,
-        aligner=SENTENCE_ALIGNER,
+        aligner=units.aligner,
         decoding=f"beam{cfg.translate.num_beams}.max{cfg.translate.max_new_tokens}"
         + (f".prefix{getattr(translator, 'prefix', None)}" if getattr(translator, "prefix", None) else ""),
         extra=(("unit", cfg.translate.unit),),
     )
-    pairs = pair_records(seg, outputs, links, tgt_units, cfg)
+    pairs = pair_records(seg, units, cfg)
+    pairs, qa_summary = run_qa(pairs, cfg.qa, src_lang=cfg.src_lang, tgt_lang=cfg.lang)
 
     out_root = out_dir or Path(cfg.output.dir)
     folder = out_root / cfg.lang if out_dir is None else out_root
     stem = cfg.output.name.format(stem=input_path.stem)
     base = f"{stem}.{cfg.src_lang}-{cfg.lang}"
     when = creation_time(cfg)
-    for fmt in cfg.output.formats:
-        path = folder / f"{base}{FILE_EXTENSIONS[fmt]}"
-        write_pairs(fmt, pairs, path, signature=signature, src_lang=cfg.src_lang, tgt_lang=cfg.lang, creation_date=when)
-        report.outputs.append(str(path))
+    written = write_outputs(
+        cfg.output.formats,
+        pairs,
+        folder,
+        base,
+        signature=signature,
+        src_lang=cfg.src_lang,
+        tgt_lang=cfg.lang,
+        creation_date=when,
+    )
+    report.outputs += [str(p) for p in written]
+    if cfg.output.review:
+        from pipeline.review import write_review_page
+
+        has_jsonl = "jsonl" in cfg.output.formats
+        if not has_jsonl:
+            log.warning("review page: apply-review needs the run's JSONL; add jsonl to output.formats")
+        review_path = write_review_page(
+            folder / f"{base}.review.html",
+            pairs,
+            signature=signature.as_string(),
+            src_lang=cfg.src_lang,
+            tgt_lang=cfg.lang,
+            jsonl_path=folder / f"{base}.jsonl" if has_jsonl else None,
+            qa=qa_summary.to_json(),
+        )
+        report.outputs.append(str(review_path))
+    if refs is not None:
+        from pipeline.evaluate import eval_report, eval_segments, evaluate
+
+        result = evaluate(*eval_segments(pairs, refs), cfg.lang)
+        eval_path = folder / f"{base}.eval.json"
+        with atomic_write(eval_path) as f:
+            scores = eval_report(result, reference=str(ref), signature=signature)
+            f.write(json.dumps(scores, ensure_ascii=False, indent=2) + "\n")
+        report.outputs.append(str(eval_path))
+        report.evaluation = result.summary()
     report.seconds = time.perf_counter() - t0
     report.signature = signature.as_string()
     report.device = translator.device
@@ -159,9 +228,17 @@ def translate_file(
         "translated": report.translated,
         "dropped": report.dropped,
         "outputs": report.outputs,
+        "qa": qa_summary.to_json(),
         "config": cfg.model_dump(mode="json"),
     }
     with atomic_write(report_path) as f:
         f.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     report.outputs.append(str(report_path))
+    log.info("%s", qa_summary.line())
+    if qa_summary.failure:  # after writing everything: the outputs and the review page show what went wrong
+        raise QualityError(
+            qa_summary.failure,
+            f"the outputs were written to {folder} for inspection; try another model, or accept with "
+            "--set qa.fail_wrong_language_ratio=null",
+        )
     return report

@@ -17,6 +17,7 @@ _CACHE = Path(os.environ.get("PYTEST_HF_CACHE", "/tmp")) / f"pipeline-tests-hf-{
 os.environ["HF_HOME"] = str(_CACHE)
 os.environ["HF_HUB_CACHE"] = str(_CACHE / "hub")
 os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["XDG_CACHE_HOME"] = str(_CACHE / "xdg")  # translation and CTranslate2 caches
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -40,7 +40,10 @@ def test_set_reaches_the_aligner_section() -> None:
         (["translate.num_beams=0"], r"translate\.num_beams .*greater than or equal to 1"),
         (["translate.device=tpu"], r"translate\.device .*must be auto, cpu, cuda or cuda:N"),
         (["translate.unit=word"], r"translate\.unit .*'sentence' or 'paragraph'"),
-        (["output.formats=[xml]"], r"output\.formats\.0 .*'tmx', 'jsonl' or 'tsv'.*--set output\.formats="),
+        (
+            ["output.formats=[xml]"],
+            r"output\.formats\.0 .*'tmx', 'jsonl', 'tsv', 'moses' or 'hf'.*--set output\.formats=",
+        ),
         (["output.formats=[]"], r"output\.formats .*at least 1 item"),
         (["lang=fr"], r"lang .*unknown target language 'fr'; choose one of ko, uk, ru"),
         (["translate=3"], r"translate .*valid dictionary"),

@@ -19,7 +19,13 @@ from pipeline.translate.tokenizer import load_tokenizer
 def _cfg(model: Path | str, lang: str = "uk", *extra: str):
     return load_config(
         lang=lang,
-        overrides=[f"translate.model={model}", "translate.max_new_tokens=6", "translate.num_beams=2", *extra],
+        overrides=[
+            f"translate.model={model}",
+            "translate.max_new_tokens=6",
+            "translate.num_beams=2",
+            "translate.cache=false",
+            *extra,
+        ],
     )
 
 

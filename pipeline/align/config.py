@@ -51,40 +51,55 @@ class AlignConfig(BaseModel):
     )
     scorers: dict[str, float] = Field(
         default_factory=lambda: {"embedding": 1.0, "length": 1.0, "anchors": 1.0},
-        description="scorers and their weights in the bead score; names: embedding, length, anchors "
-        "(weight 0 or absent = off)",
+        description="scorers and their weights (absent or 0 = off): embedding (multiplies the calibrated "
+        "similarity), length (exponent of the length-agreement factor; in the length-only model the weight "
+        "of the Gale-Church log-likelihood ratio), anchors (numbers, URLs, shared tokens, punctuation; "
+        "weight of their log-likelihood ratio)",
     )
     margin: Literal["none", "knn"] = Field(
-        "knn",
-        description="embedding similarity normalisation: knn = cosine minus the mean cosine of each side's "
-        "k nearest neighbours in the other document (margin, as in LASER mining); none = raw cosine",
+        "none",
+        description="embedding similarity: none = cosine of the document-centred embeddings; knn = minus the "
+        "mean cosine of each side's k nearest neighbours in the other document (LASER-style margin)",
     )
-    margin_k: int = Field(4, ge=1, le=64, description="neighbours for the knn margin")
+    margin_k: int = Field(4, ge=1, le=64, description="neighbours for margin=knn")
     multi: Literal["sum", "concat"] = Field(
         "sum",
-        description="how a multi-sentence bead side is embedded: sum = normalised sum of the member embeddings "
-        "(one embedding per sentence); concat = embed the joined text (more embedder calls, final band only)",
+        description="embedding of a multi-sentence bead side: sum = normalised sum of the member sentence "
+        "embeddings (exact and free from sentence similarities); concat = embed the joined text of every "
+        "run of up to max_side sentences (max_side times the embedding work)",
     )
     max_bead: int = Field(
-        5, ge=2, le=8, description="largest bead: n-m beads with n,m >= 1 and n+m <= max_bead, plus 1-0 and 0-1"
+        5, ge=2, le=8, description="largest bead: n-m beads with n, m >= 1 and n + m <= max_bead, plus 1-0 and 0-1"
     )
     max_side: int = Field(4, ge=1, le=7, description="most sentences on one side of a bead")
     band: int = Field(
-        8, ge=2, le=200, description="half-width (in cells along the anti-diagonal) of the band refined around "
-        "the coarse path at each level"
+        8,
+        ge=2,
+        le=200,
+        description="half-width (cells along the anti-diagonal) of the band searched around the coarse path",
     )
     dense_max_cells: int = Field(
         300_000,
         ge=1_000,
         le=50_000_000,
-        description="documents with at most this many src*tgt cells are searched exhaustively; larger ones "
-        "coarse-to-fine (recursive halving)",
+        description="inputs with at most this many (src+1)*(tgt+1) cells are searched exhaustively; larger "
+        "ones coarse-to-fine (recursive halving)",
     )
     skip: float = Field(
-        0.0,
-        ge=-10.0,
-        le=10.0,
-        description="extra score added to every 1-0/0-1 bead on top of the principled skip value (0 = none)",
+        -0.3,
+        ge=-5.0,
+        le=0.0,
+        description="score of a 1-0 or 0-1 bead, in units of a typical aligned bead (random pairs score 0)",
+    )
+    gap_extend: float = Field(
+        1.0 / 3.0,
+        ge=0.0,
+        le=1.0,
+        description="a 1-0/0-1 bead that continues a run of the same kind scores gap_extend * skip (affine "
+        "gap cost: long insertions, e.g. untranslated captions, are not forced into neighbouring beads)",
+    )
+    em_iters: int = Field(
+        1, ge=0, le=10, description="re-estimations of the bead model from the alignment (Viterbi EM steps)"
     )
 
     @field_validator("embedder")

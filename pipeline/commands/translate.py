@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 NAME = "translate"
 HELP = "segment, translate, align and write TMX/JSONL for one target language"
@@ -29,18 +31,59 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="ID_OR_DIR", help="hub id or local MarianMT folder (sets translate.model)")
     p.add_argument("--revision", help="hub revision to pin (sets translate.revision)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: outputs/<lang>/)")
+    p.add_argument(
+        "--ref",
+        metavar="FILE",
+        help="reference translations, one per source sentence (in order): BLEU and chrF in the summary and "
+        "<name>.eval.json",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the translation cache (sets translate.cache=false)",
+    )
+
+
+class _OnFirstUse:
+    """Builds the translator when the run first needs it (after the input is read and segmented)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self.built: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_make", "built"):
+            raise AttributeError(name)
+        if self.built is None:
+            self.built = self._make()
+        return getattr(self.built, name)
 
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.config import load_config
     from pipeline.run import resolve_input, translate_file
+    from pipeline.translate import get_translator
 
     overrides = list(args.overrides)
     if args.model:
         overrides.append(f"translate.model={args.model}")
     if args.revision:
         overrides.append(f"translate.revision={args.revision}")
+    if args.no_cache:
+        overrides.append("translate.cache=false")
     cfg = load_config(lang=args.lang, config_files=args.config, overrides=overrides)
-    report = translate_file(cfg, resolve_input(cfg, args.input), Path(args.out) if args.out else None)
+    lang = cfg.lang or args.lang
+    translator = _OnFirstUse(lambda: get_translator(cfg.translate, lang))
+    report = translate_file(
+        cfg,
+        resolve_input(cfg, args.input),
+        Path(args.out) if args.out else None,
+        translator=translator,
+        ref=Path(args.ref) if args.ref else None,
+    )
+    built = translator.built
+    stats = getattr(built, "stats", None)
+    if stats is not None:
+        log.info("%s", stats.summary(backend=built.name, device=built.device))
     log.info("%s", report.summary())
     return 0

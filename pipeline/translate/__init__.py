@@ -35,10 +35,15 @@ class Translator(Protocol):
 
 BACKENDS: dict[str, str] = {
     "transformers": "pipeline.translate.hf:HFTranslator",
+    "ctranslate2": "pipeline.translate.ct2:CT2Translator",
 }
 
 
 def get_translator(cfg: TranslateConfig, lang: str) -> Translator:
+    """The configured backend for ``lang``, behind the persistent translation cache when ``cfg.cache``.
+
+    Both built-in backends (and the cache wrapper) keep ``stats``: sentences, tokens, seconds, cache hits.
+    """
     try:
         target = BACKENDS[cfg.backend]
     except KeyError:
@@ -52,4 +57,8 @@ def get_translator(cfg: TranslateConfig, lang: str) -> Translator:
     module, _, cls = target.partition(":")
     factory = getattr(importlib.import_module(module), cls)
     translator: Translator = factory(cfg, lang)
+    if cfg.cache:
+        from pipeline.translate.cache import wrap_with_cache
+
+        translator = wrap_with_cache(translator, cfg)
     return translator

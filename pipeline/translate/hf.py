@@ -1,17 +1,18 @@
-"""MarianMT through Hugging Face ``transformers``: tokenizer + ``generate()``, batched and sorted."""
+"""MarianMT through Hugging Face ``transformers``: tokenizer + ``generate()``, token-budget batches."""
 
 from __future__ import annotations
 
 import logging
 import math
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from pipeline.config import TranslateConfig
 from pipeline.errors import ModelError
 from pipeline.translate import Output
-from pipeline.translate.models import LANG_TOKENS, offline_message, resolve_files
+from pipeline.translate.batching import BatchedTranslator
+from pipeline.translate.cache import model_fingerprint
+from pipeline.translate.models import LANG_TOKENS, ModelFiles, offline_message, resolve_files
 from pipeline.translate.tokenizer import load_tokenizer
 
 log = logging.getLogger(__name__)
@@ -50,14 +51,45 @@ def target_prefix_for(vocab: dict[str, int], lang: str, configured: str | None, 
     return wanted
 
 
-class HFTranslator:
+def load_marian_model(files: ModelFiles, revision: str | None) -> Any:
+    """``MarianMTModel`` from the resolved folder, else from the hub (weights not yet in the cache)."""
+    from transformers import MarianMTModel
+
+    load_from = str(files.config.parent)
+    try:
+        return MarianMTModel.from_pretrained(load_from, local_files_only=True)
+    except OSError as e:
+        if files.is_local:
+            raise ModelError(f"cannot load model weights from {load_from}: {e}", "re-save the model") from None
+        try:
+            return MarianMTModel.from_pretrained(files.model, revision=revision or "main")
+        except OSError:
+            raise offline_message(files.model) from None
+    except (ValueError, RuntimeError) as e:
+        raise ModelError(
+            f"model {files.model} failed to load: {str(e).splitlines()[0]}", "check the model files"
+        ) from None
+
+
+def check_sizes(tokenizer: Any, rows: int, model: str) -> None:
+    """The tokenizer's ids must index the model's embedding matrix."""
+    vocab = tokenizer.encoder
+    top = max(vocab.values()) if vocab else 0
+    if top >= rows:
+        raise ModelError(
+            f"tokenizer ids go up to {top} but model {model} has {rows} input embeddings",
+            "the tokenizer files do not belong to this model",
+        )
+
+
+class HFTranslator(BatchedTranslator):
     """Translate with ``MarianMTModel.generate``; deterministic (no sampling)."""
 
     def __init__(self, cfg: TranslateConfig, lang: str) -> None:
         import torch
         import transformers
-        from transformers import MarianMTModel
 
+        super().__init__()
         self.cfg = cfg
         if not cfg.model:
             raise ModelError(f"no translation model configured for {lang}", "pass --model ID_OR_DIR")
@@ -66,127 +98,29 @@ class HFTranslator:
             torch.set_num_threads(cfg.threads)
         files = resolve_files(self.model_id, cfg.revision)
         self.model_revision = files.revision
+        self.model_fingerprint = model_fingerprint(files)
         self.device = pick_device(cfg.device)
         self.name = f"transformers-{transformers.__version__}"
-        load_from = str(files.config.parent)
-        try:
-            model: Any = MarianMTModel.from_pretrained(load_from, local_files_only=True)
-        except OSError as e:
-            if files.is_local:
-                raise ModelError(f"cannot load model weights from {load_from}: {e}", "re-save the model") from None
-            model = self._load_remote(cfg)
-        except (ValueError, RuntimeError) as e:
-            raise ModelError(
-                f"model {self.model_id} failed to load: {str(e).splitlines()[0]}", "check the model files"
-            ) from None
+        model = load_marian_model(files, cfg.revision)
         pad_id = model.config.pad_token_id
         if pad_id is None:
             raise ModelError(f"model {self.model_id} has no pad_token_id in its config", "fix its config.json")
         self.tokenizer, self.vocab_check = load_tokenizer(files.tokenizer, pad_id=pad_id, model=self.model_id)
-        self._check_sizes(model)
+        check_sizes(self.tokenizer, model.get_input_embeddings().weight.shape[0], self.model_id)
         self.prefix = target_prefix_for(self.tokenizer.get_vocab(), lang, cfg.target_prefix, self.model_id)
         self.model = model.to(self.device).eval()
         self.max_input_tokens = min(cfg.max_input_tokens, int(model.config.max_position_embeddings))
-
-    def _load_remote(self, cfg: TranslateConfig) -> Any:
-        from transformers import MarianMTModel
-
-        try:
-            return MarianMTModel.from_pretrained(self.model_id, revision=cfg.revision or "main")
-        except OSError:
-            raise offline_message(self.model_id) from None
-
-    def _check_sizes(self, model: Any) -> None:
-        enc_rows = model.get_input_embeddings().weight.shape[0]
-        vocab = self.tokenizer.encoder
-        top = max(vocab.values()) if vocab else 0
-        if top >= enc_rows:
-            raise ModelError(
-                f"tokenizer ids go up to {top} but model {self.model_id} has {enc_rows} input embeddings",
-                "the tokenizer files do not belong to this model",
-            )
-
-    # ------------------------------------------------------------------ public API
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]]
-
-    def translate(self, texts: Sequence[str]) -> list[Output]:
-        """Translate ``texts``; results come back in input order."""
-        if not texts:
-            return []
-        inputs = [f"{self.prefix} {t}" if self.prefix else t for t in texts]
-        pieces, owners = self._split_long(inputs)
-        lengths = self.count_tokens(pieces)
-        order = sorted(range(len(pieces)), key=lambda i: -lengths[i])
-        results: list[Output | None] = [None] * len(pieces)
-        bs = self.cfg.batch_size
-        for start in range(0, len(order), bs):
-            idx = order[start : start + bs]
-            for i, out in zip(idx, self._generate([pieces[i] for i in idx]), strict=True):
-                results[i] = out
-        return self._rejoin(results, owners, len(texts))
+        self._skip = {pad_id, self.tokenizer.eos_token_id}
 
     # ------------------------------------------------------------------ internals
 
-    def _split_long(self, inputs: list[str]) -> tuple[list[str], list[int]]:
-        """Split inputs over the model's token limit at word boundaries (never truncate)."""
-        pieces: list[str] = []
-        owners: list[int] = []
-        limit = self.max_input_tokens - 2
-        for n, (text, length) in enumerate(zip(inputs, self.count_tokens(inputs), strict=True)):
-            if length <= limit:
-                pieces.append(text)
-                owners.append(n)
-                continue
-            log.warning("input %d has %d tokens (limit %d): translating it in parts", n, length, limit)
-            prefix = f"{self.prefix} " if self.prefix else ""
-            body = text[len(prefix) :]
-            for chunk in self._chunks(body, limit - (2 if prefix else 0)):
-                pieces.append(prefix + chunk)
-                owners.append(n)
-        return pieces, owners
-
-    def _chunks(self, text: str, limit: int) -> list[str]:
-        words = text.split(" ")
-        counts = [len(ids) for ids in self.tokenizer(words, add_special_tokens=False)["input_ids"]]
-        chunks: list[str] = []
-        cur: list[str] = []
-        used = 0
-        for word, c in zip(words, counts, strict=True):
-            if c > limit:  # a single "word" longer than the limit: split by characters
-                if cur:
-                    chunks.append(" ".join(cur))
-                    cur, used = [], 0
-                step = max(1, len(word) * limit // (c + 1))
-                chunks += [word[i : i + step] for i in range(0, len(word), step)]
-                continue
-            if used + c > limit and cur:
-                chunks.append(" ".join(cur))
-                cur, used = [], 0
-            cur.append(word)
-            used += c
-        if cur:
-            chunks.append(" ".join(cur))
-        return [c for c in chunks if c.strip()]
-
-    def _rejoin(self, results: list[Output | None], owners: list[int], n: int) -> list[Output]:
-        texts: list[list[str]] = [[] for _ in range(n)]
-        scores: list[list[float]] = [[] for _ in range(n)]
-        for owner, out in zip(owners, results, strict=True):
-            assert out is not None
-            texts[owner].append(out.text)
-            if out.score is not None:
-                scores[owner].append(out.score)
-        return [
-            Output(" ".join(t).strip(), (math.prod(s) ** (1 / len(s))) if s else None)
-            for t, s in zip(texts, scores, strict=True)
-        ]
-
-    def _generate(self, batch: list[str]) -> list[Output]:
+    def _translate_ids(self, batch: list[list[int]]) -> tuple[list[Output], int]:
         import torch
 
-        enc = self.tokenizer(batch, return_tensors="pt", padding=True).to(self.device)
+        enc = self.tokenizer.pad({"input_ids": batch}, return_tensors="pt").to(self.device)
+        extra: dict[str, Any] = {}
+        if self.min_new_tokens:
+            extra["min_new_tokens"] = self.min_new_tokens
         with torch.inference_mode():
             gen = self.model.generate(
                 **enc,
@@ -195,10 +129,13 @@ class HFTranslator:
                 do_sample=False,
                 output_scores=True,
                 return_dict_in_generate=True,
+                **extra,
             )
         texts = self.tokenizer.batch_decode(gen.sequences, skip_special_tokens=True)
         scores = self._sequence_scores(gen)
-        return [Output(t.strip(), s) for t, s in zip(texts, scores, strict=True)]
+        seqs = gen.sequences[:, 1:].tolist()  # without the decoder start token
+        n_tokens = sum(1 for row in seqs for t in row if t not in self._skip)
+        return [Output(t.strip(), s) for t, s in zip(texts, scores, strict=True)], n_tokens
 
     def _sequence_scores(self, gen: Any) -> list[float | None]:
         import torch

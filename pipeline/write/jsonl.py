@@ -4,6 +4,9 @@ Each line is :meth:`AlignedPair.to_json` (keys in field order: ``id, src_lang, t
 src_idx, tgt_idx, score, mt_score, paragraph, flags``) plus ``"signature"`` (the signature string),
 UTF-8 with ``ensure_ascii=False``, one object per line, LF line ends, no blank lines.
 
+The records are described by the JSON Schema ``pipeline/schemas/pair.schema.json`` (package data;
+:func:`pair_schema` loads it): consumers must ignore keys they do not know.
+
 So that every line survives any line-splitting reader and any UTF-8 encoder, U+0085, U+2028, U+2029
 and lone surrogates are written as JSON ``\\uXXXX`` escapes (the value read back is identical). Scores must be
 finite: NaN/Infinity are not JSON and raise :class:`ValueError` naming the pair.
@@ -15,16 +18,30 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.records import AlignedPair, Signature
 
-__all__ = ["dumps_pair", "read_jsonl", "render"]
+__all__ = ["SCHEMA_RESOURCE", "dumps_pair", "pair_schema", "read_jsonl", "render"]
 
 _ESCAPE = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
 _REQUIRED = ("id", "src_lang", "tgt_lang", "src", "tgt", "src_idx", "tgt_idx", "score")
+SCHEMA_RESOURCE = "schemas/pair.schema.json"  # inside the pipeline package
+
+
+@cache
+def _schema_text() -> str:
+    return resources.files("pipeline").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+
+
+def pair_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one JSONL record, from the package data (a fresh copy)."""
+    schema: dict[str, Any] = json.loads(_schema_text())
+    return schema
 
 
 def _escape(m: re.Match[str]) -> str:

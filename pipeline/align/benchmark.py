@@ -1,0 +1,236 @@
+"""Aligner benchmarks: accuracy on gold dev sets, and speed/memory on a large synthetic document pair.
+
+Dev sets: ``<dir>/<set>/<doc>.src|.tgt`` (one sentence per line), ``<doc>.gold`` (Vecalign beads),
+``<set>/meta.json`` (``src_lang``, ``tgt_lang``). Nothing here prints; the command formats the results.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.align.config import AlignConfig
+from pipeline.align.metrics import Bead, Scores, links_to_beads, parse_beads, score_alignments
+from pipeline.errors import InputError
+
+
+@dataclass
+class DevDoc:
+    name: str
+    src: list[str]
+    tgt: list[str]
+    gold: list[Bead]
+
+
+@dataclass
+class DevSet:
+    name: str
+    src_lang: str
+    tgt_lang: str
+    docs: list[DevDoc]
+
+
+@dataclass
+class RunResult:
+    set_name: str
+    system: str
+    scores: Scores
+    embed_s: float
+    search_s: float
+    embedded: int
+    docs: int
+
+
+def _lines(p: Path) -> list[str]:
+    return p.read_text(encoding="utf-8").splitlines()
+
+
+def load_dev_sets(root: Path, names: Sequence[str] | None = None) -> list[DevSet]:
+    """All (or the named) dev sets under ``root``; InputError if the folder or a named set is missing."""
+    if not root.is_dir():
+        raise InputError(f"dev-set folder not found: {root}", "pass --dev-dir pointing at align-dev")
+    sets = []
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
+        if names and d.name not in names:
+            continue
+        meta_p = d / "meta.json"
+        if not meta_p.is_file():
+            continue
+        meta = json.loads(meta_p.read_text(encoding="utf-8"))
+        docs = []
+        for g in sorted(d.glob("*.gold")):
+            stem = g.with_suffix("")
+            docs.append(
+                DevDoc(
+                    stem.name,
+                    _lines(stem.with_suffix(".src")),
+                    _lines(stem.with_suffix(".tgt")),
+                    parse_beads(g.read_text(encoding="utf-8")),
+                )
+            )
+        sets.append(DevSet(d.name, str(meta.get("src_lang", "xx")), str(meta.get("tgt_lang", "yy")), docs))
+    missing = set(names or ()) - {s.name for s in sets}
+    if missing:
+        raise InputError(f"dev set(s) not found in {root}: {', '.join(sorted(missing))}", "check --sets")
+    if not sets:
+        raise InputError(f"no dev sets (folders with meta.json) in {root}", "pass --dev-dir pointing at align-dev")
+    return sets
+
+
+def published_figures(root: Path) -> list[str]:
+    """The README's "Published figures" section, read at run time (never copied into the project)."""
+    readme = root / "README.md"
+    if not readme.is_file():
+        return []
+    out: list[str] = []
+    on = False
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            on = "published" in line.lower()
+            continue
+        if on and line.strip():
+            out.append(line.rstrip())
+    return out
+
+
+def run_dev_set(ds: DevSet, cfg: AlignConfig, system: str) -> RunResult:
+    from pipeline.align import get_aligner
+
+    aligner = get_aligner(cfg)
+    gold, test = [], []
+    embed_s = search_s = 0.0
+    embedded = 0
+    name = system
+    for doc in ds.docs:
+        links = aligner.align(doc.src, doc.tgt, src_lang=ds.src_lang, tgt_lang=ds.tgt_lang)
+        times = getattr(aligner, "times", None)
+        if times is not None:
+            embed_s += times.embed
+            search_s += times.search
+            embedded += times.embedded
+        gold.append(doc.gold)
+        test.append(links_to_beads(links))
+        name = aligner.name
+    return RunResult(ds.name, name, score_alignments(gold, test), embed_s, search_s, embedded, len(ds.docs))
+
+
+# --------------------------------------------------------------------------- synthetic speed benchmark
+
+
+@dataclass
+class Synthetic:
+    src: list[str]
+    tgt: list[str]
+    src_emb: np.ndarray
+    tgt_emb: np.ndarray
+    gold: list[Bead]
+
+
+def make_synthetic(n: int, dim: int = 384, seed: int = 0, noise: float = 1.0) -> Synthetic:
+    """A document pair of about n x n sentences with a known alignment.
+
+    Beads are drawn 1-1 (85%), 1-2, 2-1 (5% each), 1-0, 0-1, 2-2 (~1.7% each). Source sentences are
+    random "words" and random unit vectors; each target bead is the source bead's words through a fixed
+    random dictionary (some dropped or added) and a noisy copy of the source bead's summed vector,
+    split among its target sentences. Noise 1.0 gives cosines like a weak multilingual embedder.
+    """
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{k}" for k in range(5000)]
+    trans = rng.permutation(len(vocab))
+    types = [(1, 1), (1, 2), (2, 1), (1, 0), (0, 1), (2, 2)]
+    probs = np.array([0.85, 0.05, 0.05, 0.0167, 0.0167, 0.0166])
+    src: list[str] = []
+    tgt: list[str] = []
+    s_vecs: list[np.ndarray] = []
+    t_vecs: list[np.ndarray] = []
+    gold: list[Bead] = []
+    while len(src) < n or len(tgt) < n:
+        a, b = types[int(rng.choice(len(types), p=probs / probs.sum()))]
+        if len(src) + a > n or len(tgt) + b > n:
+            a, b = (1, 0) if len(src) < n else (0, 1)
+        s_idx = tuple(range(len(src), len(src) + a))
+        t_idx = tuple(range(len(tgt), len(tgt) + b))
+        words: list[int] = []
+        vec = np.zeros(dim)
+        for _ in range(a):
+            w = list(rng.integers(0, len(vocab), int(rng.integers(4, 30))))
+            if rng.random() < 0.2:
+                w.append(-int(rng.integers(1, 3000)))  # a number
+            words += w
+            v = rng.normal(size=dim)
+            s_vecs.append(v / np.linalg.norm(v))
+            vec += s_vecs[-1]
+            src.append(" ".join(str(-x) if x < 0 else vocab[x] for x in w) + " .")
+        if b:
+            tw = [x if x < 0 else int(trans[x]) for x in words if rng.random() > 0.1]
+            cuts = sorted(rng.choice(np.arange(1, max(2, len(tw))), size=b - 1, replace=False)) if b > 1 else []
+            parts = np.split(np.array(tw, dtype=np.int64), cuts) if tw else [np.array([], dtype=np.int64)] * b
+            for k in range(b):
+                v = vec / max(float(np.linalg.norm(vec)), 1e-9) / np.sqrt(b) + noise * rng.normal(size=dim) / np.sqrt(
+                    dim
+                )
+                t_vecs.append(v / np.linalg.norm(v))
+                tgt.append(" ".join(str(-x) if x < 0 else vocab[x] for x in parts[k].tolist()) + " .")
+        gold.append((s_idx, t_idx))
+    return Synthetic(src, tgt, np.array(s_vecs, dtype=np.float32), np.array(t_vecs, dtype=np.float32), gold)
+
+
+@dataclass
+class SpeedResult:
+    n_src: int
+    n_tgt: int
+    search_s: float
+    peak_growth_mb: float
+    peak_rss_mb: float
+    levels: int
+    cells: int
+    scores: Scores
+    level_sizes: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+def run_synthetic(syn: Synthetic, cfg: AlignConfig) -> SpeedResult:
+    """Align the synthetic pair with its given embeddings: search time and peak memory of the search."""
+    from pipeline.align.hybrid import SearchStats, align_features
+
+    stats = SearchStats()
+    before = _rss_mb()
+    t0 = time.perf_counter()
+    links = align_features(syn.src, syn.tgt, syn.src_emb, syn.tgt_emb, cfg, stats=stats)
+    secs = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return SpeedResult(
+        len(syn.src), len(syn.tgt), secs, max(0.0, peak - before), peak, stats.levels, stats.cells,
+        score_alignments([syn.gold], [links_to_beads(links)]), stats.level_sizes,
+    )  # fmt: skip
+
+
+def _rss_mb() -> float:
+    """Current resident memory (MiB), from /proc where available, else the peak so far."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+        import os
+
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def embedding_rate(name: str, texts: Sequence[str], cfg: AlignConfig) -> tuple[float, int]:
+    """Seconds to embed ``texts`` with a fresh (uncached) embedder, and how many were embedded."""
+    from pipeline.align.embed import EMBEDDERS, CachedEmbedder
+
+    inner = EMBEDDERS[name](
+        threads=cfg.threads, batch_size=cfg.embed_batch_size, model=cfg.st_model, device=cfg.st_device
+    )
+    emb = CachedEmbedder(inner, cache_dir=None, max_chars=cfg.embed_max_chars)
+    emb.embed(texts[:2])  # load the model outside the timing
+    t0 = time.perf_counter()
+    emb.embed(texts[2:])
+    return time.perf_counter() - t0, max(0, len(texts) - 2)

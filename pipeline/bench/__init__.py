@@ -1,0 +1,1 @@
+"""Benchmarks (``python -m pipeline bench``); heavy imports happen inside the functions."""

@@ -1,0 +1,337 @@
+"""Translation throughput on the real OPUS-MT base architecture: naive vs batched transformers vs CTranslate2.
+
+Every system decodes the same sentences with the same settings and the same number of output tokens
+per sentence (min = max new tokens, no early end-of-sentence), so tokens/s compare like for like.
+The model has random weights (no weights can be downloaded here) around the real opus-mt-en-uk
+tokenizer in ``tests/fixtures/opus-mt-en-uk``; with ``quick`` a tiny architecture is used instead
+(a smoke test, not a measurement).
+
+Systems:
+  a  naive           ``MarianMTModel.generate()`` one sentence at a time, text to text
+  b  hf-batched      the pipeline's transformers backend (token-budget batches, sorted), text to text
+  c  pipeline-ct2    the pipeline's ctranslate2 backend (int8 on CPU, float16 on CUDA), text to text
+  d  raw-ct2         ``ctranslate2.Translator.translate_batch`` on pre-tokenized input, tokens out
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import repo_root
+
+log = logging.getLogger(__name__)
+
+FIXTURE = Path("tests") / "fixtures" / "opus-mt-en-uk"
+SEED_SENTENCES = Path("tests") / "data" / "seed.en.txt"
+TOKENIZER_FILES = ("source.spm", "target.spm", "vocab.json", "tokenizer_config.json")
+ARCH_KEYS = (
+    "vocab_size",
+    "d_model",
+    "encoder_layers",
+    "decoder_layers",
+    "encoder_attention_heads",
+    "decoder_attention_heads",
+    "encoder_ffn_dim",
+    "decoder_ffn_dim",
+    "activation_function",
+    "max_position_embeddings",
+    "pad_token_id",
+    "eos_token_id",
+    "bos_token_id",
+    "decoder_start_token_id",
+    "scale_embedding",
+    "static_position_embeddings",
+)
+QUICK_ARCH = dict(
+    d_model=32,
+    encoder_layers=1,
+    decoder_layers=1,
+    encoder_attention_heads=2,
+    decoder_attention_heads=2,
+    encoder_ffn_dim=64,
+    decoder_ffn_dim=64,
+)
+SYSTEMS = {
+    "a": "naive generate(), 1 sentence/call",
+    "b": "transformers backend, batched",
+    "c": "ctranslate2 backend, text to text",
+    "d": "raw ctranslate2 translate_batch",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # a, b, c, d
+    decoding: str  # beam4, greedy
+    device: str
+    sentences: int
+    tokens: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class BenchResult:
+    device: str
+    threads: int | None
+    out_tokens: int
+    sentences: int
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def rate(self, key: str, decoding: str) -> float:
+        return next((r.rate for r in self.rows if r.key == key and r.decoding == decoding), 0.0)
+
+    def ratios(self, decoding: str) -> dict[str, float]:
+        c = self.rate("c", decoding)
+
+        def div(x: float) -> float:
+            return c / x if x > 0 else float("nan")
+
+        return {
+            "speedup_vs_naive": div(self.rate("a", decoding)),
+            "speedup_vs_hf_batched": div(self.rate("b", decoding)),
+            "vs_raw_ctranslate2": div(self.rate("d", decoding)),
+        }
+
+    def table(self) -> str:
+        head = (
+            f"translation throughput: random-weight OPUS-MT base (opus-mt-en-uk architecture and tokenizer), "
+            f"{self.sentences} sentences, {self.out_tokens} target tokens each (min = max), "
+            f"threads={self.threads if self.threads else 'default'}, device={self.device}"
+        )
+        cols = f"{'system':<38} {'decoding':<8} {'device':<12} {'sents':>6} {'tokens':>7} {'seconds':>8} {'tok/s':>8}"
+        lines = [head, "", cols, "-" * len(cols)]
+        for r in self.rows:
+            lines.append(
+                f"{r.key + ') ' + SYSTEMS[r.key]:<38} {r.decoding:<8} {r.device:<12} {r.sentences:>6} "
+                f"{r.tokens:>7} {r.seconds:>8.2f} {r.rate:>8.1f}"
+            )
+        lines.append("")
+        for decoding in dict.fromkeys(r.decoding for r in self.rows):
+            ratios = self.ratios(decoding)
+            shown = zip("abd", ratios.values(), strict=True)
+            lines.append(f"{decoding}: " + "  ".join(f"c/{k}={v:.2f}" for k, v in shown))
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def final_line(self) -> str:
+        r = self.ratios("beam4")
+        return " ".join(f"{k}={v:.2f}" for k, v in r.items())
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def make_sentences(n: int, seed: int = 20240607) -> list[str]:
+    """``n`` English sentences: the seed article's sentences, then deterministic recombinations of them."""
+    base = [s.strip() for s in (repo_root() / SEED_SENTENCES).read_text(encoding="utf-8").splitlines() if s.strip()]
+    rng = random.Random(seed)
+    out = list(base[:n])
+    while len(out) < n:
+        a, b = rng.sample(base, 2)
+        wa, wb = a.rstrip(".!?").split(), b.split()
+        cut_a = rng.randint(2, max(2, len(wa)))
+        cut_b = rng.randint(0, max(0, len(wb) - 2))
+        words = wa[:cut_a] + wb[cut_b:]
+        sent = " ".join(words)
+        out.append(sent[0].upper() + sent[1:] if sent else a)
+    return out
+
+
+def build_model(folder: Path, *, quick: bool = False, seed: int = 0) -> Path:
+    """Random weights of the opus-mt-en-uk architecture (tiny with ``quick``) around its real tokenizer files."""
+    import torch
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel
+
+    src = repo_root() / FIXTURE
+    real = json.loads((src / "config.json").read_text(encoding="utf-8"))
+    arch = {k: real[k] for k in ARCH_KEYS if k in real}
+    if quick:
+        arch.update(QUICK_ARCH)
+    torch.manual_seed(seed)
+    model = MarianMTModel(MarianConfig(**arch, share_encoder_decoder_embeddings=True)).eval()
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    pad = real["pad_token_id"]
+    # No forced </s>: every system must be able to emit exactly max new tokens.
+    GenerationConfig(
+        bad_words_ids=[[pad]],
+        bos_token_id=0,
+        decoder_start_token_id=pad,
+        eos_token_id=real["eos_token_id"],
+        pad_token_id=pad,
+        num_beams=4,
+    ).save_pretrained(folder)
+    for name in TOKENIZER_FILES:
+        shutil.copy(src / name, folder / name)
+    return folder
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def _timed(fn: Callable[[], int], device: str) -> tuple[int, float]:
+    _sync(device)
+    t0 = time.perf_counter()
+    tokens = fn()
+    _sync(device)
+    return tokens, time.perf_counter() - t0
+
+
+def run_bench(
+    *,
+    sentences: int = 208,
+    threads: int | None = 1,
+    out_tokens: int = 20,
+    naive_sentences: int = 32,
+    batch_tokens: int | None = None,
+    device: str = "auto",
+    quick: bool = False,
+    greedy: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> BenchResult:
+    """Run systems a-d for beam 4 (and greedy); return the rows. Nothing is written outside a temp dir."""
+    import torch
+
+    from pipeline.config import load_config
+    from pipeline.translate import get_translator
+    from pipeline.translate.ct2 import CT2Translator
+    from pipeline.translate.hf import HFTranslator, pick_device
+    from pipeline.translate.tokenizer import load_tokenizer
+
+    say = progress or (lambda msg: log.info("%s", msg))
+    if threads:
+        torch.set_num_threads(threads)
+    texts = make_sentences(sentences)
+    step = 1
+    if 0 < naive_sentences < len(texts):
+        step = len(texts) // naive_sentences
+    naive_texts = texts[::step][: naive_sentences or len(texts)]
+    torch_device = pick_device(device)
+    result = BenchResult(device=torch_device, threads=threads, out_tokens=out_tokens, sentences=len(texts))
+    with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp:
+        t0 = time.perf_counter()
+        folder = build_model(Path(tmp) / "model", quick=quick)
+        say(f"built the {'tiny' if quick else 'full-size'} random model in {time.perf_counter() - t0:.1f}s")
+
+        def config(backend: str, beams: int) -> Any:
+            overrides = [
+                f"translate.model={folder}",
+                f"translate.backend={backend}",
+                f"translate.num_beams={beams}",
+                f"translate.max_new_tokens={out_tokens}",
+                f"translate.device={device}",
+                "translate.cache=false",
+                f"translate.ct2_dir={Path(tmp) / 'ct2'}",
+            ]
+            if threads:
+                overrides.append(f"translate.threads={threads}")
+            if batch_tokens:
+                overrides.append(f"translate.batch_tokens={batch_tokens}")
+            return load_config(lang="uk", overrides=overrides).translate
+
+        # One instance per backend; beams are read from cfg at each call, so swap the cfg per decoding.
+        hf = HFTranslator(config("transformers", 4), "uk")
+        hf.min_new_tokens = out_tokens
+        t0 = time.perf_counter()
+        ct2 = get_translator(config("ctranslate2", 4), "uk")
+        assert isinstance(ct2, CT2Translator)
+        ct2.min_new_tokens = out_tokens
+        result.notes.append(
+            f"ctranslate2 {ct2.compute_type} on {ct2.device}: conversion + load {time.perf_counter() - t0:.1f}s "
+            "(once; later runs load the cached conversion)"
+        )
+        if ct2.device != torch_device:
+            result.device = f"transformers {torch_device}, ctranslate2 {ct2.device}"
+        tok, _ = load_tokenizer(
+            {n: folder / n for n in TOKENIZER_FILES}, pad_id=hf.model.config.pad_token_id, model=str(folder)
+        )
+        naive_model = hf.model  # the same weights on the same device; generate() without our batching
+        pretokenized = [[ct2.source_vocab[i] for i in ids] for ids in ct2.encode(texts)]
+        budget = ct2.cfg.batch_tokens
+
+        def naive(beams: int) -> int:
+            n = 0
+            for text in naive_texts:
+                enc = tok([text], return_tensors="pt").to(torch_device)
+                with torch.inference_mode():
+                    gen = naive_model.generate(
+                        **enc, num_beams=beams, max_new_tokens=out_tokens, min_new_tokens=out_tokens, do_sample=False
+                    )
+                tok.batch_decode(gen, skip_special_tokens=True)
+                n += int(gen.shape[1]) - 1
+            return n
+
+        def ours(tr: Any, beams: int) -> Callable[[], int]:
+            def go() -> int:
+                tr.cfg = tr.cfg.model_copy(update={"num_beams": beams})
+                before = tr.stats.tgt_tokens
+                tr.translate(texts)
+                return int(tr.stats.tgt_tokens - before)
+
+            return go
+
+        def raw(beams: int) -> int:
+            res = ct2.translator.translate_batch(
+                pretokenized,
+                beam_size=beams,
+                min_decoding_length=out_tokens,
+                max_decoding_length=out_tokens,
+                max_batch_size=budget,
+                batch_type="tokens",
+            )
+            return sum(len(r.hypotheses[0]) for r in res)
+
+        decodings = [("beam4", 4)] + ([("greedy", 1)] if greedy else [])
+        for name, beams in decodings:
+            for key, fn, dev, n in (
+                ("a", lambda b=beams: naive(b), torch_device, len(naive_texts)),
+                ("b", ours(hf, beams), torch_device, len(texts)),
+                ("c", ours(ct2, beams), ct2.device, len(texts)),
+                ("d", lambda b=beams: raw(b), ct2.device, len(texts)),
+            ):
+                _warm_up(key, hf, ct2, beams, texts[:2])
+                tokens, seconds = _timed(fn, dev)
+                row = Row(key, name, dev, n, tokens, seconds)
+                result.rows.append(row)
+                say(f"{key}) {SYSTEMS[key]:<36} {name:<7} {tokens:>6} tokens {seconds:7.2f}s {row.rate:8.1f} tok/s")
+                expected = n * out_tokens
+                if tokens != expected:
+                    result.notes.append(f"{key}/{name}: {tokens} target tokens, not the forced {expected}")
+    if len(naive_texts) < len(texts):
+        result.notes.append(
+            f"a) runs one sentence in {step} ({len(naive_texts)} of {len(texts)}; --naive-sentences 0 runs all): "
+            "one sentence per call, so its tokens/s do not depend on which sentences share a batch"
+        )
+    return result
+
+
+def _warm_up(key: str, hf: Any, ct2: Any, beams: int, texts: list[str]) -> None:
+    """One small untimed call so that lazy initialisation is not measured."""
+    tr = hf if key in "ab" else ct2
+    saved = tr.stats
+    from dataclasses import replace
+
+    tr.cfg = tr.cfg.model_copy(update={"num_beams": beams})
+    tr.translate(texts)
+    tr.stats = replace(saved)

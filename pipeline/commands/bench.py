@@ -1,0 +1,62 @@
+"""``python -m pipeline bench``: translation throughput, naive vs batched transformers vs CTranslate2."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+NAME = "bench"
+HELP = "measure translation tokens/s: naive generate(), batched transformers, the ctranslate2 backend, raw ctranslate2"
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sentences", type=int, default=208, metavar="N", help="English sentences to translate (208)")
+    p.add_argument(
+        "--threads", type=int, default=1, metavar="N", help="CPU threads for torch and CTranslate2 (1; 0 = default)"
+    )
+    p.add_argument(
+        "--out-tokens", type=int, default=20, metavar="N", help="target tokens per sentence, forced (min = max; 20)"
+    )
+    p.add_argument(
+        "--naive-sentences",
+        type=int,
+        default=32,
+        metavar="N",
+        help="run the naive one-sentence-per-call baseline on every k-th sentence, N in all (32; 0 = all)",
+    )
+    p.add_argument("--batch-tokens", type=int, metavar="N", help="token budget per batch (default: the config's)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (auto: CUDA when available)")
+    p.add_argument("--no-greedy", action="store_true", help="beam 4 only (skip the greedy row)")
+    p.add_argument(
+        "--quick", action="store_true", help="smoke test: tiny model, 8 sentences, 4 tokens (the timings mean nothing)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.bench.translation import run_bench
+
+    if args.quick:
+        sentences, out_tokens, naive = min(args.sentences, 8), min(args.out_tokens, 4), 4
+    else:
+        sentences, out_tokens, naive = args.sentences, args.out_tokens, args.naive_sentences
+    if sentences < 1 or out_tokens < 1 or naive < 0 or args.threads < 0:
+        from pipeline.errors import ConfigError
+
+        raise ConfigError("--sentences and --out-tokens must be at least 1", "and --naive-sentences, --threads >= 0")
+    result = run_bench(
+        sentences=sentences,
+        threads=args.threads or None,
+        out_tokens=out_tokens,
+        naive_sentences=naive,
+        batch_tokens=args.batch_tokens,
+        device=args.device,
+        quick=args.quick,
+        greedy=not args.no_greedy,
+    )
+    print(result.table())
+    print(result.final_line())
+    sys.stdout.flush()
+    return 0

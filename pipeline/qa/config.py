@@ -1,0 +1,139 @@
+"""Every knob of the quality checks, with its default (the ``qa:`` section of the configuration).
+
+Each check has its own sub-section named like the flag it sets, with ``enabled`` and its parameters,
+e.g. ``--set qa.length_ratio.z_max=4`` or ``--set qa.identical.enabled=false``. Importing this module
+is cheap (no language-identification model is loaded).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Check(_Section):
+    enabled: bool = Field(True, description="run this check")
+
+
+class WrongLanguageCheck(_Check):
+    script_min_ratio: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="a target whose letters are less than this share in the target language's script (Hangul "
+        "for ko, Cyrillic for uk/ru) is in the wrong language; acronyms and capitalised names copied from the "
+        "source do not count",
+    )
+    script_min_letters: int = Field(
+        3, ge=1, le=1000, description="judge the script only when the target has at least this many letters"
+    )
+    marker_min: int = Field(
+        2,
+        ge=1,
+        le=100,
+        description="uk/ru: this many letters of the other language (ы э ъ ё for uk, і ї є ґ for ru) and none of "
+        "the target's own marks the target as the other language",
+    )
+    use_lid: bool = Field(True, description="also ask fastText language identification (the bundled lite model)")
+    lid_min_letters: int = Field(
+        20, ge=1, le=10_000, description="ask fastText only for targets with at least this many letters"
+    )
+    lid_top_k: int = Field(3, ge=1, le=20, description="fastText candidates considered")
+    lid_min_prob: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="fastText's top language (not the target's) needs at least this probability to mark a target",
+    )
+    lid_min_prob_same_script: float = Field(
+        0.85,
+        ge=0.0,
+        le=1.0,
+        description="...and at least this probability when the target is already in the right script (fastText "
+        "confuses related languages such as uk/ru/bg on short texts)",
+    )
+    lid_accept_prob: float = Field(
+        0.15,
+        ge=0.0,
+        le=1.0,
+        description="the target language among fastText's top-k with at least this probability clears the target",
+    )
+
+
+class NumberMismatchCheck(_Check):
+    pass
+
+
+class LengthRatioCheck(_Check):
+    z_max: float = Field(
+        3.5,
+        gt=0.0,
+        le=100.0,
+        description="robust z-score (median/MAD of log char ratios) above which a pair is flagged",
+    )
+    min_factor: float = Field(
+        1.6,
+        ge=1.0,
+        le=100.0,
+        description="...and its ratio must differ from the document's median ratio by at least this factor",
+    )
+    min_chars: int = Field(12, ge=1, le=10_000, description="pairs with a shorter source are not judged")
+    min_pairs: int = Field(5, ge=2, le=10_000, description="documents with fewer judged pairs are not checked")
+    mad_floor: float = Field(
+        0.1, gt=0.0, le=10.0, description="lower bound of the MAD (in log ratio units), so uniform documents do not "
+        "flag tiny deviations"
+    )
+
+
+class IdenticalCheck(_Check):
+    min_letters: int = Field(
+        5, ge=1, le=1000, description="targets identical to the source with fewer letters (names, acronyms) pass"
+    )
+
+
+class RepetitionCheck(_Check):
+    max_n: int = Field(4, ge=1, le=20, description="longest word n-gram looked for")
+    min_repeats: int = Field(3, ge=2, le=100, description="an n-gram repeated this many times in a row is a loop")
+    char_min_repeats: int = Field(
+        3, ge=2, le=100, description="a letter sequence repeated this many times in a row (no spaces) is a loop"
+    )
+    char_min_span: int = Field(8, ge=2, le=1000, description="...when the repeated run is at least this many letters")
+
+
+class EmptyTargetCheck(_Check):
+    pass
+
+
+class LowScoreCheck(_Check):
+    min_score: float = Field(0.3, ge=0.0, le=1.0, description="pairs with a lower alignment score are flagged")
+
+
+class LowMTScoreCheck(_Check):
+    enabled: bool = Field(False, description="run this check")
+    min_mt_score: float = Field(
+        0.2, ge=0.0, le=1.0, description="pairs with a lower model confidence (mt_score) are flagged"
+    )
+
+
+class QAConfig(_Section):
+    """Configuration of the quality checks (all fields have defaults; ``QAConfig()`` is the default)."""
+
+    enabled: bool = Field(True, description="run the quality checks at all")
+    fail_wrong_language_ratio: float | None = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="fail the run (exit status 3, after writing the outputs) when more than this share of the "
+        "judged targets is in the wrong language; null = never fail",
+    )
+    wrong_language: WrongLanguageCheck = Field(default_factory=lambda: WrongLanguageCheck())
+    number_mismatch: NumberMismatchCheck = Field(default_factory=lambda: NumberMismatchCheck())
+    length_ratio: LengthRatioCheck = Field(default_factory=lambda: LengthRatioCheck())
+    identical: IdenticalCheck = Field(default_factory=lambda: IdenticalCheck())
+    repetition: RepetitionCheck = Field(default_factory=lambda: RepetitionCheck())
+    empty_target: EmptyTargetCheck = Field(default_factory=lambda: EmptyTargetCheck())
+    low_score: LowScoreCheck = Field(default_factory=lambda: LowScoreCheck())
+    low_mt_score: LowMTScoreCheck = Field(default_factory=lambda: LowMTScoreCheck())

@@ -1,0 +1,30 @@
+"""Human review of a run: a self-contained HTML page and the decisions it exports.
+
+* :func:`write_review_page` writes ``<name>.en-<lang>.review.html`` (source and target side by side,
+  paragraph by paragraph, flags and scores, a flagged-only filter; reject / accept / merge / split a
+  pair; export the decisions as JSON).
+* :func:`load_decisions` + :func:`apply_decisions` turn the exported file into corrected pairs
+  (``python -m pipeline apply-review FILE``), refusing decisions made for another run.
+"""
+
+from __future__ import annotations
+
+from pipeline.review.apply import Decision, Decisions, apply_decisions, load_decisions, parse_decisions
+from pipeline.review.common import DECISIONS_FORMAT, parse_signature, run_hash, sentence_cuts
+from pipeline.review.page import embed_json, render_review_page, review_data, write_review_page
+
+__all__ = [
+    "DECISIONS_FORMAT",
+    "Decision",
+    "Decisions",
+    "apply_decisions",
+    "embed_json",
+    "load_decisions",
+    "parse_decisions",
+    "parse_signature",
+    "render_review_page",
+    "review_data",
+    "run_hash",
+    "sentence_cuts",
+    "write_review_page",
+]

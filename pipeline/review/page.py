@@ -1,0 +1,123 @@
+"""The review page: one self-contained static HTML file (inline CSS and JS, no network).
+
+The pairs are embedded as JSON in ``<script type="application/json" id="review-data">`` with every
+``<``, ``>`` and ``&`` written as a ``\\u00XX`` escape (so no text can close the script element), and
+the page's script builds the table with ``textContent`` only. See ``template.html``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pipeline.io import atomic_write
+from pipeline.records import AlignedPair
+from pipeline.review.common import DECISIONS_FORMAT, run_hash, sentence_cuts
+
+__all__ = ["embed_json", "render_review_page", "review_data", "write_review_page"]
+
+_DATA_MARK = "__REVIEW_DATA__"
+_TITLE_MARK = "__REVIEW_TITLE__"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _template() -> str:
+    return resources.files("pipeline.review").joinpath("template.html").read_text(encoding="utf-8")
+
+
+def embed_json(data: Any) -> str:
+    """JSON safe inside an HTML ``<script>`` element: no ``<``, ``>``, ``&``, U+2028/U+2029 left raw."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def review_data(
+    pairs: Sequence[AlignedPair],
+    *,
+    signature: str,
+    src_lang: str,
+    tgt_lang: str,
+    title: str,
+    jsonl_path: Path | None = None,
+    qa: Mapping[str, Any] | None = None,
+    flag_help: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Everything the page shows, as JSON-serialisable data (also what the tests inspect)."""
+    details: Mapping[str, Any] = (qa or {}).get("details", {})
+    return {
+        "format": DECISIONS_FORMAT,
+        "run": {
+            "hash": run_hash(pairs, signature),
+            "signature": signature,
+            "src_lang": src_lang,
+            "tgt_lang": tgt_lang,
+            "pairs": len(pairs),
+            "title": title,
+            "jsonl": jsonl_path.name if jsonl_path else None,
+            "jsonl_path": str(jsonl_path.resolve()) if jsonl_path else None,
+            "decisions_file": f"{title}.review-decisions.json",
+        },
+        "qa": {k: v for k, v in (qa or {}).items() if k != "details"},
+        "flag_help": dict(flag_help or {}),
+        "pairs": [
+            {
+                "id": p.id,
+                "src": p.src,
+                "tgt": p.tgt,
+                "src_idx": list(p.src_idx),
+                "tgt_idx": list(p.tgt_idx),
+                "score": p.score,
+                "mt_score": p.mt_score,
+                "paragraph": p.paragraph,
+                "flags": list(p.flags),
+                "details": details.get(str(p.id), {}),
+                "src_cuts": sentence_cuts(p.src, src_lang),
+                "tgt_cuts": sentence_cuts(p.tgt, tgt_lang),
+            }
+            for p in pairs
+        ],
+    }
+
+
+def render_review_page(data: Mapping[str, Any]) -> str:
+    """The HTML page for :func:`review_data`'s ``data``."""
+    title = html.escape(f"Review: {data['run']['title']}", quote=True)
+    values = {_TITLE_MARK: title, _DATA_MARK: embed_json(data)}
+    return re.sub(f"{_TITLE_MARK}|{_DATA_MARK}", lambda m: values[m.group()], _template())
+
+
+def write_review_page(
+    path: Path,
+    pairs: Sequence[AlignedPair],
+    *,
+    signature: str,
+    src_lang: str,
+    tgt_lang: str,
+    jsonl_path: Path | None = None,
+    qa: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write the review page for ``pairs`` to ``path`` atomically; ``jsonl_path`` is the run's JSONL (for apply)."""
+    from pipeline.qa import CHECKS
+
+    title = path.name.removesuffix(".review.html")
+    data = review_data(
+        pairs,
+        signature=signature,
+        src_lang=src_lang,
+        tgt_lang=tgt_lang,
+        title=title,
+        jsonl_path=jsonl_path,
+        qa=qa,
+        flag_help={name: c.description for name, c in CHECKS.items()},
+    )
+    with atomic_write(path) as f:
+        f.write(render_review_page(data))
+    return path

@@ -1,0 +1,250 @@
+"""What every backend shares: split over-long inputs, batch by a token budget, restore input order.
+
+A backend subclasses :class:`BatchedTranslator` and implements ``_translate_ids`` (one batch of
+token-id sequences in, one :class:`~pipeline.translate.Output` per sequence out). The base class
+tokenizes once, splits inputs longer than the model's limit at word boundaries (never truncating),
+sorts by length, cuts batches by a budget of padded source tokens, shows a progress bar on a
+terminal, keeps :class:`TranslateStats`, and yields finished inputs batch by batch (so a cache can
+commit after each batch) before rejoining split inputs in input order.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.config import TranslateConfig
+from pipeline.translate import Output
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TranslateStats:
+    """Counters for the one-line summary of a translate run."""
+
+    sentences: int = 0  # units asked for (cache hits included)
+    cached: int = 0  # units answered from the translation cache
+    batches: int = 0
+    src_tokens: int = 0  # source tokens sent to the model (prefix and </s> included)
+    tgt_tokens: int = 0  # target tokens generated (</s> excluded)
+    seconds: float = 0.0  # wall time inside translate()
+
+    def add(self, other: TranslateStats) -> None:
+        for name in ("sentences", "cached", "batches", "src_tokens", "tgt_tokens", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def summary(self, *, backend: str = "", device: str = "") -> str:
+        rate = self.tgt_tokens / self.seconds if self.seconds > 0 else 0.0
+        where = f" ({backend} on {device})" if backend else ""
+        return (
+            f"translated {self.sentences} sentences ({self.cached} cache hits): {self.tgt_tokens} target tokens "
+            f"in {self.seconds:.1f}s, {rate:.0f} tokens/s, {self.batches} batches{where}"
+        )
+
+
+def plan_batches(lengths: Sequence[int], max_tokens: int, max_items: int | None = None) -> list[list[int]]:
+    """Group indices into batches, longest first, each costing at most ``max_tokens`` padded tokens.
+
+    A batch costs ``len(batch) * longest`` (what the model computes over after padding). Indices are
+    sorted by decreasing length (ties keep input order), so batches hold similar lengths. A single
+    input longer than the budget goes alone in its batch. ``max_items`` caps the units per batch.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    cur: list[int] = []
+    longest = 0
+    for i in order:
+        n = max(1, lengths[i])
+        full = (max_items is not None and len(cur) >= max_items) or max(longest, n) * (len(cur) + 1) > max_tokens
+        if cur and full:
+            batches.append(cur)
+            cur, longest = [], 0
+        cur.append(i)
+        longest = max(longest, n)
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+def split_words(text: str, limit: int, count_words: Callable[[list[str]], list[int]]) -> list[str]:
+    """Cut ``text`` at spaces into chunks of at most ``limit`` tokens; a longer "word" is cut by characters."""
+    words = text.split(" ")
+    counts = count_words(words)
+    chunks: list[str] = []
+    cur: list[str] = []
+    used = 0
+    for word, c in zip(words, counts, strict=True):
+        if c > limit:
+            if cur:
+                chunks.append(" ".join(cur))
+                cur, used = [], 0
+            step = max(1, len(word) * limit // (c + 1))
+            chunks += [word[i : i + step] for i in range(0, len(word), step)]
+            continue
+        if used + c > limit and cur:
+            chunks.append(" ".join(cur))
+            cur, used = [], 0
+        cur.append(word)
+        used += c
+    if cur:
+        chunks.append(" ".join(cur))
+    return [c for c in chunks if c.strip()]
+
+
+def rejoin(results: Sequence[Output | None], owners: Sequence[int], n: int) -> list[Output]:
+    """Join the outputs of split inputs (space-separated; score = geometric mean of the parts' scores)."""
+    texts: list[list[str]] = [[] for _ in range(n)]
+    scores: list[list[float]] = [[] for _ in range(n)]
+    for owner, out in zip(owners, results, strict=True):
+        if out is None:
+            raise RuntimeError(f"no output for a part of input {owner}")
+        texts[owner].append(out.text)
+        if out.score is not None:
+            scores[owner].append(out.score)
+    return [
+        Output(" ".join(t).strip(), (math.prod(s) ** (1 / len(s))) if s else None)
+        for t, s in zip(texts, scores, strict=True)
+    ]
+
+
+def progress_bar(total: int, desc: str) -> Any:
+    """A tqdm bar on stderr, shown only on a terminal and only for runs longer than a couple of seconds."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="sent", disable=not sys.stderr.isatty(), delay=2.0, leave=False)
+
+
+class BatchedTranslator:
+    """Base of the backends: token-budget batching in sorted order, split/rejoin, stats, progress."""
+
+    name: str
+    model_id: str
+    model_revision: str
+    model_fingerprint: str  # revision for hub models, a hash of the files for local folders
+    device: str
+    cfg: TranslateConfig
+    tokenizer: Any
+    prefix: str | None
+    max_input_tokens: int
+    # Forces every output to this many tokens (no early </s>): for benchmarks only, never set by the config.
+    min_new_tokens: int | None = None
+
+    def __init__(self) -> None:
+        self.stats = TranslateStats()
+
+    # ------------------------------------------------------------------ what a backend implements
+
+    def _translate_ids(self, batch: list[list[int]]) -> tuple[list[Output], int]:
+        """Translate one batch of source id sequences (``</s>`` included); return outputs and target tokens."""
+        raise NotImplementedError
+
+    def cache_settings(self) -> dict[str, Any]:
+        """Everything besides the source text that decides the output (the translation cache's key)."""
+        return {
+            "backend": self.name,
+            "model": self.model_id,
+            "fingerprint": self.model_fingerprint,
+            "device": self.device.split(":")[0],
+            "num_beams": self.cfg.num_beams,
+            "max_new_tokens": self.cfg.max_new_tokens,
+            "max_input_tokens": self.max_input_tokens,
+            "prefix": self.prefix,
+        }
+
+    # ------------------------------------------------------------------ public API
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        ids: list[list[int]] = self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]
+        return ids
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(ids) for ids in self.encode(texts)]
+
+    def translate(self, texts: Sequence[str]) -> list[Output]:
+        """Translate ``texts``; results come back in input order."""
+        results: list[Output | None] = [None] * len(texts)
+        for idx, outs in self.translate_iter(texts):
+            for i, out in zip(idx, outs, strict=True):
+                results[i] = out
+        return [r if r is not None else Output("", None) for r in results]
+
+    def translate_iter(self, texts: Sequence[str]) -> Iterator[tuple[list[int], list[Output]]]:
+        """Translate ``texts`` batch by batch; after each batch yield the inputs it finished and their outputs."""
+        if not texts:
+            return
+        t0 = time.perf_counter()
+        self.stats.sentences += len(texts)
+        try:
+            blank = [n for n, t in enumerate(texts) if not t.strip()]
+            if blank:  # nothing to translate: an empty output, not whatever the model makes of "</s>"
+                yield blank, [Output("", None) for _ in blank]
+            keep = [n for n, t in enumerate(texts) if t.strip()]
+            inputs = [f"{self.prefix} {texts[n]}" if self.prefix else texts[n] for n in keep]
+            pieces, owners, ids = self._split_encode(inputs)
+            parts: list[list[int]] = [[] for _ in keep]
+            for i, o in enumerate(owners):
+                parts[o].append(i)
+            left = [len(p) for p in parts]
+            results: list[Output | None] = [None] * len(pieces)
+            batches = plan_batches([len(x) for x in ids], self.cfg.batch_tokens, self.cfg.batch_size)
+            with progress_bar(len(pieces), f"translate {self.model_id.rstrip('/').split('/')[-1]}") as bar:
+                for batch in batches:
+                    outs, tgt_tokens = self._translate_ids([ids[i] for i in batch])
+                    self.stats.batches += 1
+                    self.stats.src_tokens += sum(len(ids[i]) for i in batch)
+                    self.stats.tgt_tokens += tgt_tokens
+                    done: list[int] = []
+                    for i, out in zip(batch, outs, strict=True):
+                        results[i] = out
+                        left[owners[i]] -= 1
+                        if left[owners[i]] == 0:
+                            done.append(owners[i])
+                    bar.update(len(batch))
+                    if done:
+                        done.sort()
+                        yield [keep[n] for n in done], [self._joined([results[i] for i in parts[n]]) for n in done]
+        finally:
+            self.stats.seconds += time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ internals
+
+    @staticmethod
+    def _joined(parts: list[Output | None]) -> Output:
+        if len(parts) == 1 and parts[0] is not None:
+            return parts[0]
+        return rejoin(parts, [0] * len(parts), 1)[0]
+
+    def _split_long(self, inputs: list[str]) -> tuple[list[str], list[int]]:
+        """Split inputs over the model's token limit at word boundaries (never truncate)."""
+        pieces, owners, _ = self._split_encode(inputs)
+        return pieces, owners
+
+    def _split_encode(self, inputs: list[str]) -> tuple[list[str], list[int], list[list[int]]]:
+        """Pieces (inputs, or parts of inputs over the limit), the input each belongs to, and their token ids."""
+        pieces: list[str] = []
+        owners: list[int] = []
+        ids: list[list[int]] = []
+        limit = self.max_input_tokens - 2
+        for n, (text, text_ids) in enumerate(zip(inputs, self.encode(inputs), strict=True)):
+            if len(text_ids) <= limit:
+                pieces.append(text)
+                owners.append(n)
+                ids.append(text_ids)
+                continue
+            log.warning("input %d has %d tokens (limit %d): translating it in parts", n, len(text_ids), limit)
+            prefix = f"{self.prefix} " if self.prefix else ""
+            body = text[len(prefix) :] if prefix and text.startswith(prefix) else text
+            chunks = [prefix + c for c in split_words(body, limit - (2 if prefix else 0), self._count_words)]
+            pieces += chunks
+            owners += [n] * len(chunks)
+            ids += self.encode(chunks)
+        return pieces, owners, ids
+
+    def _count_words(self, words: list[str]) -> list[int]:
+        return [len(ids) for ids in self.tokenizer(words, add_special_tokens=False)["input_ids"]]

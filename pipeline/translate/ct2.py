@@ -1,0 +1,352 @@
+"""MarianMT through CTranslate2: the model converted once (cached on disk), then ``translate_batch``.
+
+The same contract as the transformers backend: the source is tokenized with the pipeline's
+``MarianTokenizer`` (so the en-ko separate-vocabulary repair and the ``>>xxx<<`` target prefixes
+apply), CTranslate2 decodes, and the target tokens are decoded by that tokenizer through the *target*
+vocabulary. The converter's own vocabulary export reads one table from the tokenizer for both sides,
+which is wrong for the separate-vocabulary layout, so the vocabularies are written here: source
+tokens by encoder id, target tokens by decoder id, unused ids filled with placeholders.
+
+Converted models live under ``translate.ct2_dir`` (null: ``$XDG_CACHE_HOME/opus-align-pipeline/ctranslate2``),
+one folder per model id, revision or local-files fingerprint, quantization and CTranslate2 version.
+A folder is written to a temporary name and renamed into place; its ``pipeline-ct2.json`` records
+what it was made from and every file's size and SHA-256, checked on each load. A folder that fails
+the check, or that CTranslate2 cannot load, is reported in one line and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import TranslateConfig
+from pipeline.errors import ModelError
+from pipeline.translate import Output
+from pipeline.translate.batching import BatchedTranslator
+from pipeline.translate.cache import cache_root, model_fingerprint
+from pipeline.translate.models import ModelFiles, resolve_files
+from pipeline.translate.tokenizer import load_tokenizer
+
+log = logging.getLogger(__name__)
+
+MARKER = "pipeline-ct2.json"
+FORMAT_VERSION = 1  # bump when the conversion here changes
+CPU_DEFAULT = "int8"
+GPU_DEFAULT = "float16"
+
+
+def default_ct2_dir() -> Path:
+    return cache_root() / "ctranslate2"
+
+
+def ct2_device(requested: str) -> tuple[str, int]:
+    """(device, index) for CTranslate2 from ``translate.device``."""
+    import ctranslate2
+
+    gpus = ctranslate2.get_cuda_device_count()
+    if requested == "auto":
+        return ("cuda", 0) if gpus > 0 else ("cpu", 0)
+    if requested == "cpu":
+        return "cpu", 0
+    index = int(requested.partition(":")[2] or 0)
+    if index >= gpus:
+        raise ModelError(
+            f"device {requested} requested but CTranslate2 sees {gpus} CUDA device(s)",
+            "use --set translate.device=cpu (or a CUDA build of ctranslate2)",
+        )
+    return "cuda", index
+
+
+def resolve_compute_type(requested: str, device: str) -> str:
+    """``auto``: int8 on CPU, float16 on GPU; falls back to float32 where the device lacks the type."""
+    import ctranslate2
+
+    supported = set(ctranslate2.get_supported_compute_types(device))
+    wanted = requested if requested != "auto" else (GPU_DEFAULT if device == "cuda" else CPU_DEFAULT)
+    if wanted in supported:
+        return wanted
+    if requested != "auto":
+        raise ModelError(
+            f"compute type {requested} is not supported on {device} by this CTranslate2 build",
+            f"use one of {', '.join(sorted(supported))} (translate.compute_type)",
+        )
+    return "float32"
+
+
+def vocab_table(token_to_id: dict[str, int], size: int) -> list[str]:
+    """Tokens by id for ids ``0..size-1``; ids no token uses get unique placeholders."""
+    table = [f"<ct2_unused_{i}>" for i in range(size)]
+    for token, i in sorted(token_to_id.items(), key=lambda kv: kv[1]):
+        if 0 <= i < size:
+            table[i] = token
+    return table
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name.rstrip("/").split("/")[-1])[:60] or "model"
+
+
+class Conversion:
+    """Where one model's converted copy lives, and what it must have been made from."""
+
+    def __init__(self, files: ModelFiles, fingerprint: str, quantization: str, root: Path) -> None:
+        import ctranslate2
+
+        self.files = files
+        self.meta = {
+            "format": FORMAT_VERSION,
+            "model": files.model,
+            "revision": files.revision,
+            "fingerprint": fingerprint,
+            "quantization": quantization,
+            "ctranslate2": ctranslate2.__version__,
+        }
+        digest = hashlib.sha256(json.dumps(self.meta, sort_keys=True).encode()).hexdigest()[:16]
+        self.root = root
+        self.folder = root / f"{_safe(files.model)}-{quantization}-{digest}"
+        self.generation: dict[str, Any] = {}  # from the marker, once checked
+
+    def problem(self) -> str | None:
+        """Why the cached folder cannot be used (None: it can)."""
+        marker = self.folder / MARKER
+        if not marker.is_file():
+            return f"no {MARKER} (an interrupted or foreign conversion)"
+        try:
+            recorded = json.loads(marker.read_text(encoding="utf-8"))
+            meta, listed = recorded["meta"], recorded["files"]
+            self.generation = dict(recorded["generation"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return f"{MARKER} is unreadable"
+        if meta != self.meta:
+            return f"{MARKER} describes another conversion"
+        for name, info in listed.items():
+            path = self.folder / name
+            if not path.is_file():
+                return f"{name} is missing"
+            if path.stat().st_size != info["size"]:
+                return f"{name} has {path.stat().st_size} bytes, {info['size']} expected"
+            if _sha256(path) != info["sha256"]:
+                return f"{name} does not match its checksum"
+        return None
+
+    def remove(self, why: str) -> None:
+        log.warning("converted model %s is unusable (%s): converting again", self.folder, why)
+        trash = self.folder.with_name(f".{self.folder.name}.stale-{os.getpid()}")
+        try:
+            os.replace(self.folder, trash)
+        except OSError:
+            trash = self.folder
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def build(self, model: Any, tokenizer: Any) -> Path:
+        """Convert into a temporary folder beside the final one and rename it into place."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.tmp-", dir=self.root))
+        except OSError as e:
+            raise self._write_error(e) from None
+        try:
+            convert_marian(model, tokenizer, tmp / "model", str(self.meta["quantization"]))
+            listed = {
+                p.name: {"size": p.stat().st_size, "sha256": _sha256(p)} for p in sorted((tmp / "model").iterdir())
+            }
+            # What generate() would do at the length limit, read from the loaded model (generation_config.json
+            # wins over config.json, and for hub models it may only arrive with the weights).
+            gen = getattr(model, "generation_config", None)
+            generation = {"forced_eos": getattr(gen, "forced_eos_token_id", None) is not None}
+            marker = tmp / "model" / MARKER
+            body = {"meta": self.meta, "files": listed, "generation": generation}
+            marker.write_text(json.dumps(body, indent=1), encoding="utf-8")
+            self.generation = generation
+            try:
+                os.rename(tmp / "model", self.folder)
+            except OSError:
+                if self.problem() is not None:  # not another process's finished copy: a real failure
+                    raise
+        except OSError as e:
+            raise self._write_error(e) from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        log.info("converted %s to CTranslate2 (%s) in %s", self.files.model, self.meta["quantization"], self.folder)
+        return self.folder
+
+    def _write_error(self, e: OSError) -> ModelError:
+        return ModelError(
+            f"cannot write the converted model under {self.root}: {e.strerror or e}",
+            "free disk space, set translate.ct2_dir to a writable folder, or use translate.backend=transformers",
+        )
+
+
+def convert_marian(model: Any, tokenizer: Any, out: Path, quantization: str) -> None:
+    """Convert a loaded ``MarianMTModel`` with ``TransformersConverter``, writing our own vocabularies."""
+    import torch
+    from ctranslate2.converters import TransformersConverter
+    from ctranslate2.converters.transformers import MarianMTLoader
+
+    rows = int(model.get_input_embeddings().weight.shape[0])
+    pad = model.config.pad_token_id
+    if pad != rows - 1:  # the Marian loader drops the last embedding row as <pad>
+        raise ModelError(
+            f"model {model.name_or_path}: pad id {pad} is not the last of {rows} embedding rows, "
+            "which the CTranslate2 conversion of Marian models needs",
+            "use translate.backend=transformers for this model",
+        )
+    start = model.model.decoder.embed_tokens.weight[pad]
+    if bool(torch.count_nonzero(start)):  # CTranslate2 starts the decoder from a zero vector instead
+        raise ModelError(
+            f"model {model.name_or_path}: the <pad> embedding (the decoder's start) is not zero, "
+            "so CTranslate2 would not reproduce it",
+            "use translate.backend=transformers for this model",
+        )
+    src = vocab_table(tokenizer.encoder, rows - 1)
+    tgt = vocab_table({t: i for i, t in tokenizer.decoder.items()}, rows - 1)
+
+    class Loader(MarianMTLoader):  # type: ignore[misc]
+        def set_vocabulary(self, spec: Any, tokens: list[str]) -> None:
+            spec.register_source_vocabulary(src)
+            spec.register_target_vocabulary(tgt)
+
+    class Converter(TransformersConverter):  # type: ignore[misc]
+        def _load(self) -> Any:
+            with torch.no_grad():
+                return Loader()(model, tokenizer)
+
+    try:
+        Converter(str(model.name_or_path)).convert(str(out), quantization=quantization, force=True)
+    except (ValueError, RuntimeError, NotImplementedError) as e:
+        raise ModelError(
+            f"CTranslate2 cannot convert model {model.name_or_path}: {str(e).splitlines()[0]}",
+            "use translate.backend=transformers",
+        ) from None
+
+
+class CT2Translator(BatchedTranslator):
+    """Translate with ``ctranslate2.Translator.translate_batch`` on pre-tokenized input."""
+
+    def __init__(self, cfg: TranslateConfig, lang: str) -> None:
+        import ctranslate2
+
+        from pipeline.translate.hf import target_prefix_for
+
+        super().__init__()
+        self.cfg = cfg
+        if not cfg.model:
+            raise ModelError(f"no translation model configured for {lang}", "pass --model ID_OR_DIR")
+        self.model_id: str = cfg.model
+        files = resolve_files(self.model_id, cfg.revision)
+        self.model_revision = files.revision
+        self.model_fingerprint = model_fingerprint(files)
+        device, index = ct2_device(cfg.device)
+        self.device = device if device == "cpu" else f"cuda:{index}"
+        self.compute_type = resolve_compute_type(cfg.compute_type, device)
+        self.name = f"ctranslate2-{ctranslate2.__version__}-{self.compute_type}"
+        model_cfg = json.loads(files.config.read_text(encoding="utf-8"))
+        pad_id = model_cfg.get("pad_token_id")
+        if not isinstance(pad_id, int):
+            raise ModelError(f"model {self.model_id} has no pad_token_id in its config", "fix its config.json")
+        self.tokenizer, self.vocab_check = load_tokenizer(files.tokenizer, pad_id=pad_id, model=self.model_id)
+        self.prefix = target_prefix_for(self.tokenizer.get_vocab(), lang, cfg.target_prefix, self.model_id)
+        max_pos = int(model_cfg.get("max_position_embeddings") or 512)
+        self.max_input_tokens = min(cfg.max_input_tokens, max_pos)
+        root = Path(cfg.ct2_dir).expanduser() if cfg.ct2_dir else default_ct2_dir()
+        conversion = Conversion(files, self.model_fingerprint, self.compute_type, root)
+        self.model_dir = conversion.folder
+        self.translator = self._load(conversion, device, index)
+        self.max_decoding = min(cfg.max_new_tokens, max_pos)
+        if conversion.generation.get("forced_eos"):
+            # transformers spends the last of max_new_tokens on a forced </s>; CTranslate2 does not count it
+            self.max_decoding = max(1, self.max_decoding - 1)
+        # What CTranslate2 reads and writes: tokens of the converted model's own vocabularies (ids by position).
+        self.source_vocab = self._read_vocab("source")
+        self.target_ids = {t: i for i, t in enumerate(self._read_vocab("target"))}
+
+    # ------------------------------------------------------------------ loading
+
+    def _load(self, conversion: Conversion, device: str, index: int) -> Any:
+        import ctranslate2
+
+        problem = conversion.problem() if conversion.folder.exists() else "not converted yet"
+        if problem is not None and conversion.folder.exists():
+            conversion.remove(problem)
+        for attempt in (1, 2):
+            if problem is not None:
+                self._convert(conversion)
+            try:
+                return ctranslate2.Translator(
+                    str(conversion.folder),
+                    device=device,
+                    device_index=index,
+                    compute_type=self.compute_type,
+                    intra_threads=self.cfg.threads or 0,
+                    inter_threads=1,
+                )
+            except (RuntimeError, ValueError, OSError) as e:
+                if attempt == 2:
+                    raise ModelError(
+                        f"CTranslate2 cannot load the converted model {conversion.folder}: {str(e).splitlines()[0]}",
+                        "delete that folder, or use translate.backend=transformers",
+                    ) from None
+                problem = f"CTranslate2 cannot load it: {str(e).splitlines()[0]}"
+                conversion.remove(problem)
+        raise AssertionError("unreachable")
+
+    def _convert(self, conversion: Conversion) -> None:
+        from pipeline.translate.hf import check_sizes, load_marian_model
+
+        log.info("converting %s to CTranslate2 (%s), once", self.model_id, self.compute_type)
+        model = load_marian_model(conversion.files, self.cfg.revision)
+        check_sizes(self.tokenizer, int(model.get_input_embeddings().weight.shape[0]), self.model_id)
+        conversion.build(model, self.tokenizer)
+
+    def _read_vocab(self, side: str) -> list[str]:
+        for name in (f"{side}_vocabulary.json", "shared_vocabulary.json"):
+            path = self.model_dir / name
+            if path.is_file():
+                tokens: list[str] = json.loads(path.read_text(encoding="utf-8"))
+                return tokens
+        raise ModelError(f"converted model {self.model_dir} has no {side} vocabulary", "delete that folder")
+
+    # ------------------------------------------------------------------ translating
+
+    def _translate_ids(self, batch: list[list[int]]) -> tuple[list[Output], int]:
+        vocab = self.source_vocab
+        source = [[vocab[i] for i in ids] for ids in batch]
+        max_len = self.max_decoding
+        results = self.translator.translate_batch(
+            source,
+            beam_size=self.cfg.num_beams,
+            max_decoding_length=max_len,
+            min_decoding_length=min(self.min_new_tokens, max_len) if self.min_new_tokens else 0,
+            return_scores=True,
+            max_batch_size=0,
+        )
+        outputs: list[Output] = []
+        n_tokens = 0
+        target_ids = self.target_ids
+        unk = self.tokenizer.unk_token_id
+        for res in results:
+            tokens = res.hypotheses[0]
+            n_tokens += len(tokens)
+            text = self.tokenizer.decode([target_ids.get(t, unk) for t in tokens], skip_special_tokens=True)
+            score = math.exp(min(0.0, float(res.scores[0]))) if res.scores else None
+            outputs.append(Output(text.strip(), score))
+        return outputs, n_tokens
+
+    def cache_settings(self) -> dict[str, Any]:
+        return {**super().cache_settings(), "compute_type": self.compute_type}

@@ -1,0 +1,71 @@
+"""Moses plain-text writer: two line-aligned files, ``<base>.<src_lang>`` and ``<base>.<tgt_lang>``.
+
+Line *n* of one file is the translation of line *n* of the other (the layout of OPUS/Moses corpora,
+e.g. ``Europarl.de-en.de`` / ``Europarl.de-en.en``). One line per pair, LF line ends, UTF-8, no
+header. A pair with an empty side (a 1-0 or 0-1 bead) gives an empty line on that side, so the files
+stay aligned; Moses' ``clean-corpus-n.perl`` drops such lines itself.
+
+The text is written as is (no tokenisation, no escaping of ``| < > [ ]``: that is the tokeniser's
+job). Only what would break the line alignment is changed: tabs and line breaks inside a segment (TAB,
+LF, CR, VT, FF, U+001C-U+001E, U+0085, U+2028, U+2029) become single spaces, and lone surrogates
+(which UTF-8 cannot encode) are removed; when that happens one warning on this module's logger reports
+the number of characters changed and the ids of the pairs concerned.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from pipeline.records import AlignedPair, Signature
+from pipeline.write.tsv import tsv_safe
+
+__all__ = ["file_names", "render"]
+
+logger = logging.getLogger(__name__)
+
+_MAX_IDS_LOGGED = 20
+
+
+def file_names(base: str, src_lang: str, tgt_lang: str) -> tuple[str, str]:
+    """The source-side and target-side file names for ``base`` (e.g. ``doc.en-ko.en``, ``doc.en-ko.ko``)."""
+    if src_lang == tgt_lang:
+        raise ValueError(f"Moses output needs two different languages, got {src_lang!r} twice")
+    return f"{base}.{src_lang}", f"{base}.{tgt_lang}"
+
+
+def render(
+    pairs: Sequence[AlignedPair],
+    *,
+    signature: Signature,
+    src_lang: str,
+    tgt_lang: str,
+    creation_date: datetime | None = None,
+) -> tuple[str, str]:
+    """The source-side and target-side documents (each empty for no pairs, else one LF-ended line per pair).
+
+    ``signature`` and ``creation_date`` are accepted for a uniform writer interface and not written
+    (plain text has no place for them; write JSONL or TMX alongside to keep provenance).
+    """
+    src_lines: list[str] = []
+    tgt_lines: list[str] = []
+    changed = 0
+    ids: list[int] = []
+    for p in pairs:
+        src, n_src = tsv_safe(p.src)
+        tgt, n_tgt = tsv_safe(p.tgt)
+        if n_src or n_tgt:
+            changed += n_src + n_tgt
+            ids.append(p.id)
+        src_lines.append(src + "\n")
+        tgt_lines.append(tgt + "\n")
+    if changed:
+        shown = ", ".join(str(i) for i in ids[:_MAX_IDS_LOGGED]) + (" ..." if len(ids) > _MAX_IDS_LOGGED else "")
+        logger.warning(
+            "Moses: replaced or removed %d tab/line-break/unencodable character(s) in %d pair(s) (ids %s)",
+            changed,
+            len(ids),
+            shown,
+        )
+    return "".join(src_lines), "".join(tgt_lines)

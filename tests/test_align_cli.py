@@ -1,0 +1,148 @@
+"""``pipeline align`` and ``pipeline bench-align`` from the command line (length-only aligner: no models)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.align.metrics import check_links, parse_bead
+from pipeline.cli import main
+from pipeline.records import Link
+
+DATA = Path(__file__).resolve().parent / "data"
+FAST = ["--set", "align.aligner=length"]
+
+
+def _links(text: str) -> list[Link]:
+    out = []
+    for line in text.splitlines():
+        (s, t), score = parse_bead(line)
+        assert score is not None
+        out.append(Link(s, t, score))
+    return out
+
+
+def _write(tmp_path: Path, name: str, text: str) -> str:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+def test_beads_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    src, tgt = DATA / "seed.en.txt", DATA / "seed.ru.txt"
+    args = ["align", "--src", str(src), "--tgt", str(tgt), "--src-lang", "en", "--tgt-lang", "ru", "--presegmented"]
+    assert main([*args, *FAST]) == 0
+    out = capsys.readouterr().out
+    n = len(src.read_text(encoding="utf-8").splitlines())
+    m = len(tgt.read_text(encoding="utf-8").splitlines())
+    check_links(_links(out), n, m)
+    assert out.splitlines()[0].startswith("[0]:[0]:")
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "jsonl", "tmx"])
+def test_writer_formats_to_a_file(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    args = ["align", "--src", str(DATA / "seed.en.txt"), "--tgt", str(DATA / "seed.ko.txt")]
+    args += ["--src-lang", "en", "--tgt-lang", "ko", "--presegmented", "--format", fmt, "--out", str(out), *FAST]
+    assert main(args) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "North Korean" in text
+    if fmt == "jsonl":
+        rec = json.loads(text.splitlines()[0])
+        assert rec["src_idx"] == [0] and "length.v1" in rec["signature"]
+
+
+def test_segments_unsegmented_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = _write(tmp_path, "a.txt", "The first sentence is here. The second one follows.\n\nA new paragraph starts.\n")
+    tgt = _write(tmp_path, "b.txt", "Der erste Satz ist hier. Der zweite folgt.\n\nEin neuer Absatz beginnt.\n")
+    assert main(["align", "--src", src, "--tgt", tgt, "--src-lang", "en", "--tgt-lang", "de", *FAST]) == 0
+    check_links(_links(capsys.readouterr().out), 3, 3)
+
+
+@pytest.mark.parametrize(
+    "src_text, tgt_text, extra, needle",
+    [
+        ("", "Ein Satz.\n", [], "empty"),
+        ("One sentence.\n", "   \n\n", [], "empty"),
+        ("One sentence.\n", "Ein Satz.\n", ["--src-lang", "english!"], "language"),
+        ("One sentence.\n", "Ein Satz.\n", ["--set", "align.embedder=laser"], "embedder"),
+        ("One sentence.\n", "Ein Satz.\n", ["--set", "align.band=0"], "band"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], src_text: str, tgt_text: str, extra: list[str], needle: str
+) -> None:
+    src, tgt = _write(tmp_path, "s.txt", src_text), _write(tmp_path, "t.txt", tgt_text)
+    args = ["align", "--src", src, "--tgt", tgt, "--src-lang", "en", "--tgt-lang", "de", *FAST, *extra]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and needle in err.lower()
+
+
+def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "align",
+                "--src",
+                "/nonexistent/x.txt",
+                "--tgt",
+                "/nonexistent/y.txt",
+                "--src-lang",
+                "en",
+                "--tgt-lang",
+                "de",
+            ]
+        )
+        == 2
+    )
+    assert "not found" in capsys.readouterr().err
+
+
+def test_lopsided_and_single_long_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    many = "".join(f"This is sentence number {k} of a long document.\n" for k in range(120))
+    few = "".join(f"Satz {k}.\n" for k in range(12))
+    one = "word " * 200_000 + "\n"  # one 1 MB line, no sentence end
+    for s, t, n, m in ((many, few, 120, 12), (one, few, 1, 12), (few, one, 12, 1)):
+        src, tgt = _write(tmp_path, "s.txt", s), _write(tmp_path, "t.txt", t)
+        args = ["align", "--src", src, "--tgt", tgt, "--src-lang", "en", "--tgt-lang", "de", "--presegmented", *FAST]
+        assert main(args) == 0
+        check_links(_links(capsys.readouterr().out), n, m)
+    src, tgt = _write(tmp_path, "s.txt", one), _write(tmp_path, "t.txt", few)
+    assert main(["align", "--src", src, "--tgt", tgt, "--src-lang", "en", "--tgt-lang", "de", *FAST]) == 0
+
+
+def test_bench_align_on_a_tiny_dev_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = tmp_path / "dev" / "tiny"
+    d.mkdir(parents=True)
+    src = (DATA / "seed.en.txt").read_text(encoding="utf-8")
+    (d / "a.src").write_text(src, encoding="utf-8")
+    (d / "a.tgt").write_text((DATA / "seed.uk.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (d / "a.gold").write_text((DATA / "seed.en-uk.gold").read_text(encoding="utf-8"), encoding="utf-8")
+    (d / "meta.json").write_text(json.dumps({"src_lang": "en", "tgt_lang": "uk"}), encoding="utf-8")
+    (tmp_path / "dev" / "README.md").write_text("# x\n## Published figures\n- none, a test\n", encoding="utf-8")
+    args = ["bench-align", "--dev-dir", str(tmp_path / "dev"), "--set", "align.aligner=length", "--embedder", "none"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "tiny" in out and "length.v1 (baseline)" in out and "none, a test" in out
+
+
+def test_bench_align_synthetic(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench-align", "--synthetic", "300", "--embedder", "auto"]) == 0
+    out = capsys.readouterr().out
+    assert "search time" in out and "peak memory" in out and "300 x 300" in out
+
+
+def test_language_code_that_does_not_match_the_text_warns(caplog: pytest.LogCaptureFixture) -> None:
+    from pipeline.commands.align import script_mismatch
+
+    ko = (DATA / "seed.ko.txt").read_text(encoding="utf-8").splitlines()
+    assert script_mismatch(ko, "ko") is None and script_mismatch(ko, "xx") is None
+    msg = script_mismatch(ko, "ru")
+    assert msg is not None and "cyrillic" in msg and "hangul" in msg
+    args = ["align", "--src", str(DATA / "seed.en.txt"), "--tgt", str(DATA / "seed.ko.txt")]
+    with caplog.at_level("WARNING"):
+        assert main([*args, "--src-lang", "en", "--tgt-lang", "ru", "--presegmented", *FAST]) == 0
+    assert any("cyrillic" in r.getMessage() for r in caplog.records)

@@ -1,0 +1,249 @@
+"""The ctranslate2 backend against the transformers backend on tiny local models; token-budget batching."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+import sentencepiece as spm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.config import load_config
+from pipeline.errors import ModelError
+from pipeline.translate import get_translator
+from pipeline.translate.batching import BatchedTranslator, plan_batches
+from pipeline.translate.ct2 import MARKER, CT2Translator, resolve_compute_type
+
+DATA = Path(__file__).resolve().parent / "data"
+TEXTS = [*(DATA / "seed.en.txt").read_text(encoding="utf-8").splitlines()[:6], "Short.", "Kim Jong Un"]
+
+
+def sharpen(src: Path, dst: Path, seed: int = 1) -> Path:
+    """A copy of a tiny model whose output depends on its input (the fixtures' small weights give one
+    output for every input). The <pad> row stays zero, as in every trained Marian model."""
+    import torch
+    from transformers import MarianMTModel
+
+    shutil.copytree(src, dst)
+    model = MarianMTModel.from_pretrained(src)
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 2 and "embed_positions" not in name:
+                p.normal_(0, 0.5)
+        model.model.shared.weight[model.config.pad_token_id].zero_()
+    model.save_pretrained(dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def sharp(tmp_path_factory: pytest.TempPathFactory, en_uk_model: Path, en_ko_broken_model: Path, en_zle_model: Path):
+    root = tmp_path_factory.mktemp("sharp")
+    return {
+        "uk": sharpen(en_uk_model, root / "uk"),
+        "ko": sharpen(en_ko_broken_model, root / "ko"),
+        "zle": sharpen(en_zle_model, root / "zle"),
+    }
+
+
+@pytest.fixture(scope="module")
+def ct2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ct2")
+
+
+def _cfg(model: Path, lang: str, ct2_dir: Path, *extra: str):
+    return load_config(
+        lang=lang,
+        overrides=[
+            f"translate.model={model}",
+            "translate.max_new_tokens=8",
+            "translate.num_beams=1",
+            "translate.compute_type=float32",
+            "translate.cache=false",
+            f"translate.ct2_dir={ct2_dir}",
+            "translate.threads=1",
+            *extra,
+        ],
+    ).translate
+
+
+def _both(model: Path, lang: str, ct2_dir: Path, *extra: str) -> tuple[list[str], list[str], CT2Translator]:
+    hf = get_translator(_cfg(model, lang, ct2_dir, "translate.backend=transformers", *extra), lang)
+    ct = get_translator(_cfg(model, lang, ct2_dir, "translate.backend=ctranslate2", *extra), lang)
+    assert isinstance(ct, CT2Translator)
+    return [o.text for o in hf.translate(TEXTS)], [o.text for o in ct.translate(TEXTS)], ct
+
+
+@pytest.mark.parametrize(("key", "lang"), [("uk", "uk"), ("ko", "ko"), ("zle", "ru"), ("zle", "uk")])
+def test_ct2_gives_the_transformers_output_with_greedy_float32(
+    sharp: dict[str, Path], ct2_dir: Path, key: str, lang: str
+) -> None:
+    hf, ct, tr = _both(sharp[key], lang, ct2_dir)
+    assert ct == hf
+    assert len(set(hf)) > 2  # the outputs depend on the input: the comparison means something
+    assert tr.name.startswith("ctranslate2-") and tr.name.endswith("-float32") and tr.device == "cpu"
+    if key == "zle":
+        assert tr.prefix == {"ru": ">>rus<<", "uk": ">>ukr<<"}[lang]
+
+
+def test_ct2_beam_search_matches_too(sharp: dict[str, Path], ct2_dir: Path) -> None:
+    hf, ct, _ = _both(sharp["uk"], "uk", ct2_dir, "translate.num_beams=4")
+    assert ct == hf
+
+
+def test_prefix_reaches_ct2(sharp: dict[str, Path], ct2_dir: Path) -> None:
+    _, ru, _ = _both(sharp["zle"], "ru", ct2_dir)
+    _, uk, _ = _both(sharp["zle"], "uk", ct2_dir)
+    assert ru != uk
+
+
+def test_broken_en_ko_converts_with_separate_vocabularies(sharp: dict[str, Path], ct2_dir: Path) -> None:
+    """The converter's own export would put one table on both sides; ours follows source.spm / target.spm."""
+    tr = get_translator(_cfg(sharp["ko"], "ko", ct2_dir, "translate.backend=ctranslate2"), "ko")
+    assert isinstance(tr, CT2Translator) and tr.vocab_check.repaired
+    src_sp = spm.SentencePieceProcessor(model_file=str(sharp["ko"] / "source.spm"))
+    tgt_sp = spm.SentencePieceProcessor(model_file=str(sharp["ko"] / "target.spm"))
+    src = json.loads((tr.model_dir / "source_vocabulary.json").read_text(encoding="utf-8"))
+    tgt = json.loads((tr.model_dir / "target_vocabulary.json").read_text(encoding="utf-8"))
+    assert src[: src_sp.GetPieceSize()] == [src_sp.IdToPiece(i) for i in range(src_sp.GetPieceSize())]
+    assert tgt[: tgt_sp.GetPieceSize()] == [tgt_sp.IdToPiece(i) for i in range(tgt_sp.GetPieceSize())]
+    assert not (tr.model_dir / "shared_vocabulary.json").exists()
+    out = tr.translate(["Two North Korean soldiers captured in Ukraine."])[0].text
+    # Decoded through the target table: re-encoding with target.spm gives the same text back, in Korean.
+    assert out and tgt_sp.decode(tgt_sp.encode(out)) == out
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in out)
+
+
+def test_auto_compute_type_is_int8_on_cpu(en_uk_model: Path, tmp_path: Path) -> None:
+    assert resolve_compute_type("auto", "cpu") == "int8"
+    tr = get_translator(
+        _cfg(en_uk_model, "uk", tmp_path, "translate.backend=ctranslate2", "translate.compute_type=auto"), "uk"
+    )
+    assert tr.name.endswith("-int8")
+    out = tr.translate(["Hello world.", "Short."])
+    assert len(out) == 2 and all(o.text and o.score is not None and 0 < o.score <= 1 for o in out)
+
+
+def test_converted_model_is_reused(en_ko_broken_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = _cfg(en_ko_broken_model, "ko", tmp_path, "translate.backend=ctranslate2")
+    first = get_translator(cfg, "ko").translate(TEXTS[:3])
+    from pipeline.translate import ct2
+
+    def no_conversion(*a: object, **k: object) -> None:
+        raise AssertionError("converted again")
+
+    monkeypatch.setattr(ct2.Conversion, "build", no_conversion)
+    assert get_translator(cfg, "ko").translate(TEXTS[:3]) == first
+
+
+@pytest.mark.parametrize("damage", ["truncated", "no-marker", "bad-marker", "unloadable"])
+def test_damaged_converted_model_is_rebuilt(
+    en_ko_broken_model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    cfg = _cfg(en_ko_broken_model, "ko", tmp_path, "translate.backend=ctranslate2")
+    tr = get_translator(cfg, "ko")
+    assert isinstance(tr, CT2Translator)
+    good = tr.translate(TEXTS[:3])
+    folder = tr.model_dir
+    model_bin = folder / "model.bin"
+    if damage == "truncated":
+        model_bin.write_bytes(model_bin.read_bytes()[:100])
+    elif damage == "no-marker":
+        (folder / MARKER).unlink()
+    elif damage == "bad-marker":
+        (folder / MARKER).write_text("{not json", encoding="utf-8")
+    else:  # garbage weights with a matching marker: only loading them shows the damage
+        import hashlib
+
+        model_bin.write_bytes(b"garbage" * 100)
+        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        marker["files"]["model.bin"] = {"size": 700, "sha256": hashlib.sha256(b"garbage" * 100).hexdigest()}
+        (folder / MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        again = get_translator(cfg, "ko")
+    warnings = [r.getMessage() for r in caplog.records if "unusable" in r.getMessage()]
+    assert len(warnings) == 1 and "\n" not in warnings[0] and str(folder) in warnings[0]
+    assert again.translate(TEXTS[:3]) == good
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no temp or stale folders left
+
+
+def test_unwritable_ct2_dir_is_one_line(en_uk_model: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(ModelError) as err:
+        get_translator(_cfg(en_uk_model, "uk", blocker / "ct2", "translate.backend=ctranslate2"), "uk")
+    msg = str(err.value)
+    assert "cannot write the converted model" in msg and "translate.ct2_dir" in msg and "\n" not in msg
+
+
+def test_nonzero_start_embedding_is_refused(en_ko_broken_model: Path, tmp_path: Path) -> None:
+    import torch
+    from transformers import MarianMTModel
+
+    folder = shutil.copytree(en_ko_broken_model, tmp_path / "m")
+    model = MarianMTModel.from_pretrained(folder)
+    with torch.no_grad():
+        model.model.shared.weight[model.config.pad_token_id].fill_(0.5)
+    model.save_pretrained(folder)
+    with pytest.raises(ModelError, match="<pad> embedding .* is not zero.*backend=transformers"):
+        get_translator(_cfg(folder, "ko", tmp_path / "ct2", "translate.backend=ctranslate2"), "ko")
+
+
+def test_long_input_is_split_in_ct2_too(
+    sharp: dict[str, Path], ct2_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    long = " ".join(["The soldiers were captured in Kursk."] * 12)
+    outs = {}
+    for backend in ("transformers", "ctranslate2"):
+        cfg = _cfg(sharp["uk"], "uk", ct2_dir, f"translate.backend={backend}", "translate.max_input_tokens=16")
+        outs[backend] = [o.text for o in get_translator(cfg, "uk").translate([long, "Short."])]
+    assert len(outs["ctranslate2"]) == 2 and outs["ctranslate2"] == outs["transformers"]
+    assert "translating it in parts" in caplog.text
+
+
+# --------------------------------------------------------------------------- token-budget batching
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lengths=st.lists(st.integers(min_value=1, max_value=120), max_size=60),
+    budget=st.integers(min_value=1, max_value=400),
+    cap=st.one_of(st.none(), st.integers(min_value=1, max_value=10)),
+)
+def test_plan_batches_covers_everything_within_the_budget(lengths: list[int], budget: int, cap: int | None) -> None:
+    batches = plan_batches(lengths, budget, cap)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for b in batches:
+        cost = len(b) * max(lengths[i] for i in b)
+        assert cost <= budget or len(b) == 1  # only a single over-budget unit may exceed it
+        assert cap is None or len(b) <= cap
+    flat = [lengths[i] for b in batches for i in b]
+    assert flat == sorted(flat, reverse=True)  # sorted by length, longest first
+
+
+def test_tiny_budget_gives_many_batches_and_the_same_outputs_in_order(sharp: dict[str, Path], ct2_dir: Path) -> None:
+    for backend in ("transformers", "ctranslate2"):
+        big = get_translator(_cfg(sharp["uk"], "uk", ct2_dir, f"translate.backend={backend}"), "uk")
+        small = get_translator(
+            _cfg(sharp["uk"], "uk", ct2_dir, f"translate.backend={backend}", "translate.batch_tokens=20"), "uk"
+        )
+        assert isinstance(big, BatchedTranslator) and isinstance(small, BatchedTranslator)
+        one_by_one = [big.translate([t])[0].text for t in TEXTS]
+        before = big.stats.batches
+        assert [o.text for o in big.translate(TEXTS)] == one_by_one
+        assert big.stats.batches - before == 1
+        assert [o.text for o in small.translate(TEXTS)] == one_by_one
+        assert small.stats.batches > 2
+        assert small.stats.sentences == len(TEXTS) and small.stats.tgt_tokens > 0
+
+
+def test_blank_inputs_give_empty_outputs(en_uk_model: Path, ct2_dir: Path) -> None:
+    for backend in ("transformers", "ctranslate2"):
+        tr = get_translator(_cfg(en_uk_model, "uk", ct2_dir, f"translate.backend={backend}"), "uk")
+        out = tr.translate(["", "Hello.", "  "])
+        assert [o.text for o in out][0::2] == ["", ""] and out[1].text
