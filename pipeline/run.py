@@ -14,7 +14,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.config import Config, repo_root
 from pipeline.errors import ConfigError, InputError, QualityError
-from pipeline.io import atomic_write, read_text
+from pipeline.io import read_text
 from pipeline.records import AlignedPair, Link, Segmentation, Sentence, Signature
 from pipeline.translate import Translator
 from pipeline.units import Units, one_line, paragraph_units, sentence_units
@@ -135,7 +135,8 @@ def translate_file(
     from pipeline.qa import run_qa
     from pipeline.segment import get_segmenter, segment_document
     from pipeline.translate import get_translator
-    from pipeline.write import write_outputs
+    from pipeline.write import Rendered, render_outputs
+    from pipeline.write.output import commit_all
 
     if cfg.lang is None:
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
@@ -178,25 +179,25 @@ def translate_file(
     stem = cfg.output.name.format(stem=input_path.stem)
     base = f"{stem}.{cfg.src_lang}-{cfg.lang}"
     when = creation_time(cfg)
-    written = write_outputs(
+    # Everything is rendered in memory, then written as one unit: a failure leaves no output at all.
+    rendered = render_outputs(
         cfg.output.formats,
         pairs,
-        folder,
         base,
         signature=signature,
         src_lang=cfg.src_lang,
         tgt_lang=cfg.lang,
         creation_date=when,
     )
-    report.outputs += [str(p) for p in written]
     if cfg.output.review:
-        from pipeline.review import write_review_page
+        from pipeline.review import review_page_html
 
         has_jsonl = "jsonl" in cfg.output.formats
         if not has_jsonl:
             log.warning("review page: apply-review needs the run's JSONL; add jsonl to output.formats")
-        review_path = write_review_page(
-            folder / f"{base}.review.html",
+        name = f"{base}.review.html"
+        page = review_page_html(
+            name,
             pairs,
             signature=signature.as_string(),
             src_lang=cfg.src_lang,
@@ -204,21 +205,20 @@ def translate_file(
             jsonl_path=folder / f"{base}.jsonl" if has_jsonl else None,
             qa=qa_summary.to_json(),
         )
-        report.outputs.append(str(review_path))
+        rendered.append(Rendered(name, data=page.encode("utf-8")))
     if refs is not None:
         from pipeline.evaluate import eval_report, eval_segments, evaluate
 
         result = evaluate(*eval_segments(pairs, refs), cfg.lang)
-        eval_path = folder / f"{base}.eval.json"
-        with atomic_write(eval_path) as f:
-            scores = eval_report(result, reference=str(ref), signature=signature)
-            f.write(json.dumps(scores, ensure_ascii=False, indent=2) + "\n")
-        report.outputs.append(str(eval_path))
+        scores = eval_report(result, reference=str(ref), signature=signature)
+        rendered.append(Rendered(f"{base}.eval.json", data=_json_bytes(scores)))
         report.evaluation = result.summary()
+    report.outputs += [str(folder / r.name) for r in rendered]
     report.seconds = time.perf_counter() - t0
     report.signature = signature.as_string()
     report.device = translator.device
-    report_path = folder / f"{base}.report.json"
+    report_name = f"{base}.report.json"
+    report.outputs.append(str(folder / report_name))
     body = {
         "signature": signature.to_json(),
         "created": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -231,9 +231,8 @@ def translate_file(
         "qa": qa_summary.to_json(),
         "config": cfg.model_dump(mode="json"),
     }
-    with atomic_write(report_path) as f:
-        f.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
-    report.outputs.append(str(report_path))
+    rendered.append(Rendered(report_name, data=_json_bytes(body)))
+    commit_all(rendered, folder)
     log.info("%s", qa_summary.line())
     if qa_summary.failure:  # after writing everything: the outputs and the review page show what went wrong
         raise QualityError(
@@ -242,3 +241,7 @@ def translate_file(
             "--set qa.fail_wrong_language_ratio=null",
         )
     return report
+
+
+def _json_bytes(body: Any) -> bytes:
+    return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pipeline.review.apply import Decision, Decisions, apply_decisions, load_decisions, parse_decisions
 from pipeline.review.common import DECISIONS_FORMAT, parse_signature, run_hash, sentence_cuts
-from pipeline.review.page import embed_json, render_review_page, review_data, write_review_page
+from pipeline.review.page import embed_json, render_review_page, review_data, review_page_html, write_review_page
 
 __all__ = [
     "DECISIONS_FORMAT",
@@ -26,5 +26,6 @@ __all__ = [
     "review_data",
     "run_hash",
     "sentence_cuts",
+    "review_page_html",
     "write_review_page",
 ]

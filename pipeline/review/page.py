@@ -94,6 +94,32 @@ def render_review_page(data: Mapping[str, Any]) -> str:
     return re.sub(f"{_TITLE_MARK}|{_DATA_MARK}", lambda m: values[m.group()], _template())
 
 
+def review_page_html(
+    name: str,
+    pairs: Sequence[AlignedPair],
+    *,
+    signature: str,
+    src_lang: str,
+    tgt_lang: str,
+    jsonl_path: Path | None = None,
+    qa: Mapping[str, Any] | None = None,
+) -> str:
+    """The review page (``name`` = its file name, ``<base>.review.html``) for ``pairs``, as a string."""
+    from pipeline.qa import CHECKS
+
+    data = review_data(
+        pairs,
+        signature=signature,
+        src_lang=src_lang,
+        tgt_lang=tgt_lang,
+        title=name.removesuffix(".review.html"),
+        jsonl_path=jsonl_path,
+        qa=qa,
+        flag_help={n: c.description for n, c in CHECKS.items()},
+    )
+    return render_review_page(data)
+
+
 def write_review_page(
     path: Path,
     pairs: Sequence[AlignedPair],
@@ -105,19 +131,9 @@ def write_review_page(
     qa: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the review page for ``pairs`` to ``path`` atomically; ``jsonl_path`` is the run's JSONL (for apply)."""
-    from pipeline.qa import CHECKS
-
-    title = path.name.removesuffix(".review.html")
-    data = review_data(
-        pairs,
-        signature=signature,
-        src_lang=src_lang,
-        tgt_lang=tgt_lang,
-        title=title,
-        jsonl_path=jsonl_path,
-        qa=qa,
-        flag_help={name: c.description for name, c in CHECKS.items()},
+    page = review_page_html(
+        path.name, pairs, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang, jsonl_path=jsonl_path, qa=qa
     )
     with atomic_write(path) as f:
-        f.write(render_review_page(data))
+        f.write(page)
     return path

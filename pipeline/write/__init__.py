@@ -30,7 +30,7 @@ from pipeline.io import atomic_write
 from pipeline.records import AlignedPair, Signature
 from pipeline.write import hf, jsonl, moses, tmx, tsv
 from pipeline.write.jsonl import pair_schema, read_jsonl
-from pipeline.write.output import Rendered, commit
+from pipeline.write.output import Rendered, commit_all
 from pipeline.write.tmx import resolve_creation_date, xml_safe
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "FormatWriter",
     "Rendered",
     "WriterFactory",
+    "commit_all",
     "pair_schema",
     "read_jsonl",
     "render_outputs",
@@ -224,10 +225,11 @@ def write_outputs(
 
     ``base`` is the name without extension, e.g. ``doc.en-ko`` -> ``doc.en-ko.tmx``, ``doc.en-ko.en`` +
     ``doc.en-ko.ko`` (moses), ``doc.en-ko.hf/`` (hf). Everything is rendered in memory first, so an
-    error in any format (see :func:`render_outputs`) writes nothing; then each output is written
-    atomically, in the order of ``formats``. OS errors raise :class:`pipeline.errors.OutputError`.
+    error in any format (see :func:`render_outputs`) writes nothing; then all outputs are written as one
+    unit (:func:`pipeline.write.output.commit_all`): an OS error (a full disk) raises
+    :class:`pipeline.errors.OutputError` and leaves none of them, nor a temporary file.
     """
     rendered = render_outputs(
         formats, pairs, base, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang, creation_date=creation_date
     )
-    return [commit(r, Path(folder)) for r in rendered]
+    return commit_all(rendered, Path(folder))

@@ -4,6 +4,11 @@ A format renders everything in memory first (:class:`Rendered`); :func:`commit` 
 with :func:`pipeline.io.atomic_write` (temporary file beside it, renamed into place) or a folder by
 writing a temporary folder beside it and renaming it into place, so a reader never sees a
 half-written file or folder. An existing folder of the same name is replaced as a whole.
+
+:func:`commit_all` writes the outputs of one run as a unit: every output is first written in full to a
+temporary file or folder beside its target (flushed and synced), and only when all of them are on disk
+are they renamed into place. A full disk or any other OS error while writing leaves neither a partial
+output nor a temporary file, and no output of the run appears at all.
 """
 
 from __future__ import annotations
@@ -12,14 +17,14 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.errors import OutputError
 from pipeline.io import atomic_write
 
-__all__ = ["Rendered", "commit", "write_folder"]
+__all__ = ["Rendered", "commit", "commit_all", "write_folder"]
 
 
 @dataclass(frozen=True)
@@ -104,3 +109,112 @@ def write_folder(path: Path, files: Mapping[str, bytes]) -> Path:
                 else:  # failed: the previous output was put back (if that failed too, keep it)
                     os.rmdir(old)
     return path
+
+
+def _stage(rendered: Rendered, folder: Path) -> tuple[Path, Path]:
+    """Write ``rendered`` in full to a temporary file or folder beside its target; return (temporary, target)."""
+    target = Path(folder) / rendered.name
+    if rendered.files is not None:
+        for rel in rendered.files:
+            parts = PurePosixPath(rel).parts
+            if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+                raise ValueError(f"output {target.name!r}: file name {rel!r} is not a relative path inside the folder")
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder))
+        try:
+            for rel, data in rendered.files.items():
+                path = tmp.joinpath(*PurePosixPath(rel).parts)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _write_synced(path, data)
+            os.chmod(tmp, 0o777 & ~_umask())
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return tmp, target
+    assert rendered.data is not None
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(rendered.data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(name, 0o666 & ~_umask())  # mkstemp makes it 0600; give it a normal file's mode
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    return Path(name), target
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def commit_all(outputs: Sequence[Rendered], folder: Path) -> list[Path]:
+    """Write all ``outputs`` into ``folder`` as one unit; return their paths in order.
+
+    Phase 1 writes each output in full to a temporary file/folder beside its target; if anything
+    fails there (a full disk, permissions), every temporary is removed and :class:`OutputError` is
+    raised: no output of the run appears and earlier outputs of the same names are untouched. Phase 2
+    renames them into place (renames within a folder do not need space).
+    """
+    folder = Path(folder)
+    names = [r.name for r in outputs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two outputs share a name: {sorted(n for n in names if names.count(n) > 1)}")
+    staged: list[tuple[Path, Path]] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for r in outputs:
+            staged.append(_stage(r, folder))
+    except OSError as e:
+        for tmp, _ in staged:
+            _discard(tmp)
+        where = e.filename or folder
+        raise OutputError(
+            f"cannot write the outputs into {folder}: {e.strerror} ({where}); nothing was written",
+            "check the output folder and free space, then run again",
+        ) from None
+    except BaseException:
+        for tmp, _ in staged:
+            _discard(tmp)
+        raise
+    placed: list[Path] = []
+    for n, (tmp, target) in enumerate(staged):
+        try:
+            _place(tmp, target, folder)
+        except OSError as e:
+            for rest, _ in staged[n:]:
+                _discard(rest)
+            done = f"; already replaced: {', '.join(p.name for p in placed)}" if placed else ""
+            raise OutputError(
+                f"cannot write {target}: {e.strerror}{done}", "check the output folder and free space, then run again"
+            ) from None
+        placed.append(target)
+    return placed
+
+
+def _place(tmp: Path, target: Path, folder: Path) -> None:
+    """Rename a staged output into place; an existing folder is swapped out whole (and put back on failure)."""
+    if not (target.is_dir() and not target.is_symlink()):
+        os.replace(tmp, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=folder))
+    os.replace(target, old / target.name)
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        os.replace(old / target.name, target)
+        os.rmdir(old)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
