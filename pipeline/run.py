@@ -14,7 +14,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.config import Config, repo_root
 from pipeline.errors import ConfigError, InputError, QualityError
-from pipeline.io import read_text
+from pipeline.io import read_text, read_text_encoding
 from pipeline.records import AlignedPair, Link, Segmentation, Sentence, Signature
 from pipeline.translate import Translator
 from pipeline.units import Units, one_line, paragraph_units, sentence_units
@@ -29,7 +29,10 @@ class RunReport:
     lang: str
     input: str
     sentences: int = 0
-    translated: int = 0
+    encoding: str = "utf-8"  # what the input was decoded with (a legacy encoding is logged as a warning)
+    translated: int = 0  # source sentences linked to a non-empty translation
+    failed: list[dict[str, Any]] = field(default_factory=list)  # {sentence, text, reason}: no translation
+    untranslated: list[dict[str, Any]] = field(default_factory=list)  # {sentence, text, reason}: empty target
     dropped: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -38,12 +41,33 @@ class RunReport:
     evaluation: str = ""  # the scores against --ref, if given
 
     def summary(self) -> str:
+        """One line that accounts for every input sentence (translated + failed + untranslated = sentences)."""
+        failed = f", {len(self.failed)} failed (see the report)" if self.failed else ""
+        empty = f", {len(self.untranslated)} with an empty target" if self.untranslated else ""
         dropped = f", {len(self.dropped)} furniture paragraph(s) dropped" if self.dropped else ""
         scores = f", {self.evaluation}" if self.evaluation else ""
         return (
-            f"{self.lang}: {self.sentences} sentences, {self.translated} translated{dropped}{scores}, "
+            f"{self.lang}: {self.sentences} sentences, {self.translated} translated{failed}{empty}{dropped}{scores}, "
             f"{self.seconds:.1f}s on {self.device} -> {', '.join(self.outputs)}"
         )
+
+    def account(self, seg: Segmentation, units: Units) -> None:
+        """Put every source sentence in exactly one bin: translated, failed (with the reason) or untranslated."""
+        tgt_of: dict[int, list[int]] = {}
+        for lk in units.links:
+            for i in lk.src_idx:
+                tgt_of[i] = list(lk.tgt_idx)
+        self.translated = 0
+        self.failed, self.untranslated = [], []
+        for s in seg.sentences:
+            item = {"sentence": s.idx, "paragraph": s.paragraph, "text": _excerpt(s.text)}
+            if s.idx in units.failed:
+                self.failed.append({**item, "reason": units.failed[s.idx]})
+            elif not any(units.tgt[j].strip() for j in tgt_of.get(s.idx, [])):
+                why = "the model's output is empty" if tgt_of.get(s.idx) else "no target sentence aligned to it"
+                self.untranslated.append({**item, "reason": why})
+            else:
+                self.translated += 1
 
 
 def creation_time(cfg: Config) -> datetime:
@@ -96,6 +120,7 @@ def pair_records(seg: Segmentation, units: Units, cfg: Config) -> list[AlignedPa
         src = " ".join(one_line(sents[i].text) for i in link.src_idx)
         tgt = " ".join(units.tgt[j] for j in link.tgt_idx)
         mt = [s for j in link.tgt_idx if (s := units.mt_scores[j]) is not None]
+        failed = any(i in units.failed for i in link.src_idx)
         pairs.append(
             AlignedPair(
                 id=n,
@@ -108,6 +133,7 @@ def pair_records(seg: Segmentation, units: Units, cfg: Config) -> list[AlignedPa
                 score=round(link.score, 4),
                 mt_score=round(min(mt), 4) if mt else None,
                 paragraph=_paragraph_of(link, units, sents, pairs),
+                flags=("translation_failed",) if failed else (),
             )
         )
     return pairs
@@ -141,7 +167,7 @@ def translate_file(
     if cfg.lang is None:
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
     t0 = time.perf_counter()
-    text = read_text(input_path)
+    text, encoding = read_text_encoding(input_path, lang=cfg.src_lang)
     seg = segment_document(text, cfg.src_lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture)
     if not seg.sentences:
         raise InputError(f"input file {input_path} has no sentences left after segmentation", "check its content")
@@ -149,8 +175,8 @@ def translate_file(
     if ref is not None:  # checked before translating: a bad reference file fails fast
         from pipeline.evaluate import parse_references
 
-        refs = parse_references(read_text(ref, what="reference file"), len(seg.sentences), ref)
-    report = RunReport(lang=cfg.lang, input=str(input_path), sentences=len(seg.sentences))
+        refs = parse_references(read_text(ref, what="reference file", lang=cfg.lang), len(seg.sentences), ref)
+    report = RunReport(lang=cfg.lang, input=str(input_path), sentences=len(seg.sentences), encoding=encoding)
     for d in seg.dropped:
         log.info("dropped page furniture: paragraph %d %r (%s)", d.paragraph, d.text, d.reason)
         report.dropped.append({"paragraph": d.paragraph, "text": d.text, "reason": d.reason})
@@ -158,7 +184,9 @@ def translate_file(
     translator = translator or get_translator(cfg.translate, cfg.lang)
     segmenter_name = get_segmenter(cfg.src_lang, cfg.segment.segmenter).name
     units = translate_units(cfg, seg, translator)
-    report.translated = len({i for lk in units.links if lk.tgt_idx for i in lk.src_idx})
+    report.account(seg, units)
+    for f in report.failed:
+        log.warning("sentence %d failed to translate (%s): %r", f["sentence"], f["reason"], f["text"])
 
     signature = Signature(
         package_version=__version__,
@@ -223,9 +251,12 @@ def translate_file(
         "signature": signature.to_json(),
         "created": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "input": str(input_path),
+        "input_encoding": report.encoding,
         "lang": cfg.lang,
         "sentences": report.sentences,
         "translated": report.translated,
+        "failed": report.failed,
+        "untranslated": report.untranslated,
         "dropped": report.dropped,
         "outputs": report.outputs,
         "qa": qa_summary.to_json(),
@@ -245,3 +276,8 @@ def translate_file(
 
 def _json_bytes(body: Any) -> bytes:
     return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _excerpt(text: str, limit: int = 120) -> str:
+    text = one_line(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
