@@ -60,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("HF_HUB_VERBOSITY", "error")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        if "transformers" in sys.modules:  # imported before (by a caller of main): its bars read the env at import
+            sys.modules["transformers"].utils.logging.disable_progress_bar()
     try:
         code: int = args._run(args)
         return code
