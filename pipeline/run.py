@@ -137,6 +137,7 @@ def translate_file(
     from pipeline.translate import get_translator
     from pipeline.write import Rendered, render_outputs
     from pipeline.write.output import commit_all
+    from pipeline.write.tmx import forbidden_counts
 
     if cfg.lang is None:
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
@@ -231,6 +232,8 @@ def translate_file(
         "qa": qa_summary.to_json(),
         "config": cfg.model_dump(mode="json"),
     }
+    if "tmx" in cfg.output.formats:  # characters XML cannot carry, written as <ph type="x-char"> in the TMX
+        body["tmx_char_placeholders"] = [{"pair": k, "chars": v} for k, v in forbidden_counts(pairs).items()]
     rendered.append(Rendered(report_name, data=_json_bytes(body)))
     commit_all(rendered, folder)
     log.info("%s", qa_summary.line())
