@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -47,16 +46,15 @@ class RunReport:
 
 
 def creation_time(cfg: Config) -> datetime:
-    dt = cfg.output.creation_date
-    if dt is not None:
-        return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-        except ValueError:
-            raise ConfigError(f"SOURCE_DATE_EPOCH={epoch!r} is not an integer", "unset it or give seconds") from None
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    """The time stamp of a run's outputs: ``output.creation_date``, else ``SOURCE_DATE_EPOCH``, else now (UTC).
+
+    A malformed ``SOURCE_DATE_EPOCH`` is a :class:`ConfigError` (one line, with the fix).
+    """
+    from pipeline.write.tmx import resolve_creation_date
+
+    dt = resolve_creation_date(cfg.output.creation_date)
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).replace(microsecond=0)
 
 
 def resolve_input(cfg: Config, given: str | None) -> Path:
@@ -142,6 +140,7 @@ def translate_file(
     if cfg.lang is None:
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
     t0 = time.perf_counter()
+    when = creation_time(cfg)  # before any work: a malformed SOURCE_DATE_EPOCH fails fast
     text = read_text(input_path)
     seg = segment_document(text, cfg.src_lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture)
     if not seg.sentences:
@@ -179,7 +178,6 @@ def translate_file(
     folder = out_root / cfg.lang if out_dir is None else out_root
     stem = cfg.output.name.format(stem=input_path.stem)
     base = f"{stem}.{cfg.src_lang}-{cfg.lang}"
-    when = creation_time(cfg)
     # Everything is rendered in memory, then written as one unit: a failure leaves no output at all.
     rendered = render_outputs(
         cfg.output.formats,

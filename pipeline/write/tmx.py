@@ -145,7 +145,8 @@ def resolve_creation_date(creation_date: datetime | None = None) -> datetime:
         except (ValueError, OverflowError, OSError):
             raise ConfigError(
                 f"SOURCE_DATE_EPOCH is not a Unix timestamp: {epoch!r}",
-                "set it to whole seconds since 1970-01-01 UTC, or unset it",
+                "set it to whole seconds since 1970-01-01 UTC (e.g. `date +%s`), or unset it, "
+                "or fix the time with --set output.creation_date=2024-01-01T00:00:00Z",
             ) from None
     return datetime.now(timezone.utc)
 
