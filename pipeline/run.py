@@ -13,7 +13,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.config import Config, repo_root
 from pipeline.errors import ConfigError, InputError, QualityError
-from pipeline.io import read_text
+from pipeline.io import check_output_folder, read_text
 from pipeline.records import AlignedPair, Link, Segmentation, Sentence, Signature
 from pipeline.translate import Translator
 from pipeline.units import Units, one_line, paragraph_units, sentence_units
@@ -141,7 +141,10 @@ def translate_file(
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
     t0 = time.perf_counter()
     when = creation_time(cfg)  # before any work: a malformed SOURCE_DATE_EPOCH fails fast
-    text = read_text(input_path)
+    out_root = out_dir or Path(cfg.output.dir)
+    folder = out_root / cfg.lang if out_dir is None else out_root
+    check_output_folder(folder, given_by="--out" if out_dir is not None else "--out or config key output.dir")
+    text = read_text(input_path, given_by="--input or config key input")
     seg = segment_document(text, cfg.src_lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture)
     if not seg.sentences:
         raise InputError(f"input file {input_path} has no sentences left after segmentation", "check its content")
@@ -149,7 +152,7 @@ def translate_file(
     if ref is not None:  # checked before translating: a bad reference file fails fast
         from pipeline.evaluate import parse_references
 
-        refs = parse_references(read_text(ref, what="reference file"), len(seg.sentences), ref)
+        refs = parse_references(read_text(ref, what="reference file", given_by="--ref"), len(seg.sentences), ref)
     report = RunReport(lang=cfg.lang, input=str(input_path), sentences=len(seg.sentences))
     for d in seg.dropped:
         log.info("dropped page furniture: paragraph %d %r (%s)", d.paragraph, d.text, d.reason)
@@ -174,8 +177,6 @@ def translate_file(
     pairs = pair_records(seg, units, cfg)
     pairs, qa_summary = run_qa(pairs, cfg.qa, src_lang=cfg.src_lang, tgt_lang=cfg.lang)
 
-    out_root = out_dir or Path(cfg.output.dir)
-    folder = out_root / cfg.lang if out_dir is None else out_root
     stem = cfg.output.name.format(stem=input_path.stem)
     base = f"{stem}.{cfg.src_lang}-{cfg.lang}"
     # Everything is rendered in memory, then written as one unit: a failure leaves no output at all.
