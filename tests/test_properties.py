@@ -374,3 +374,22 @@ def test_jsonl_surrogate_pair_rule_is_the_documented_one(tmp_path: Path) -> None
     assert '"src": "\\ud83d\\ude00"' in path.read_text(encoding="utf-8")
     (back,) = read_jsonl(path)
     assert back.src == "\U0001f600" and back.tgt == "\ud800 x \udfff"
+
+
+def test_a_run_reports_the_characters_written_as_placeholders(en_ru_model: Path, tmp_path: Path) -> None:
+    """End to end: a control character in the input reaches the TMX as a placeholder and the run report."""
+    import json
+
+    from pipeline.cli import main
+
+    src = tmp_path / "doc.txt"
+    src.write_text("A bell\x07 rings here. Nothing odd here.\n\nA NUL\x00 and a form feed.\n", encoding="utf-8")
+    out = tmp_path / "o"
+    args = ["-q", "translate", "--lang", "ru", "--model", str(en_ru_model), "--input", str(src), "--out", str(out)]
+    assert main([*args, "--set", "translate.max_new_tokens=4", "--set", "output.review=false"]) == 0
+    root = etree.parse(str(out / "doc.en-ru.tmx")).getroot()
+    assert DTD.validate(root)
+    sources = [seg_text(tu.find("tuv/seg")) for tu in root.iter("tu")]
+    assert sources == ["A bell\x07 rings here.", "Nothing odd here.", "A NUL\x00 and a form feed."]
+    report = json.loads((out / "doc.en-ru.report.json").read_text(encoding="utf-8"))
+    assert report["tmx_char_placeholders"] == [{"pair": 0, "chars": 1}, {"pair": 2, "chars": 1}]
