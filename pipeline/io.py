@@ -22,26 +22,29 @@ _LATIN_LANGS = (
 )  # fmt: skip
 
 
-def read_text(path: str | os.PathLike[str], *, what: str = "input file", lang: str | None = None) -> str:
+def read_text(
+    path: str | os.PathLike[str], *, what: str = "input file", lang: str | None = None, given_by: str = "--input"
+) -> str:
     """Read a UTF-8 text file (a UTF-8 BOM is dropped; CRLF/CR become LF).
 
     UTF-16/UTF-32 files with a BOM are decoded too. A file that is not UTF-8 is decoded with the
     legacy 8-bit encoding of ``lang`` when that is unambiguous (:func:`legacy_decode`, with a
     warning). Anything else, binary data, a missing file or a file with no text raises
-    :class:`InputError` with a one-line fix.
+    :class:`InputError` with a one-line fix; ``given_by`` (the option or config key the path came
+    from) is named in it.
     """
-    return read_text_encoding(path, what=what, lang=lang)[0]
+    return read_text_encoding(path, what=what, lang=lang, given_by=given_by)[0]
 
 
 def read_text_encoding(
-    path: str | os.PathLike[str], *, what: str = "input file", lang: str | None = None
+    path: str | os.PathLike[str], *, what: str = "input file", lang: str | None = None, given_by: str = "--input"
 ) -> tuple[str, str]:
     """:func:`read_text`, also returning the encoding the file was decoded with (``utf-8``, ``cp1252``, ...)."""
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{what} not found: {p}", "check the path, or pass another with --input")
+        raise InputError(f"{what} not found: {p} ({given_by})", f"check the path given to {given_by}")
     if p.is_dir():
-        raise InputError(f"{what} is a directory, not a file: {p}", "pass a text file")
+        raise InputError(f"{what} is a directory, not a file: {p} ({given_by})", f"pass a text file to {given_by}")
     try:
         raw = p.read_bytes()
     except OSError as e:
@@ -168,6 +171,25 @@ def legacy_decode(raw: bytes, lang: str | None) -> tuple[str, str] | None:
                 continue
         return text, enc
     return None
+
+
+def check_output_folder(folder: str | os.PathLike[str], *, given_by: str = "--out") -> None:
+    """Raise :class:`OutputError` now if ``folder`` cannot be created or written; create nothing.
+
+    Runs check this before any work, so a long translation does not end in an unwritable folder.
+    """
+    p = Path(folder)
+    fix = f"give another folder with {given_by}"
+    if p.exists() and not p.is_dir():
+        raise OutputError(f"output folder {p} ({given_by}) is a file, not a folder", f"{fix}, or move the file away")
+    existing = p
+    while not existing.exists():  # the nearest existing ancestor is where the folder would be created
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"output folder {p} ({given_by}) cannot be created: {existing} is a file", fix)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "" if existing == p else f": {existing} is not writable"
+        raise OutputError(f"output folder {p} ({given_by}) is not writable{where}", f"{fix}, or change its permissions")
 
 
 @contextlib.contextmanager

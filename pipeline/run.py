@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,7 +13,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.config import Config, repo_root
 from pipeline.errors import ConfigError, InputError, QualityError
-from pipeline.io import read_text, read_text_encoding
+from pipeline.io import check_output_folder, read_text, read_text_encoding
 from pipeline.records import AlignedPair, Link, Segmentation, Sentence, Signature
 from pipeline.translate import Translator
 from pipeline.units import Units, one_line, paragraph_units, sentence_units
@@ -71,16 +70,15 @@ class RunReport:
 
 
 def creation_time(cfg: Config) -> datetime:
-    dt = cfg.output.creation_date
-    if dt is not None:
-        return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-        except ValueError:
-            raise ConfigError(f"SOURCE_DATE_EPOCH={epoch!r} is not an integer", "unset it or give seconds") from None
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    """The time stamp of a run's outputs: ``output.creation_date``, else ``SOURCE_DATE_EPOCH``, else now (UTC).
+
+    A malformed ``SOURCE_DATE_EPOCH`` is a :class:`ConfigError` (one line, with the fix).
+    """
+    from pipeline.write.tmx import resolve_creation_date
+
+    dt = resolve_creation_date(cfg.output.creation_date)
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).replace(microsecond=0)
 
 
 def resolve_input(cfg: Config, given: str | None) -> Path:
@@ -163,11 +161,16 @@ def translate_file(
     from pipeline.translate import get_translator
     from pipeline.write import Rendered, render_outputs
     from pipeline.write.output import commit_all
+    from pipeline.write.tmx import forbidden_counts
 
     if cfg.lang is None:
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
     t0 = time.perf_counter()
-    text, encoding = read_text_encoding(input_path, lang=cfg.src_lang)
+    when = creation_time(cfg)  # before any work: a malformed SOURCE_DATE_EPOCH fails fast
+    out_root = out_dir or Path(cfg.output.dir)
+    folder = out_root / cfg.lang if out_dir is None else out_root
+    check_output_folder(folder, given_by="--out" if out_dir is not None else "--out or config key output.dir")
+    text, encoding = read_text_encoding(input_path, lang=cfg.src_lang, given_by="--input or config key input")
     seg = segment_document(text, cfg.src_lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture)
     if not seg.sentences:
         raise InputError(f"input file {input_path} has no sentences left after segmentation", "check its content")
@@ -175,7 +178,9 @@ def translate_file(
     if ref is not None:  # checked before translating: a bad reference file fails fast
         from pipeline.evaluate import parse_references
 
-        refs = parse_references(read_text(ref, what="reference file", lang=cfg.lang), len(seg.sentences), ref)
+        refs = parse_references(
+            read_text(ref, what="reference file", lang=cfg.lang, given_by="--ref"), len(seg.sentences), ref
+        )
     report = RunReport(lang=cfg.lang, input=str(input_path), sentences=len(seg.sentences), encoding=encoding)
     for d in seg.dropped:
         log.info("dropped page furniture: paragraph %d %r (%s)", d.paragraph, d.text, d.reason)
@@ -202,11 +207,8 @@ def translate_file(
     pairs = pair_records(seg, units, cfg)
     pairs, qa_summary = run_qa(pairs, cfg.qa, src_lang=cfg.src_lang, tgt_lang=cfg.lang)
 
-    out_root = out_dir or Path(cfg.output.dir)
-    folder = out_root / cfg.lang if out_dir is None else out_root
     stem = cfg.output.name.format(stem=input_path.stem)
     base = f"{stem}.{cfg.src_lang}-{cfg.lang}"
-    when = creation_time(cfg)
     # Everything is rendered in memory, then written as one unit: a failure leaves no output at all.
     rendered = render_outputs(
         cfg.output.formats,
@@ -262,6 +264,8 @@ def translate_file(
         "qa": qa_summary.to_json(),
         "config": cfg.model_dump(mode="json"),
     }
+    if "tmx" in cfg.output.formats:  # characters XML cannot carry, written as <ph type="x-char"> in the TMX
+        body["tmx_char_placeholders"] = [{"pair": k, "chars": v} for k, v in forbidden_counts(pairs).items()]
     rendered.append(Rendered(report_name, data=_json_bytes(body)))
     commit_all(rendered, folder)
     log.info("%s", qa_summary.line())

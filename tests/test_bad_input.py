@@ -23,6 +23,7 @@ from pipeline.config import load_config
 from pipeline.run import translate_file
 from pipeline.translate import Output
 from pipeline.write import read_jsonl
+from pipeline.write.tmx import seg_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DTD = etree.DTD(str(ROOT / "tests" / "fixtures" / "tmx14b.dtd"))
@@ -72,7 +73,11 @@ def _accounted(records: list[dict[str, Any]], report: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        pytest.param(None, r"input file not found: .*in\.txt; check the path", id="missing"),
+        pytest.param(
+            None,
+            r"input file not found: .*in\.txt \(--input or config key input\); check the path given to --input",
+            id="missing",
+        ),
         pytest.param(b"", r"input file is empty: .*; give a file that contains text", id="empty"),
         pytest.param(b"  \n\n \t\n\r\n", r"input file is empty: .*; give a file that contains text", id="whitespace"),
         pytest.param(
@@ -166,20 +171,21 @@ def test_boms_and_line_ends_are_handled(tmp_path: Path, en_uk_model: Path, encod
 def test_xml_forbidden_characters_keep_the_tmx_valid_and_are_reported(
     tmp_path: Path, en_uk_model: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    sources = ["The vote\x00 was close.", "A bell\x07 and a \x1b[1mbold\x1b[0m escape.", "Odd \ufffe here."]
     src = tmp_path / "in.txt"
-    src.write_text("The vote\x00 was close.\nA form\x0cfeed and a \x1b[1mbold\x1b[0m escape.\nOdd \ufffe here.\n",
-                   encoding="utf-8")  # fmt: skip
+    src.write_text("\n".join(sources) + "\n", encoding="utf-8")
     with caplog.at_level(logging.INFO):
         assert _run(en_uk_model, src, tmp_path) == 0
     records, tree, report = _outputs(tmp_path)
     _accounted(records, report)
     # JSON can carry every character: the JSONL keeps the source exactly
-    assert records[0]["src"] == "The vote\x00 was close." and "\x1b[1mbold" in records[1]["src"]
-    # XML cannot: the TMX drops them, and says so
-    segs = [tu.find("tuv/seg").text for tu in tree.iter("tu")]
-    assert segs[0] == "The vote was close." and "[1mbold" in segs[1] and segs[2] == "Odd  here."
-    removed = [r.getMessage() for r in caplog.records if "XML" in r.getMessage()]
-    assert removed, "removals of XML-forbidden characters must be logged"
+    assert [r["src"] for r in records] == sources
+    # XML cannot: the TMX (still valid) writes each as <ph type="x-char">U+XXXX</ph>, read back exactly
+    segs = [tu.find("tuv/seg") for tu in tree.iter("tu")]
+    assert [seg_text(s) for s in segs] == sources
+    assert [ph.text for ph in segs[0].iter("ph")] == ["U+0000"]
+    assert report["tmx_char_placeholders"][:1] == [{"pair": 0, "chars": 1}]
+    assert any("U+" in r.getMessage() or "x-char" in r.getMessage() for r in caplog.records)
 
 
 def test_a_megabyte_line_without_a_boundary_is_translated_in_parts(

@@ -262,12 +262,15 @@ def _damage(folder: Path, how: str) -> None:
 @pytest.mark.parametrize(
     ("how", "expected"),
     [
-        ("truncated-weights", r"model .* failed to load from .* \(SafetensorError: .*\); its files are damaged or "
-                              r"incomplete: download the model again"),
-        ("config-not-json", r"config\.json of model .* is unreadable or not JSON; re-download the model"),
-        ("no-vocab", r"model folder .* lacks the MarianTokenizer files vocab\.json; copy source\.spm"),
+        ("truncated-weights", r"model .* failed to load from .* \(SafetensorError: .*\) \(translate\.model, "
+                              r"--model\); its files are damaged or incomplete: download the model again"),
+        ("config-not-json", r"config\.json of model .* is unreadable or not JSON \(translate\.model, --model\); "
+                            r"re-download or re-save the model"),
+        ("no-vocab", r"model folder .* lacks the MarianTokenizer files vocab\.json \(translate\.model, --model\); "
+                     r"copy source\.spm"),
         ("truncated-spm", r"source\.spm is not a SentencePiece model; re-download the model's tokenizer files"),
-        ("no-weights", r"model folder .* has no weights \(model\.safetensors\); save the model there first"),
+        ("no-weights", r"model folder .* has no weights \(model\.safetensors\) \(translate\.model, --model\); "
+                       r"save the model there with MarianMTModel\.save_pretrained\(\)"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])

@@ -67,7 +67,7 @@ def load_marian_model(files: ModelFiles, revision: str | None) -> Any:
             raise offline_message(files.model) from None
     except Exception as e:  # noqa: BLE001 - safetensors, torch, JSON: a damaged or incomplete model folder
         raise ModelError(
-            f"model {files.model} failed to load from {load_from} ({failure_reason(e)})",
+            f"model {files.model} failed to load from {load_from} ({failure_reason(e)}) (translate.model, --model)",
             "its files are damaged or incomplete: download the model again (for a hub model, delete its folder "
             "in the Hugging Face cache) or pass another --model",
         ) from None
