@@ -123,6 +123,31 @@ def test_a_broken_backend_ends_the_run_with_one_line_and_no_output(
     assert not out.exists()
 
 
+def test_a_missing_library_stops_at_the_first_batch(
+    tmp_path: Path, en_uk_model: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Seen on a CUDA 13 machine with CTranslate2's CUDA 12 wheels: no input is to blame, so no retries."""
+    src = tmp_path / f"{STEM}.txt"
+    _write_input(src, 6)
+    calls: list[int] = []
+
+    def no_cublas(self: HFTranslator, batch: list[list[int]]) -> Any:
+        calls.append(len(batch))
+        raise RuntimeError("Library libcublas.so.12 is not found or cannot be loaded")
+
+    monkeypatch.setattr(HFTranslator, "_translate_ids", no_cublas)
+    out = tmp_path / "out"
+    assert main(["-q", *_args(en_uk_model, src, out, None)]) == 2
+    err = _one_line_error(capsys)
+    assert re.fullmatch(
+        r"pipeline: error: the transformers-\S+ backend cannot run on cpu \(RuntimeError: Library libcublas\.so\.12 "
+        r"is not found or cannot be loaded\); install the missing library, or choose another device or backend "
+        r"\(translate\.device, translate\.backend\)",
+        err,
+    ), err
+    assert calls == [6] and not out.exists()
+
+
 def test_an_unexpected_exception_is_one_line_with_a_hint(
     tmp_path: Path, en_uk_model: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

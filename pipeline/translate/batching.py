@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -120,6 +121,13 @@ def rejoin(results: Sequence[Output | None], owners: Sequence[int], n: int) -> l
         else Output(" ".join(t).strip(), (math.prod(s) ** (1 / len(s))) if s else None)
         for t, s, e in zip(texts, scores, errors, strict=True)
     ]
+
+
+#: backend errors that no input causes (a missing or mismatched library): the run stops at once
+_ENVIRONMENT_FAILURE = re.compile(
+    r"cannot be loaded|cannot open shared object|undefined symbol|driver version is insufficient|no kernel image",
+    re.IGNORECASE,
+)
 
 
 def failure_reason(e: BaseException) -> str:
@@ -265,6 +273,12 @@ class BatchedTranslator:
             raise
         except Exception as e:  # noqa: BLE001 - any backend failure is isolated to the inputs that cause it
             reason = failure_reason(e)
+            if _ENVIRONMENT_FAILURE.search(reason):  # no input is to blame: stop now
+                raise TranslationError(
+                    f"the {self.name} backend cannot run on {self.device} ({reason})",
+                    "install the missing library, or choose another device or backend (translate.device, "
+                    "translate.backend)",
+                ) from None
             self._release_memory()
             if len(batch) == 1:
                 log.warning("an input of %d tokens failed to translate (%s): left empty", len(batch[0]), reason)
