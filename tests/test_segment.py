@@ -95,6 +95,21 @@ EN_CASES: list[tuple[str, list[str]]] = [
     ("She said «Non!» Then left. It’s over.", ["She said «Non!»", "Then left.", "It’s over."]),
     # headline-like text without final punctuation
     ("Breaking news from Seoul", ["Breaking news from Seoul"]),
+    (
+        "North Korean Soldiers Captured in Ukraine\nTwo soldiers were captured in January. They are held.",
+        ["North Korean Soldiers Captured in Ukraine", "Two soldiers were captured in January.", "They are held."],
+    ),
+    ("BREAKING NEWS\nThe talks failed.", ["BREAKING NEWS", "The talks failed."]),
+    ("Talks resume\nNegotiators from both sides met again in Geneva on Monday morning.",
+     ["Talks resume", "Negotiators from both sides met again in Geneva on Monday morning."]),  # fmt: skip
+    # hard-wrapped prose is not cut at its line breaks, even before a capital
+    (
+        "The minister said that the talks\nwould continue. He met with\nPresident Zelensky on Monday and they\nagreed.",
+        [
+            "The minister said that the talks\nwould continue.",
+            "He met with\nPresident Zelensky on Monday and they\nagreed.",
+        ],
+    ),
 ]
 
 RU_CASES: list[tuple[str, list[str]]] = [

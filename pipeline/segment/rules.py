@@ -194,6 +194,7 @@ class RuleSegmenter:
                 term, close = m.groups()
                 if e < n and _HAS_CJK.search(term) and self._cjk_boundary(p, term, close, e):
                     cuts.append(e)
+        cuts += _headline_breaks(p)
         cuts.sort()
         spans: list[tuple[int, int]] = []
         prev = 0
@@ -262,6 +263,35 @@ class RuleSegmenter:
         if len(word) == 1 and w[1:2] == ".":  # another initial
             return False
         return word in self.rules.starters
+
+
+def _headline_breaks(p: str) -> list[int]:
+    """Cuts after a line that is a headline: no end punctuation, then a line break and a capitalised line.
+
+    A line counts as a headline when it is Title Case or ALL CAPS (2+ words of 4+ letters, 80% of them
+    capitalised), or short (10 words at most) beside a following line at least twice as long: hard-wrapped
+    prose has lines of similar length, so its line breaks are not cut.
+    """
+    cuts: list[int] = []
+    start = 0
+    while (nl := p.find("\n", start)) >= 0:
+        text = p[start:nl].strip()
+        pos = start = nl + 1
+        j = _skip_ws(p, pos)
+        end = p.find("\n", j)
+        following = p[j : end if end >= 0 else len(p)].strip()
+        if not text or not following or text[-1] in _LIST_INTRO or text[-1] in ",-–—(":
+            continue
+        first = following.lstrip(_OPENERS)[:1]
+        if not (first.isupper() or first.isdigit()):
+            continue
+        words = text.split()
+        long_words = [w for w in (w.strip(_OPENERS + _CLOSERS) for w in words) if len(w) >= 4 and w[:1].isalpha()]
+        titled = len(long_words) >= 2 and sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words)
+        short = len(words) <= 10 and len(following) >= 2 * len(text)
+        if titled or short:
+            cuts.append(pos)
+    return cuts
 
 
 def _skip_ws(p: str, i: int) -> int:
