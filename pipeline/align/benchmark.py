@@ -223,14 +223,19 @@ def _rss_mb() -> float:
 
 
 def embedding_rate(name: str, texts: Sequence[str], cfg: AlignConfig) -> tuple[float, int]:
-    """Seconds to embed ``texts`` with a fresh (uncached) embedder, and how many were embedded."""
+    """Seconds to embed ``texts`` with a fresh (uncached) embedder, and how many were embedded.
+
+    An ensemble (``a+b``) embeds with each of its models: the seconds are their sum."""
     from pipeline.align.embed import EMBEDDERS, CachedEmbedder
 
-    inner = EMBEDDERS[name](
-        threads=cfg.threads, batch_size=cfg.embed_batch_size, model=cfg.st_model, device=cfg.st_device
-    )
-    emb = CachedEmbedder(inner, cache_dir=None, max_chars=cfg.embed_max_chars)
-    emb.embed(texts[:2])  # load the model outside the timing
-    t0 = time.perf_counter()
-    emb.embed(texts[2:])
-    return time.perf_counter() - t0, max(0, len(texts) - 2)
+    secs = 0.0
+    for part in name.split("+"):
+        inner = EMBEDDERS[part](
+            threads=cfg.threads, batch_size=cfg.embed_batch_size, model=cfg.st_model, device=cfg.st_device
+        )
+        emb = CachedEmbedder(inner, cache_dir=None, max_chars=cfg.embed_max_chars)
+        emb.embed(texts[:2])  # load the model outside the timing
+        t0 = time.perf_counter()
+        emb.embed(texts[2:])
+        secs += time.perf_counter() - t0
+    return secs, max(0, len(texts) - 2)

