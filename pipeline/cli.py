@@ -18,10 +18,12 @@ from pipeline.errors import PipelineError, QualityError
 
 COMMANDS = (
     "pipeline.commands.translate",
+    "pipeline.commands.translate_corpus",
     "pipeline.commands.segment",
     "pipeline.commands.align",
     "pipeline.commands.bench_align",
     "pipeline.commands.bench",
+    "pipeline.commands.bench_corpus",
     "pipeline.commands.apply_review",
 )
 
