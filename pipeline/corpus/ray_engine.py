@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,7 @@ def pool_size(cfg: Any, resources: dict[str, float], shards: int) -> int:
                 "ray: %d actors x %g CPU leave less than %g CPU of %g for the other stages; the job may stall",
                 n, cfg.num_cpus, cfg.task_cpus, cpus,
             )  # fmt: skip
-        return n
+        return max(1, min(n, shards))
     if cfg.num_gpus > 0:
         n = int(resources.get("GPU", 0) // cfg.num_gpus)
         if n < 1:
@@ -129,8 +130,11 @@ def run_ray(
         data_ctx.enable_progress_bars = False
         actors = pool_size(rc, ray.cluster_resources(), len(specs))
         log.info("ray: %d translation actor(s), %g CPU and %g GPU each", actors, rc.num_cpus, rc.num_gpus)
-        task_args = {"max_retries": rc.task_retries, "num_cpus": rc.task_cpus}
+        task_args: dict[str, Any] = {"num_cpus": rc.task_cpus, "max_retries": rc.task_retries}
         shards_dir = Path(ctx.shards_dir)
+        # Retries and restarts are passed as Ray remote args, the documented way in Ray 2.x; Ray 2.60 warns
+        # that these go away in 2.64 without naming a replacement for them yet.
+        warnings.filterwarnings("ignore", message=r"`ray_remote_args` is deprecated")
         ds = ray.data.from_items([{"item": pickle.dumps(s)} for s in specs], override_num_blocks=len(specs))
         ds = ds.map(_stage("read", lambda s: read_shard(s, cfg.corpus)), **task_args)
         ds = ds.map(_stage("segment", lambda w: segment_shard(w, cfg)), **task_args)
