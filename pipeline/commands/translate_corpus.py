@@ -25,7 +25,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (shards/, rejects.jsonl, manifest.json)")
     p.add_argument(
-        "--engine", choices=("local", "ray"), help="local: in this process (default); ray: Ray Data (pip install .[ray])"
+        "--engine",
+        choices=("local", "ray"),
+        help="local: in this process (default); ray: Ray Data (pip install .[ray])",
     )
     p.add_argument("--ray-address", metavar="ADDR", help="Ray cluster to join (default: $RAY_ADDRESS, else local)")
     add_config_arguments(p)

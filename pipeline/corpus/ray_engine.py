@@ -114,26 +114,42 @@ def pool_size(cfg: Any, resources: dict[str, float], shards: int) -> int:
 def run_ray(
     specs: Sequence[ShardSpec], ctx: JobContext, *, address: str | None = None
 ) -> Iterator[ShardResult | ShardFailure]:
-    from pipeline.corpus.read import read_shard
-    from pipeline.corpus.shards import write_shard
-    from pipeline.corpus.stages import align_shard, segment_shard
-
     if not specs:
         return
     ray = import_ray()
     rc = ctx.cfg.corpus.ray
     started = connect(address or rc.address, rc)
     try:
-        cfg = ctx.cfg
         data_ctx = ray.data.DataContext.get_current()
         data_ctx.max_errored_blocks = len(specs)  # a shard lost with its worker must not stop the job
         data_ctx.enable_progress_bars = False
         actors = pool_size(rc, ray.cluster_resources(), len(specs))
         log.info("ray: %d translation actor(s), %g CPU and %g GPU each", actors, rc.num_cpus, rc.num_gpus)
-        task_args: dict[str, Any] = {"num_cpus": rc.task_cpus, "max_retries": rc.task_retries}
-        shards_dir = Path(ctx.shards_dir)
-        # Retries and restarts are passed as Ray remote args, the documented way in Ray 2.x; Ray 2.60 warns
-        # that these go away in 2.64 without naming a replacement for them yet.
+        ds = _pipeline(ray, specs, ctx, actors)
+        try:
+            for row in ds.iter_rows():
+                yield pickle.loads(row["item"])
+        except PipelineError:
+            raise
+        except Exception as e:  # noqa: BLE001 - e.g. the translation actors cannot start (a bad model)
+            raise PipelineError(f"the Ray job failed: {_last_line(e)}", "see the Ray worker logs for details") from None
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _pipeline(ray: Any, specs: Sequence[ShardSpec], ctx: JobContext, actors: int) -> Any:
+    """read -> segment -> translate (actor pool) -> align -> write, one row per shard."""
+    from pipeline.corpus.read import read_shard
+    from pipeline.corpus.shards import write_shard
+    from pipeline.corpus.stages import align_shard, segment_shard
+
+    cfg, rc = ctx.cfg, ctx.cfg.corpus.ray
+    task_args: dict[str, Any] = {"num_cpus": rc.task_cpus, "max_retries": rc.task_retries}
+    shards_dir = Path(ctx.shards_dir)
+    with warnings.catch_warnings():
+        # Retries and restarts are Ray remote args, the documented way in Ray 2.x; Ray 2.60 warns that these
+        # go away in 2.64 without a named replacement for them yet.
         warnings.filterwarnings("ignore", message=r"`ray_remote_args` is deprecated")
         ds = ray.data.from_items([{"item": pickle.dumps(s)} for s in specs], override_num_blocks=len(specs))
         ds = ds.map(_stage("read", lambda s: read_shard(s, cfg.corpus)), **task_args)
@@ -149,17 +165,7 @@ def run_ray(
             max_task_retries=rc.max_task_retries,
         )
         ds = ds.map(_stage("align", lambda w: align_shard(w, cfg)), **task_args)
-        ds = ds.map(_stage("write", lambda w: write_shard(w, cfg, shards_dir, ctx.created)), **task_args)
-        try:
-            for row in ds.iter_rows():
-                yield pickle.loads(row["item"])
-        except PipelineError:
-            raise
-        except Exception as e:  # noqa: BLE001 - e.g. the translation actors cannot start (a bad model)
-            raise PipelineError(f"the Ray job failed: {_last_line(e)}", "see the Ray worker logs for details") from None
-    finally:
-        if started:
-            ray.shutdown()
+        return ds.map(_stage("write", lambda w: write_shard(w, cfg, shards_dir, ctx.created)), **task_args)
 
 
 def _last_line(e: BaseException) -> str:

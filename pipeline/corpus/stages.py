@@ -132,6 +132,7 @@ class TranslateStage:
         self.factory = factory
         self._translator: Translator | None = None
         self.load_seconds = 0.0
+        self._load_reported = False
 
     @property
     def translator(self) -> Translator:
@@ -156,6 +157,9 @@ class TranslateStage:
     def __call__(self, work: ShardWork) -> ShardWork:
         tr = self.translator
         work.translator = self.info()
+        if not self._load_reported:  # once per process/actor: the benchmark sums model load times
+            work.seconds["model_load"] = self.load_seconds
+            self._load_reported = True
         count = getattr(tr, "count_tokens", None) if self.cfg.translate.unit == "paragraph" else None
         per_doc = [unit_texts(self.cfg, d, count) for d in work.docs]
         flat = list(dict.fromkeys(t for texts in per_doc for t in texts))
