@@ -33,6 +33,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--engines {args.engines!r}: give local, ray or local,ray", "e.g. --engines local,ray")
     if min(args.sentences, args.out_tokens, args.beams, args.threads, args.shard_records) < 1:
         raise ConfigError("--sentences, --out-tokens, --beams, --threads and --shard-records must be at least 1")
+    if not args.verbose:
+        from pipeline.corpus import quiet_per_record_logs
+
+        quiet_per_record_logs()
     result = run_corpus_bench(
         sentences=args.sentences,
         out_tokens=args.out_tokens,

@@ -52,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
         overrides.append(f"corpus.shard_records={args.shard_records}")
     if args.engine:
         overrides.append(f"corpus.engine={args.engine}")
+    if not args.verbose:
+        from pipeline.corpus import quiet_per_record_logs
+
+        quiet_per_record_logs()
     cfg = load_config(lang=args.lang, config_files=args.config, overrides=overrides)
     report = run_corpus(cfg, Path(args.input), Path(args.out), ray_address=args.ray_address)
     log.info("%s", report.summary())

@@ -16,6 +16,16 @@ shard's outputs or in ``rejects.jsonl`` with the reason. Importing this package 
 
 from __future__ import annotations
 
-__all__ = ["ENGINES"]
+__all__ = ["ENGINES", "quiet_per_record_logs"]
 
 ENGINES = ("local", "ray")
+
+
+def quiet_per_record_logs() -> None:
+    """The per-document INFO lines of the single-article path (aligner, cache, QA) would be one per record."""
+    import logging
+
+    for name in ("pipeline.align", "pipeline.units", "pipeline.translate.cache", "pipeline.qa"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
