@@ -161,3 +161,23 @@ def test_command_line(corpus, en_ko_broken_model: Path, tmp_path: Path, capsys: 
     assert main([*args, "--model", str(tmp_path / "nope"), *sets]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("pipeline: error: model folder not found") and "Traceback" not in "\n".join(err)
+
+
+def test_ray_engine_without_the_extra_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if `pip install .[ray]` had not been run
+    (tmp_path / "a.txt").write_text("One line.\n", encoding="utf-8")
+    args = ["translate-corpus", "--lang", "uk", "--input", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o")]
+    assert main([*args, "--engine", "ray", "--model", str(ROOT / "tests" / "fixtures" / "opus-mt-en-uk")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "pip install '.[ray]'" in err
+
+
+def test_bench_corpus_quick_local(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["bench-corpus", "--quick", "--engines", "local", "--sentences", "12", "--out-tokens", "3"]
+    assert main(["-q", *args, "--shard-records", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "random-weight" in out and out.strip().splitlines()[-1].startswith("local_sentences_per_s=")

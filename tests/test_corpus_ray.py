@@ -83,3 +83,12 @@ def test_a_worker_that_dies_is_restarted_and_the_job_finishes(en_uk_model: Path,
     assert marker.exists()  # a translation actor died midway
     assert report.failed == 0 and report.written == 60 and report.rejected == 0
     assert {r["doc"] for r in shard_records(tmp_path / "out")} == {f"s{i}" for i in range(60)}
+
+
+def test_bench_corpus_quick_on_ray(capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.cli import main
+
+    args = ["bench-corpus", "--quick", "--sentences", "12", "--out-tokens", "3", "--shard-records", "4"]
+    assert main(["-q", *args, "--actors", "1"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("local_sentences_per_s=") and "ray_vs_local=" in last

@@ -90,6 +90,10 @@ def run_corpus(
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
     if engine not in ("local", "ray"):
         raise ConfigError(f"unknown engine {engine!r}", "use --engine local or --engine ray")
+    if engine == "ray":  # before anything else: the extra may be missing
+        from pipeline.corpus.ray_engine import import_ray
+
+        import_ray()
     if translator_factory is None:
         _check_model(cfg)
     t0 = time.perf_counter()
