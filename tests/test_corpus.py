@@ -181,3 +181,13 @@ def test_bench_corpus_quick_local(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-q", *args, "--shard-records", "5"]) == 0
     out = capsys.readouterr().out
     assert "random-weight" in out and out.strip().splitlines()[-1].startswith("local_sentences_per_s=")
+
+
+def test_an_unreachable_ray_address_is_one_error() -> None:
+    from pipeline.corpus.ray_engine import probe
+    from pipeline.errors import PipelineError
+
+    with pytest.raises(PipelineError, match="no Ray cluster answers at 127.0.0.1:1"):
+        probe("127.0.0.1:1")
+    with pytest.raises(ConfigError, match="is not host:port"):
+        probe("ray://nowhere")

@@ -51,6 +51,8 @@ def connect(address: str | None, cfg: Any) -> bool:
     if env:  # workers on this machine see the same package and caches as the driver
         kwargs["runtime_env"] = {"env_vars": env}
     address = address or os.environ.get("RAY_ADDRESS") or None
+    if address:
+        probe(address)
     if address is None and cfg.object_store_memory:
         kwargs["object_store_memory"] = cfg.object_store_memory
     try:
@@ -59,6 +61,27 @@ def connect(address: str | None, cfg: Any) -> bool:
         raise PipelineError(f"cannot connect to the Ray cluster at {address}: {' '.join(str(e).split())[:200]}",
                             "check --ray-address (host:6379, ray://host:10001 or auto)") from None  # fmt: skip
     return True
+
+
+def probe(address: str) -> None:
+    """Fail in one line when ``host:port`` does not answer (Ray itself would retry for minutes)."""
+    import socket
+
+    if address in ("auto", "local"):
+        return
+    hostport = address.removeprefix("ray://")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(
+            f"Ray address {address!r} is not host:port", "e.g. --ray-address 10.0.0.5:6379 or ray://10.0.0.5:10001"
+        )
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as e:
+        raise PipelineError(
+            f"no Ray cluster answers at {address} ({e.strerror or e})",
+            "start one (`ray start --head`) or check --ray-address / $RAY_ADDRESS",
+        ) from None
 
 
 def _stage(name: str, fn: Callable[[Any], Any]) -> Callable[[Row], Row]:
