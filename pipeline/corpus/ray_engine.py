@@ -109,6 +109,18 @@ class TranslateActor:
         return {"item": out}
 
 
+def _actor_class(ctx_blob: bytes) -> type:
+    """The actor class with the job context inside it (pickled by value with the class), not passed as a
+    constructor argument held in the object store: a restarted actor must not depend on that object
+    (ray-project/ray#53727)."""
+
+    class Translate(TranslateActor):
+        def __init__(self) -> None:
+            super().__init__(ctx_blob)
+
+    return Translate
+
+
 def pool_size(cfg: Any, resources: dict[str, float], shards: int) -> int:
     """Translation actors: ``corpus.ray.actors``, else what the GPUs allow, else the CPUs left once one task
     slot (``task_cpus``) is kept for the read/segment/align/write tasks (actors holding every CPU would
@@ -145,7 +157,6 @@ def run_ray(
     try:
         data_ctx = ray.data.DataContext.get_current()
         data_ctx.max_errored_blocks = len(specs)  # a shard lost with its worker must not stop the job
-        data_ctx.enable_progress_bars = False
         actors = pool_size(rc, ray.cluster_resources(), len(specs))
         log.info("ray: %d translation actor(s), %g CPU and %g GPU each", actors, rc.num_cpus, rc.num_gpus)
         ds = _pipeline(ray, specs, ctx, actors)
@@ -178,8 +189,7 @@ def _pipeline(ray: Any, specs: Sequence[ShardSpec], ctx: JobContext, actors: int
         ds = ds.map(_stage("read", lambda s: read_shard(s, cfg.corpus)), **task_args)
         ds = ds.map(_stage("segment", lambda w: segment_shard(w, cfg)), **task_args)
         ds = ds.map_batches(
-            TranslateActor,
-            fn_constructor_args=(pickle.dumps(ctx),),
+            _actor_class(pickle.dumps(ctx)),
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=rc.num_cpus,
