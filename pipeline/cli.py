@@ -62,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("HF_HUB_VERBOSITY", "error")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        if "transformers" in sys.modules:  # imported before (by a caller of main): its bars read the env at import
+            sys.modules["transformers"].utils.logging.disable_progress_bar()
     try:
         code: int = args._run(args)
         return code
@@ -76,3 +78,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except MemoryError:
+        print(
+            "pipeline: error: out of memory; use smaller batches (--set translate.batch_tokens=256) "
+            "or split the input",
+            file=sys.stderr,
+        )
+        return 2
+    except Exception as e:  # a bug: one line, the traceback only with -v
+        if args.verbose:
+            raise
+        first = (str(e).strip().splitlines() or [""])[0][:300]
+        print(
+            f"pipeline: internal error: {type(e).__name__}: {first}; rerun with -v for the traceback "
+            "and report it with the command you ran",
+            file=sys.stderr,
+        )
+        return 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +44,25 @@ class SegmentConfig(_Strict):
     furniture: list[str] = Field(
         description="regular expressions matching whole paragraphs of page furniture to drop (reported)"
     )
+
+    @field_validator("segmenter")
+    @classmethod
+    def _segmenter(cls, v: str) -> str:
+        from pipeline.segment import known_segmenters  # light: regular expressions only
+
+        if v not in known_segmenters():
+            raise ValueError(f"unknown segmenter {v!r}; choose one of {', '.join(known_segmenters())}")
+        return v
+
+    @field_validator("furniture")
+    @classmethod
+    def _furniture(cls, v: list[str]) -> list[str]:
+        for n, pattern in enumerate(v):
+            try:
+                re.compile(pattern, re.IGNORECASE)
+            except re.error as e:
+                raise ValueError(f"item {n} {pattern!r} is not a valid regular expression ({e})") from None
+        return v
 
 
 class TranslateConfig(_Strict):
@@ -134,7 +154,10 @@ def load_config(
 ) -> Config:
     """Build a validated :class:`Config` from the layers; raise :class:`ConfigError` on any problem."""
     if lang is not None and lang not in LANGS:
-        raise ConfigError(f"unknown language {lang!r}", f"choose one of {', '.join(LANGS)} (e.g. --lang ko)")
+        raise ConfigError(
+            f"config error: unknown language {lang!r} for lang (from --lang)",
+            f"choose one of {', '.join(LANGS)} (e.g. --lang ko)",
+        )
     data: dict[str, Any] = {}
     origin: dict[str, str] = {}
     base = config_dir() / "base.yaml"
@@ -259,17 +282,21 @@ def _to_config_error(e: ValidationError, data: dict[str, Any], origin: dict[str,
             parent = _model_at(Config, loc[:-1])
             known = sorted(parent.model_fields) if parent else []
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-            hint = f"did you mean {'.'.join(str(p) for p in loc[:-1] + (close[0],))}?" if close else ""
-            problems.append(
-                f"unknown key {path}{where}; {hint + ' ' if hint else ''}known keys here: {', '.join(known)}"
-            )
+            hint = f"did you mean {'.'.join(str(p) for p in loc[:-1] + (close[0],))}?" if close else "remove it;"
+            problems.append(f"unknown key {path}{where}; {hint} known keys here: {', '.join(known)}")
         elif kind == "missing":
             problems.append(f"missing key {path}; add it to your config (see configs/base.yaml)")
         else:
             got = err.get("input")
             shown = repr(got) if not isinstance(got, dict) else "a mapping"
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{path}{where}: {msg} (got {shown}); fix it with --set {key}=... or in the file")
+            section = _model_at(Config, loc) if kind == "model_type" else None
+            if section is not None and section is not Config:  # a whole section given as a value
+                first_key = next(iter(section.model_fields))
+                fix = f"{key} is a section: set its keys, e.g. --set {key}.{first_key}=... (see configs/base.yaml)"
+            else:
+                fix = f"fix it with --set {key}=..." + (f" or in {src}" if src and not src.startswith("--") else "")
+            problems.append(f"{path}{where}: {msg} (got {shown}); {fix}")
     first = problems[0]
     more = f" (+{len(problems) - 1} more: {' | '.join(problems[1:])})" if len(problems) > 1 else ""
     return ConfigError(f"config error: {first}{more}")

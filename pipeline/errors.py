@@ -31,6 +31,10 @@ class OutputError(PipelineError):
     """An output cannot be written (permissions, full disk, ...)."""
 
 
+class TranslationError(PipelineError):
+    """Translation failed in a way that is not one input's fault (the model or backend is broken)."""
+
+
 class AlignmentError(PipelineError):
     """Alignment cannot be computed for the given inputs."""
 

@@ -4,37 +4,64 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import logging
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from pipeline.errors import InputError, OutputError
 
+log = logging.getLogger(__name__)
 
-def read_text(path: str | os.PathLike[str], *, what: str = "input file") -> str:
+_LATIN_LANGS = (
+    "en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "nb", "nn", "fi", "is", "ga", "ca", "eu", "gl",
+    "af", "id", "ms", "sw",
+)  # fmt: skip
+
+
+def read_text(
+    path: str | os.PathLike[str], *, what: str = "input file", lang: str | None = None, given_by: str = "--input"
+) -> str:
     """Read a UTF-8 text file (a UTF-8 BOM is dropped; CRLF/CR become LF).
 
-    UTF-16/UTF-32 files with a BOM are decoded too. Anything else that is not UTF-8, binary data,
-    a missing file or a file with no text raises :class:`InputError` with a one-line fix.
+    UTF-16/UTF-32 files with a BOM are decoded too. A file that is not UTF-8 is decoded with the
+    legacy 8-bit encoding of ``lang`` when that is unambiguous (:func:`legacy_decode`, with a
+    warning). Anything else, binary data, a missing file or a file with no text raises
+    :class:`InputError` with a one-line fix; ``given_by`` (the option or config key the path came
+    from) is named in it.
     """
+    return read_text_encoding(path, what=what, lang=lang, given_by=given_by)[0]
+
+
+def read_text_encoding(
+    path: str | os.PathLike[str], *, what: str = "input file", lang: str | None = None, given_by: str = "--input"
+) -> tuple[str, str]:
+    """:func:`read_text`, also returning the encoding the file was decoded with (``utf-8``, ``cp1252``, ...)."""
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{what} not found: {p}", "check the path, or pass another with --input")
+        raise InputError(f"{what} not found: {p} ({given_by})", f"check the path given to {given_by}")
     if p.is_dir():
-        raise InputError(f"{what} is a directory, not a file: {p}", "pass a text file")
+        raise InputError(f"{what} is a directory, not a file: {p} ({given_by})", f"pass a text file to {given_by}")
     try:
         raw = p.read_bytes()
     except OSError as e:
         raise InputError(f"cannot read {what} {p}: {e.strerror}", "check its permissions") from None
-    text = decode_bytes(raw, p, what=what)
+    text, encoding = decode_bytes_encoding(raw, p, what=what, lang=lang)
     if not text.strip():
         raise InputError(f"{what} is empty: {p}", "give a file that contains text")
-    return text
+    return text, encoding
 
 
-def decode_bytes(raw: bytes, path: Path, *, what: str = "input file") -> str:
+def decode_bytes(raw: bytes, path: Path, *, what: str = "input file", lang: str | None = None) -> str:
+    return decode_bytes_encoding(raw, path, what=what, lang=lang)[0]
+
+
+def decode_bytes_encoding(
+    raw: bytes, path: Path, *, what: str = "input file", lang: str | None = None
+) -> tuple[str, str]:
     for bom, enc in (
         (codecs.BOM_UTF32_LE, "utf-32"),
         (codecs.BOM_UTF32_BE, "utf-32"),
@@ -43,6 +70,7 @@ def decode_bytes(raw: bytes, path: Path, *, what: str = "input file") -> str:
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if raw.startswith(bom):
+            encoding = enc.replace("-sig", "")
             try:
                 text = raw.decode(enc)
             except UnicodeDecodeError:
@@ -52,17 +80,116 @@ def decode_bytes(raw: bytes, path: Path, *, what: str = "input file") -> str:
                 ) from None
             break
     else:
+        encoding = "utf-8"
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            kind = "binary data" if b"\x00" in raw[:4096] else "not UTF-8 text"
-            raise InputError(
-                f"{what} {path} is {kind} (undecodable byte at offset {e.start})",
-                "convert it to UTF-8, e.g. `iconv -f latin1 -t utf-8`",
-            ) from None
+            binary = b"\x00" in raw[:4096]
+            legacy = None if binary else legacy_decode(raw, lang)
+            if legacy is None:
+                kind = "binary data" if binary else "not UTF-8 text, and not in a legacy encoding of its language"
+                raise InputError(
+                    f"{what} {path} is {kind} (undecodable byte at offset {e.start})",
+                    "convert it to UTF-8, e.g. `iconv -f latin1 -t utf-8`",
+                ) from None
+            text, encoding = legacy
+            log.warning(
+                "%s %s is not UTF-8: decoded as %s, the legacy encoding its text fits (%s); "
+                "check the output, or convert the file to UTF-8",
+                what,
+                path,
+                encoding,
+                lang,
+            )
     if "\x00" in text[:4096] and text.count("\x00") > len(text) // 10:
         raise InputError(f"{what} {path} looks like binary data (many NUL characters)", "give a UTF-8 text file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+#: legacy (pre-Unicode) encodings tried, in order, for a file that is not UTF-8, by the script of its language
+_LEGACY = {
+    "Latin": ("cp1252",),
+    "Cyrillic": ("cp1251", "koi8-r"),
+    "Hangul": ("cp949",),
+    "Han": ("gb18030", "big5"),
+    "Hiragana": ("cp932", "euc-jp"),
+}
+_SCRIPT_OF_LANG = {
+    **{lg: "Latin" for lg in _LATIN_LANGS},
+    **{lg: "Cyrillic" for lg in ("ru", "uk", "be", "bg", "mk", "sr", "kk")},
+    "ko": "Hangul",
+    "zh": "Han",
+    "ja": "Hiragana",
+}
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    if name.startswith("LATIN"):
+        return "Latin"
+    if name.startswith("CYRILLIC"):
+        return "Cyrillic"
+    if name.startswith("HANGUL"):
+        return "Hangul"
+    if name.startswith("CJK"):
+        return "Han"
+    if name.startswith(("HIRAGANA", "KATAKANA")):
+        return "Hiragana"
+    return "other"
+
+
+def legacy_decode(raw: bytes, lang: str | None) -> tuple[str, str] | None:
+    """Decode ``raw`` with a legacy encoding of ``lang``'s script, if exactly the text of that script results.
+
+    Each candidate must decode without error, give no control characters other than tab/newline, and
+    give letters that are at least 95% in the script of ``lang`` (Latin: at most 20% of them non-ASCII;
+    Cyrillic: mostly lower case, which tells cp1251 from KOI8). The first that fits wins; None when none
+    does or ``lang`` is unknown.
+    """
+    code = (lang or "").lower().split("-")[0]
+    script = _SCRIPT_OF_LANG.get(code)
+    if script is None:
+        return None
+    for enc in ("cp1251", "koi8-u") if code == "uk" else _LEGACY[script]:
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text):
+            continue
+        letters = [c for c in text if c.isalpha()]
+        if not letters:
+            continue
+        ok = [c for c in letters if _script(c) == script or (script == "Hiragana" and _script(c) == "Han")]
+        if len(ok) < 0.95 * len(letters):
+            continue
+        if script == "Latin" and sum(not c.isascii() for c in letters) > 0.2 * len(letters):
+            continue  # English, German, French ... text is mostly ASCII letters
+        if script == "Cyrillic":
+            cyr = [c for c in letters if _script(c) == "Cyrillic"]
+            if sum(c.islower() for c in cyr) < 0.5 * len(cyr):
+                continue
+        return text, enc
+    return None
+
+
+def check_output_folder(folder: str | os.PathLike[str], *, given_by: str = "--out") -> None:
+    """Raise :class:`OutputError` now if ``folder`` cannot be created or written; create nothing.
+
+    Runs check this before any work, so a long translation does not end in an unwritable folder.
+    """
+    p = Path(folder)
+    fix = f"give another folder with {given_by}"
+    if p.exists() and not p.is_dir():
+        raise OutputError(f"output folder {p} ({given_by}) is a file, not a folder", f"{fix}, or move the file away")
+    existing = p
+    while not existing.exists():  # the nearest existing ancestor is where the folder would be created
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"output folder {p} ({given_by}) cannot be created: {existing} is a file", fix)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "" if existing == p else f": {existing} is not writable"
+        raise OutputError(f"output folder {p} ({given_by}) is not writable{where}", f"{fix}, or change its permissions")
 
 
 @contextlib.contextmanager

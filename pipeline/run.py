@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,7 +13,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.config import Config, repo_root
 from pipeline.errors import ConfigError, InputError, QualityError
-from pipeline.io import read_text
+from pipeline.io import check_output_folder, read_text, read_text_encoding
 from pipeline.records import AlignedPair, Link, Segmentation, Sentence, Signature
 from pipeline.translate import Translator
 from pipeline.units import Units, one_line, paragraph_units, sentence_units
@@ -29,7 +28,10 @@ class RunReport:
     lang: str
     input: str
     sentences: int = 0
-    translated: int = 0
+    encoding: str = "utf-8"  # what the input was decoded with (a legacy encoding is logged as a warning)
+    translated: int = 0  # source sentences linked to a non-empty translation
+    failed: list[dict[str, Any]] = field(default_factory=list)  # {sentence, text, reason}: no translation
+    untranslated: list[dict[str, Any]] = field(default_factory=list)  # {sentence, text, reason}: empty target
     dropped: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -38,25 +40,45 @@ class RunReport:
     evaluation: str = ""  # the scores against --ref, if given
 
     def summary(self) -> str:
+        """One line that accounts for every input sentence (translated + failed + untranslated = sentences)."""
+        failed = f", {len(self.failed)} failed (see the report)" if self.failed else ""
+        empty = f", {len(self.untranslated)} with an empty target" if self.untranslated else ""
         dropped = f", {len(self.dropped)} furniture paragraph(s) dropped" if self.dropped else ""
         scores = f", {self.evaluation}" if self.evaluation else ""
         return (
-            f"{self.lang}: {self.sentences} sentences, {self.translated} translated{dropped}{scores}, "
+            f"{self.lang}: {self.sentences} sentences, {self.translated} translated{failed}{empty}{dropped}{scores}, "
             f"{self.seconds:.1f}s on {self.device} -> {', '.join(self.outputs)}"
         )
 
+    def account(self, seg: Segmentation, units: Units) -> None:
+        """Put every source sentence in exactly one bin: translated, failed (with the reason) or untranslated."""
+        tgt_of: dict[int, list[int]] = {}
+        for lk in units.links:
+            for i in lk.src_idx:
+                tgt_of[i] = list(lk.tgt_idx)
+        self.translated = 0
+        self.failed, self.untranslated = [], []
+        for s in seg.sentences:
+            item = {"sentence": s.idx, "paragraph": s.paragraph, "text": _excerpt(s.text)}
+            if s.idx in units.failed:
+                self.failed.append({**item, "reason": units.failed[s.idx]})
+            elif not any(units.tgt[j].strip() for j in tgt_of.get(s.idx, [])):
+                why = "the model's output is empty" if tgt_of.get(s.idx) else "no target sentence aligned to it"
+                self.untranslated.append({**item, "reason": why})
+            else:
+                self.translated += 1
+
 
 def creation_time(cfg: Config) -> datetime:
-    dt = cfg.output.creation_date
-    if dt is not None:
-        return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-        except ValueError:
-            raise ConfigError(f"SOURCE_DATE_EPOCH={epoch!r} is not an integer", "unset it or give seconds") from None
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    """The time stamp of a run's outputs: ``output.creation_date``, else ``SOURCE_DATE_EPOCH``, else now (UTC).
+
+    A malformed ``SOURCE_DATE_EPOCH`` is a :class:`ConfigError` (one line, with the fix).
+    """
+    from pipeline.write.tmx import resolve_creation_date
+
+    dt = resolve_creation_date(cfg.output.creation_date)
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).replace(microsecond=0)
 
 
 def resolve_input(cfg: Config, given: str | None) -> Path:
@@ -125,6 +147,7 @@ def pair_records(seg: Segmentation, units: Units, cfg: Config) -> list[AlignedPa
         src = " ".join(one_line(sents[i].text) for i in link.src_idx)
         tgt = " ".join(units.tgt[j] for j in link.tgt_idx)
         mt = [s for j in link.tgt_idx if (s := units.mt_scores[j]) is not None]
+        failed = any(i in units.failed for i in link.src_idx)
         pairs.append(
             AlignedPair(
                 id=n,
@@ -137,6 +160,7 @@ def pair_records(seg: Segmentation, units: Units, cfg: Config) -> list[AlignedPa
                 score=round(link.score, 4),
                 mt_score=round(min(mt), 4) if mt else None,
                 paragraph=_paragraph_of(link, units, sents, pairs),
+                flags=("translation_failed",) if failed else (),
             )
         )
     return pairs
@@ -166,11 +190,16 @@ def translate_file(
     from pipeline.translate import get_translator
     from pipeline.write import Rendered, render_outputs
     from pipeline.write.output import commit_all
+    from pipeline.write.tmx import forbidden_counts
 
     if cfg.lang is None:
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
     t0 = time.perf_counter()
-    text = read_text(input_path)
+    when = creation_time(cfg)  # before any work: a malformed SOURCE_DATE_EPOCH fails fast
+    out_root = out_dir or Path(cfg.output.dir)
+    folder = out_root / cfg.lang if out_dir is None else out_root
+    check_output_folder(folder, given_by="--out" if out_dir is not None else "--out or config key output.dir")
+    text, encoding = read_text_encoding(input_path, lang=cfg.src_lang, given_by="--input or config key input")
     seg = segment_document(text, cfg.src_lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture)
     if not seg.sentences:
         raise InputError(f"input file {input_path} has no sentences left after segmentation", "check its content")
@@ -178,8 +207,10 @@ def translate_file(
     if ref is not None:  # checked before translating: a bad reference file fails fast
         from pipeline.evaluate import parse_references
 
-        refs = parse_references(read_text(ref, what="reference file"), len(seg.sentences), ref)
-    report = RunReport(lang=cfg.lang, input=str(input_path), sentences=len(seg.sentences))
+        refs = parse_references(
+            read_text(ref, what="reference file", lang=cfg.lang, given_by="--ref"), len(seg.sentences), ref
+        )
+    report = RunReport(lang=cfg.lang, input=str(input_path), sentences=len(seg.sentences), encoding=encoding)
     for d in seg.dropped:
         log.info("dropped page furniture: paragraph %d %r (%s)", d.paragraph, d.text, d.reason)
         report.dropped.append({"paragraph": d.paragraph, "text": d.text, "reason": d.reason})
@@ -187,7 +218,9 @@ def translate_file(
     translator = translator or get_translator(cfg.translate, cfg.lang)
     segmenter_name = get_segmenter(cfg.src_lang, cfg.segment.segmenter).name
     units = translate_units(cfg, seg, translator)
-    report.translated = len({i for lk in units.links if lk.tgt_idx for i in lk.src_idx})
+    report.account(seg, units)
+    for f in report.failed:
+        log.warning("sentence %d failed to translate (%s): %r", f["sentence"], f["reason"], f["text"])
 
     signature = run_signature(
         cfg,
@@ -201,11 +234,8 @@ def translate_file(
     pairs = pair_records(seg, units, cfg)
     pairs, qa_summary = run_qa(pairs, cfg.qa, src_lang=cfg.src_lang, tgt_lang=cfg.lang)
 
-    out_root = out_dir or Path(cfg.output.dir)
-    folder = out_root / cfg.lang if out_dir is None else out_root
     stem = cfg.output.name.format(stem=input_path.stem)
     base = f"{stem}.{cfg.src_lang}-{cfg.lang}"
-    when = creation_time(cfg)
     # Everything is rendered in memory, then written as one unit: a failure leaves no output at all.
     rendered = render_outputs(
         cfg.output.formats,
@@ -250,14 +280,19 @@ def translate_file(
         "signature": signature.to_json(),
         "created": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "input": str(input_path),
+        "input_encoding": report.encoding,
         "lang": cfg.lang,
         "sentences": report.sentences,
         "translated": report.translated,
+        "failed": report.failed,
+        "untranslated": report.untranslated,
         "dropped": report.dropped,
         "outputs": report.outputs,
         "qa": qa_summary.to_json(),
         "config": cfg.model_dump(mode="json"),
     }
+    if "tmx" in cfg.output.formats:  # characters XML cannot carry, written as <ph type="x-char"> in the TMX
+        body["tmx_char_placeholders"] = [{"pair": k, "chars": v} for k, v in forbidden_counts(pairs).items()]
     rendered.append(Rendered(report_name, data=_json_bytes(body)))
     commit_all(rendered, folder)
     log.info("%s", qa_summary.line())
@@ -272,3 +307,8 @@ def translate_file(
 
 def _json_bytes(body: Any) -> bytes:
     return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _excerpt(text: str, limit: int = 120) -> str:
+    text = one_line(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

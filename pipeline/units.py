@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from pipeline.align import Aligner
@@ -37,6 +37,7 @@ class Units:
     mt_scores: list[float | None]  # the model's confidence for the output each target unit came from
     links: list[Link]
     aligner: str
+    failed: dict[int, str] = field(default_factory=dict)  # source sentence index -> why it has no translation
 
 
 def one_line(text: str) -> str:
@@ -55,6 +56,7 @@ def sentence_units(
     outputs = translator.translate([one_line(s.text) for s in sents])
     _check_count(outputs, len(sents))
     tgt = [o.text for o in outputs]
+    failed = {i: o.error for i, o in enumerate(outputs) if o.error is not None}
     links = [Link((i,), (i,), 1.0) for i in range(len(sents))]
     name = BY_CONSTRUCTION
     if aligner is not None:
@@ -65,7 +67,7 @@ def sentence_units(
         if disagree:
             log.info("aligner check: %d of %d sentence links not confirmed by %s", disagree, len(links), aligner.name)
         name = f"{BY_CONSTRUCTION}+checked:{aligner.name}"
-    return Units(tgt, [o.score for o in outputs], links, name)
+    return Units(tgt, [o.score for o in outputs], links, name, failed)
 
 
 def chunk_paragraphs(
@@ -102,7 +104,10 @@ def paragraph_units(
     tgt: list[str] = []
     mt: list[float | None] = []
     links: list[Link] = []
+    failed: dict[int, str] = {}
     for chunk, out in zip(chunks, outputs, strict=True):
+        if out.error is not None:
+            failed.update({s.idx: out.error for s in chunk})
         pieces = [one_line(out.text[a:b]) for a, b in tgt_segmenter.spans(out.text)]
         pieces = [p for p in pieces if p]
         local = aligner.align([one_line(s.text) for s in chunk], pieces, src_lang=src_lang, tgt_lang=tgt_lang)
@@ -113,7 +118,7 @@ def paragraph_units(
             )
         tgt += pieces
         mt += [out.score] * len(pieces)
-    return Units(tgt, mt, links, aligner.name)
+    return Units(tgt, mt, links, aligner.name, failed)
 
 
 def _check_count(outputs: Sequence[Output], expected: int) -> None:

@@ -133,3 +133,21 @@ class FailOn:
         if any(self.bad in t for t in texts):
             raise RuntimeError(f"cannot translate {self.bad!r}")
         return [Output(t.upper(), 0.5) for t in texts]
+
+
+class ErrorOn(FailOn):
+    """Like the backends since input isolation: a failing input comes back empty with ``error`` set."""
+
+    def translate(self, texts: Any) -> Any:
+        from pipeline.translate import Output
+
+        return [Output("", None, "boom") if self.bad in t else Output(t.upper(), 0.5) for t in texts]
+
+
+class Broken(FailOn):
+    """A backend that is broken as a whole (what the backends raise when no input is to blame)."""
+
+    def translate(self, texts: Any) -> Any:
+        from pipeline.errors import TranslationError
+
+        raise TranslationError("the stand-in backend cannot run on cpu (libcublas missing)", "install it")

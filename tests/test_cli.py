@@ -101,34 +101,6 @@ def _err(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("content", "expected"),
-    [
-        (None, r"input file not found"),
-        (b"", r"input file is empty"),
-        (b"  \n\n \t\n", r"input file is empty"),
-        (b"\xff\xfe\x00\xd8\x00\x00garbage\xff", r"UTF-16 byte-order mark but does not decode as UTF-16; re-save"),
-        (b"caf\xe9 au lait", r"is not UTF-8 text.*iconv"),
-        (b"\x00\x01\x02\x03" * 100, r"binary data"),
-    ],
-)
-def test_bad_input_is_one_line_and_no_output(
-    tmp_path: Path, en_uk_model: Path, capsys: pytest.CaptureFixture[str], content: bytes | None, expected: str
-) -> None:
-    src = tmp_path / "in.txt"
-    if content is not None:
-        src.write_bytes(content)
-    out = tmp_path / "out"
-    code = _translate("uk", en_uk_model, out, "--input", str(src))
-    assert code == 2
-    err = _err(capsys)
-    assert len(err.splitlines()) == 1 and err.startswith("pipeline: error: ")
-    import re
-
-    assert re.search(expected, err), err
-    assert not out.exists() or not any(out.iterdir())
-
-
-@pytest.mark.parametrize(
     ("args", "expected"),
     [
         (["translate", "--lang", "fr"], r"unknown language 'fr'"),

@@ -191,3 +191,35 @@ def test_an_unreachable_ray_address_is_one_error() -> None:
         probe("127.0.0.1:1")
     with pytest.raises(ConfigError, match="is not host:port"):
         probe("ray://nowhere")
+
+
+def test_records_whose_translation_failed(tmp_path: Path) -> None:
+    from corpus_helpers import ErrorOn
+
+    data = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "ok", "text": "A fine sentence."},
+        {"id": "half", "text": "A fine sentence. A BAD one."},
+        {"id": "all", "text": "Only a BAD sentence."},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cfg = load_config(lang="uk", overrides=[*FAST, "corpus.qa=false"])
+    report = run_corpus(cfg, data, tmp_path / "out", translator_factory=ErrorOn("BAD"))
+    assert (report.written, report.rejected) == (2, 1)
+    assert [(r["id"], r["stage"], r["reason"]) for r in rejects(tmp_path / "out")] == [
+        ("all", "translate", "translation failed: boom")
+    ]
+    half = [r for r in shard_records(tmp_path / "out") if r["doc"] == "half"]
+    assert [r["flags"] for r in half] == [[], ["translation_failed"]]  # as the single-article path writes it
+
+
+def test_a_broken_backend_stops_the_job_in_one_line(tmp_path: Path) -> None:
+    from corpus_helpers import Broken
+
+    from pipeline.errors import TranslationError
+
+    (tmp_path / "a.txt").write_text("One line.\nTwo lines.\n", encoding="utf-8")
+    cfg = load_config(lang="uk", overrides=[*FAST, "corpus.qa=false"])
+    with pytest.raises(TranslationError, match=r"part-00000-00000: the stand-in backend cannot run") as err:
+        run_corpus(cfg, tmp_path / "a.txt", tmp_path / "out", translator_factory=Broken("x"))
+    assert "\n" not in str(err.value) and "rerun to resume" in str(err.value)

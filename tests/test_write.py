@@ -19,7 +19,7 @@ from pipeline.errors import ConfigError, OutputError
 from pipeline.io import atomic_write as real_atomic_write
 from pipeline.records import AlignedPair, Signature
 from pipeline.write import FILE_EXTENSIONS, WRITERS, read_jsonl, render_pairs, write_pairs, xml_safe
-from pipeline.write.tmx import resolve_creation_date, tmx_date
+from pipeline.write.tmx import resolve_creation_date, seg_text, tmx_date
 
 DTD_PATH = Path(__file__).parent / "fixtures" / "tmx14b.dtd"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -179,30 +179,31 @@ def test_tmx_markup_is_escaped_in_output() -> None:
 
 
 @pytest.mark.parametrize(
-    ("dirty", "clean", "removed"),
+    ("dirty", "clean", "replaced"),
     [
-        ("a\x00b", "ab", 1),
-        ("\x01\x02\x08x\x0b\x0c\x1f", "x", 6),
+        ("a\x00b", "a\ufffdb", 1),
+        ("\x01\x02\x08x\x0b\x0c\x1f", "\ufffd\ufffd\ufffdx\ufffd\ufffd\ufffd", 6),
         ("tab\tlf\ncr\r ok", "tab\tlf\ncr\r ok", 0),
-        ("bad\ufffe\uffffend", "badend", 2),
-        ("lone\ud800 \udfffsurrogates", "lone surrogates", 2),
+        ("bad\ufffe\uffffend", "bad\ufffd\ufffdend", 2),
+        ("lone\ud800 \udfffsurrogates", "lone\ufffd \ufffdsurrogates", 2),
         ("fine\ufffd\U0001f600\u0085", "fine\ufffd\U0001f600\u0085", 0),
     ],
 )
-def test_xml_safe(dirty: str, clean: str, removed: int) -> None:
-    assert xml_safe(dirty) == (clean, removed)
+def test_xml_safe(dirty: str, clean: str, replaced: int) -> None:
+    assert xml_safe(dirty) == (clean, replaced)
 
 
-def test_tmx_forbidden_chars_removed_and_reported(dtd: etree.DTD, caplog: pytest.LogCaptureFixture) -> None:
+def test_tmx_forbidden_chars_escaped_and_reported(dtd: etree.DTD, caplog: pytest.LogCaptureFixture) -> None:
     pairs = [make_pair(0, "ok", "ok"), make_pair(7, "a\x00b\x07", "c\ud800d\uffff")]
     with caplog.at_level(logging.WARNING, logger="pipeline.write.tmx"):
         text = render("tmx", pairs)
     tree = parse_tmx(text)
     assert dtd.validate(tree)
-    assert [s.text for s in tree.getroot().iter("seg")] == ["ok", "ok", "ab", "cd"]
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert "tu 7" in warnings[0].getMessage() and "removed 4 character" in warnings[0].getMessage()
+    assert '<seg>a<ph type="x-char">U+0000</ph>b<ph type="x-char">U+0007</ph></seg>' in text
+    assert '<seg>c<ph type="x-char">U+D800</ph>d<ph type="x-char">U+FFFF</ph></seg>' in text
+    assert [seg_text(s) for s in tree.getroot().iter("seg")] == ["ok", "ok", "a\x00b\x07", "c\ud800d\uffff"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ['TMX tu 7: wrote 4 character(s) not allowed in XML as <ph type="x-char">U+XXXX</ph>']
 
 
 def test_tmx_no_warning_for_clean_text(caplog: pytest.LogCaptureFixture) -> None:

@@ -110,8 +110,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_align_config(list(args.config), list(args.overrides))
     src_lang = lang_code(args.src_lang, "source language")
     tgt_lang = lang_code(args.tgt_lang, "target language")
-    src_text = read_text(args.src, what="source file")
-    tgt_text = read_text(args.tgt, what="target file")
+    src_text = read_text(args.src, what="source file", lang=src_lang, given_by="--src")
+    tgt_text = read_text(args.tgt, what="target file", lang=tgt_lang, given_by="--tgt")
     src_seg = _segment(src_text, src_lang, args.presegmented)
     tgt_seg = _segment(tgt_text, tgt_lang, args.presegmented)
     src = [s.text for s in src_seg.sentences]

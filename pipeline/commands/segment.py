@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.io import read_text
     from pipeline.segment import segment_document
 
-    text = read_text(args.file)
+    text = read_text(args.file, lang=args.lang, given_by="the FILE argument")
     seg = segment_document(text, args.lang, furniture=() if args.keep_furniture else None)
     for d in seg.dropped:
         logging.getLogger(__name__).warning("dropped paragraph %d %r: %s", d.paragraph, d.text, d.reason)

@@ -19,7 +19,7 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.corpus.records import ShardResult, ShardSpec
 from pipeline.corpus.stages import JobContext, ShardFailure, TranslatorFactory
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, TranslationError
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,11 @@ def run_corpus(
     results: dict[str, ShardResult] = dict(done)
     failures: list[ShardFailure] = []
     for item in _engine(engine, todo, ctx, ray_address):
+        if isinstance(item, ShardFailure) and item.fatal:  # a broken model or backend: every shard would fail
+            raise TranslationError(
+                f"shard {item.spec.name}: {item.reason}",
+                "shards written so far are kept; fix the model/backend and rerun to resume",
+            )
         if isinstance(item, ShardFailure):
             failures.append(item)
         else:

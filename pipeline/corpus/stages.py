@@ -46,6 +46,7 @@ class ShardFailure:
     stage: str
     reason: str
     records: int = 0  # records known to be in it (0 = not read yet: the planned line/row count is used)
+    fatal: bool = False  # the backend itself is broken (TranslationError): the job stops
 
     def rejects(self) -> list[Reject]:
         n = self.records or self.spec.count
@@ -65,11 +66,15 @@ def guarded(stage: str, fn: Callable[[Any], Any], item: Item) -> Item:
     try:
         out: Item = fn(item)
     except Exception as e:  # noqa: BLE001 - one shard's failure must not stop the job
+        from pipeline.errors import TranslationError
+
         spec = item.spec if isinstance(item, ShardWork) else item
         assert isinstance(spec, ShardSpec)
         records = item.records if isinstance(item, ShardWork) else 0
-        log.warning("shard %s failed in %s: %s", spec.name, stage, reason_of(e))
-        return ShardFailure(spec, stage, reason_of(e), records)
+        fatal = isinstance(e, TranslationError)
+        reason = e.problem if isinstance(e, TranslationError) else reason_of(e)
+        log.warning("shard %s failed in %s: %s", spec.name, stage, reason)
+        return ShardFailure(spec, stage, reason, records, fatal)
     if isinstance(out, ShardWork):
         out.seconds[stage] = out.seconds.get(stage, 0.0) + time.perf_counter() - t0
     return out
@@ -231,6 +236,11 @@ def align_shard(work: ShardWork, cfg: Config) -> ShardWork:
             work.reject(doc, "align", reason_of(e))
             continue
         work.aligner = work.aligner or units.aligner
+        if units.failed and len(units.failed) >= len(doc.seg.sentences):  # nothing of it was translated
+            work.reject(doc, "translate", f"translation failed: {next(iter(units.failed.values()))}")
+            continue
+        if units.failed:  # written, as by the single-article path, with the translation_failed flag
+            doc.flags["translation_failed"] = len(units.failed)
         doc.pairs = pairs
         kept.append(doc)
     work.docs = kept

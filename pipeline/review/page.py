@@ -115,7 +115,10 @@ def review_page_html(
         title=name.removesuffix(".review.html"),
         jsonl_path=jsonl_path,
         qa=qa,
-        flag_help={n: c.description for n, c in CHECKS.items()},
+        flag_help={
+            "translation_failed": "the model failed on this sentence; the reason is in the run report",
+            **{n: c.description for n, c in CHECKS.items()},
+        },
     )
     return render_review_page(data)
 

@@ -18,10 +18,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Output:
-    """One translated unit: target text and the model's confidence (exp of mean token log-prob)."""
+    """One translated unit: target text and the model's confidence (exp of mean token log-prob).
+
+    ``error`` is set (and ``text`` empty) when this unit could not be translated: the reason, for the
+    run report. Such outputs are never cached.
+    """
 
     text: str
     score: float | None
+    error: str | None = None
 
 
 class Translator(Protocol):

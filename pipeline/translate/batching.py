@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pipeline.config import TranslateConfig
+from pipeline.errors import PipelineError, TranslationError
 from pipeline.translate import Output
 
 log = logging.getLogger(__name__)
@@ -98,19 +100,42 @@ def split_words(text: str, limit: int, count_words: Callable[[list[str]], list[i
 
 
 def rejoin(results: Sequence[Output | None], owners: Sequence[int], n: int) -> list[Output]:
-    """Join the outputs of split inputs (space-separated; score = geometric mean of the parts' scores)."""
+    """Join the outputs of split inputs (space-separated; score = geometric mean of the parts' scores).
+
+    An input any part of which failed fails as a whole (empty text, the first part's error).
+    """
     texts: list[list[str]] = [[] for _ in range(n)]
     scores: list[list[float]] = [[] for _ in range(n)]
+    errors: list[str | None] = [None] * n
     for owner, out in zip(owners, results, strict=True):
         if out is None:
             raise RuntimeError(f"no output for a part of input {owner}")
         texts[owner].append(out.text)
         if out.score is not None:
             scores[owner].append(out.score)
+        if out.error is not None and errors[owner] is None:
+            errors[owner] = f"a part failed: {out.error}"
     return [
-        Output(" ".join(t).strip(), (math.prod(s) ** (1 / len(s))) if s else None)
-        for t, s in zip(texts, scores, strict=True)
+        Output("", None, e)
+        if e is not None
+        else Output(" ".join(t).strip(), (math.prod(s) ** (1 / len(s))) if s else None)
+        for t, s, e in zip(texts, scores, errors, strict=True)
     ]
+
+
+#: backend errors that no input causes (a missing or mismatched library): the run stops at once
+_ENVIRONMENT_FAILURE = re.compile(
+    r"cannot be loaded|cannot open shared object|undefined symbol|driver version is insufficient|no kernel image",
+    re.IGNORECASE,
+)
+
+
+def failure_reason(e: BaseException) -> str:
+    """One line naming an exception: its type and the first line of its message (shortened)."""
+    first = (str(e).strip().splitlines() or [""])[0]
+    if len(first) > 200:
+        first = first[:197] + "..."
+    return f"{type(e).__name__}: {first}" if first else type(e).__name__
 
 
 def progress_bar(total: int, desc: str) -> Any:
@@ -174,14 +199,23 @@ class BatchedTranslator:
                 results[i] = out
         return [r if r is not None else Output("", None) for r in results]
 
-    def translate_iter(self, texts: Sequence[str]) -> Iterator[tuple[list[int], list[Output]]]:
-        """Translate ``texts`` batch by batch; after each batch yield the inputs it finished and their outputs."""
+    def translate_iter(
+        self, texts: Sequence[str], skip: Collection[int] = ()
+    ) -> Iterator[tuple[list[int], list[Output]]]:
+        """Translate ``texts`` batch by batch; after each batch yield the inputs it finished and their outputs.
+
+        Inputs in ``skip`` (indices into ``texts``: answers a cache already holds) are planned into batches
+        like the others but not translated nor yielded; a batch of only such inputs is not run. The batches
+        that are run are thus the same as in a run without ``skip``, so a resumed run computes every
+        output in the same batch (same padding, same numerics) as an uninterrupted one.
+        """
         if not texts:
             return
         t0 = time.perf_counter()
-        self.stats.sentences += len(texts)
+        skip = set(skip)
+        self.stats.sentences += len(texts) - len(skip)
         try:
-            blank = [n for n, t in enumerate(texts) if not t.strip()]
+            blank = [n for n, t in enumerate(texts) if not t.strip() and n not in skip]
             if blank:  # nothing to translate: an empty output, not whatever the model makes of "</s>"
                 yield blank, [Output("", None) for _ in blank]
             keep = [n for n, t in enumerate(texts) if t.strip()]
@@ -192,10 +226,21 @@ class BatchedTranslator:
                 parts[o].append(i)
             left = [len(p) for p in parts]
             results: list[Output | None] = [None] * len(pieces)
+            failed = 0
             batches = plan_batches([len(x) for x in ids], self.cfg.batch_tokens, self.cfg.batch_size)
             with progress_bar(len(pieces), f"translate {self.model_id.rstrip('/').split('/')[-1]}") as bar:
-                for batch in batches:
-                    outs, tgt_tokens = self._translate_ids([ids[i] for i in batch])
+                for planned in batches:
+                    batch = [i for i in planned if keep[owners[i]] not in skip]
+                    if not batch:
+                        bar.update(len(planned))
+                        continue
+                    outs, tgt_tokens = self._translate_isolating([ids[i] for i in batch])
+                    failed += sum(1 for o in outs if o.error is not None)
+                    if failed > max(10, len(pieces) // 20):
+                        raise TranslationError(
+                            f"{failed} inputs failed to translate so far ({outs[-1].error or 'see the log'})",
+                            "the model or backend is broken: check the model folder, the device and its memory",
+                        )
                     self.stats.batches += 1
                     self.stats.src_tokens += sum(len(ids[i]) for i in batch)
                     self.stats.tgt_tokens += tgt_tokens
@@ -213,6 +258,52 @@ class BatchedTranslator:
             self.stats.seconds += time.perf_counter() - t0
 
     # ------------------------------------------------------------------ internals
+
+    def _translate_isolating(self, batch: list[list[int]]) -> tuple[list[Output], int]:
+        """``_translate_ids``, but a failing batch is retried in halves down to single inputs.
+
+        A batch that runs out of memory thus succeeds in smaller pieces, and one input that makes the
+        backend fail comes back as an :class:`Output` with ``error`` set instead of ending the run.
+        When every input of a batch of two or more fails on its own, the fault is not in the inputs:
+        :class:`TranslationError` ends the run.
+        """
+        try:
+            return self._translate_ids(batch)
+        except PipelineError:
+            raise
+        except Exception as e:  # noqa: BLE001 - any backend failure is isolated to the inputs that cause it
+            reason = failure_reason(e)
+            if _ENVIRONMENT_FAILURE.search(reason):  # no input is to blame: stop now
+                raise TranslationError(
+                    f"the {self.name} backend cannot run on {self.device} ({reason})",
+                    "install the missing library, or choose another device or backend (translate.device, "
+                    "translate.backend)",
+                ) from None
+            self._release_memory()
+            if len(batch) == 1:
+                log.warning("an input of %d tokens failed to translate (%s): left empty", len(batch[0]), reason)
+                return [Output("", None, reason)], 0
+            log.warning("a batch of %d inputs failed (%s): retrying it in halves", len(batch), reason)
+        mid = len(batch) // 2
+        first, n1 = self._translate_isolating(batch[:mid])
+        second, n2 = self._translate_isolating(batch[mid:])
+        outs = first + second
+        if all(o.error is not None for o in outs):
+            raise TranslationError(
+                f"every input of a batch of {len(batch)} failed to translate on its own ({outs[0].error})",
+                "the model or backend is broken: check the model folder, the device and its memory",
+            )
+        return outs, n1 + n2
+
+    def _release_memory(self) -> None:
+        """After a failure (often out of memory on a GPU): give cached device memory back."""
+        if self.device.startswith("cuda"):
+            try:
+                import torch
+
+                torch.cuda.empty_cache()
+            except Exception:  # noqa: BLE001 - best effort
+                pass
 
     @staticmethod
     def _joined(parts: list[Output | None]) -> Output:

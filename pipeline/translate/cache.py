@@ -259,18 +259,19 @@ class CachedTranslator:
         found = self.cache.get_many(keys)
         results: list[Output | None] = [found.get(k) for k in keys]
         hits = sum(r is not None for r in results)
-        todo: dict[str, list[int]] = {}  # one translation per distinct missing text
-        for i, (k, r) in enumerate(zip(keys, results, strict=True)):
-            if r is None:
-                todo.setdefault(k, []).append(i)
+        # One translation per distinct text. The backend plans its batches over every distinct text, the
+        # cached ones included but not run: a resumed run batches (and so computes) exactly like a fresh one.
+        distinct: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            distinct.setdefault(k, []).append(i)
+        order = list(distinct)
+        known = {j for j, k in enumerate(order) if results[distinct[k][0]] is not None}
         try:
-            if todo:
-                miss_keys = list(todo)
-                miss_texts = [texts[todo[k][0]] for k in miss_keys]
-                for idx, outs in self._batches(miss_texts):
-                    self.cache.put_many([(miss_keys[j], o) for j, o in zip(idx, outs, strict=True)])
+            if len(known) < len(order):
+                for idx, outs in self._batches([texts[distinct[k][0]] for k in order], known):
+                    self.cache.put_many([(order[j], o) for j, o in zip(idx, outs, strict=True) if o.error is None])
                     for j, out in zip(idx, outs, strict=True):
-                        for i in todo[miss_keys[j]]:
+                        for i in distinct[order[j]]:
                             results[i] = out
         finally:
             self.stats.sentences += len(texts)
@@ -284,12 +285,13 @@ class CachedTranslator:
             log.info("translation cache: %d of %d units found in %s", hits, len(texts), self.cache.path)
         return [r if r is not None else Output("", None) for r in results]
 
-    def _batches(self, texts: list[str]) -> Iterator[tuple[list[int], list[Output]]]:
+    def _batches(self, texts: list[str], known: set[int]) -> Iterator[tuple[list[int], list[Output]]]:
         it = getattr(self.inner, "translate_iter", None)
         if it is not None:
-            yield from it(texts)
-        else:  # a backend without batch-wise results: one commit at the end
-            yield list(range(len(texts))), self.inner.translate(texts)
+            yield from it(texts, known)
+        else:  # a backend without batch-wise results: the missing ones, one commit at the end
+            todo = [j for j in range(len(texts)) if j not in known]
+            yield todo, self.inner.translate([texts[j] for j in todo])
 
     def close(self) -> None:
         self.cache.close()

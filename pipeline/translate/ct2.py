@@ -275,6 +275,20 @@ class CT2Translator(BatchedTranslator):
         # What CTranslate2 reads and writes: tokens of the converted model's own vocabularies (ids by position).
         self.source_vocab = self._read_vocab("source")
         self.target_ids = {t: i for i, t in enumerate(self._read_vocab("target"))}
+        if device == "cuda":
+            self._probe_cuda()
+
+    def _probe_cuda(self) -> None:
+        """Decode one token now: CTranslate2 loads cuBLAS only when it first computes, and a missing library
+        (its wheels are built for CUDA 12) would otherwise fail every batch of the run."""
+        try:
+            self.translator.translate_batch([[self.source_vocab[0]]], max_decoding_length=1, beam_size=1)
+        except RuntimeError as e:
+            raise ModelError(
+                f"CTranslate2 cannot compute on {self.device}: {str(e).splitlines()[0]}",
+                "CTranslate2's wheels need CUDA 12 libraries (e.g. pip install nvidia-cublas-cu12), or use "
+                "--set translate.backend=transformers, or --set translate.device=cpu",
+            ) from None
 
     # ------------------------------------------------------------------ loading
 

@@ -10,7 +10,7 @@ from typing import Any
 from pipeline.config import TranslateConfig
 from pipeline.errors import ModelError
 from pipeline.translate import Output
-from pipeline.translate.batching import BatchedTranslator
+from pipeline.translate.batching import BatchedTranslator, failure_reason
 from pipeline.translate.cache import model_fingerprint
 from pipeline.translate.models import LANG_TOKENS, ModelFiles, offline_message, resolve_files
 from pipeline.translate.tokenizer import load_tokenizer
@@ -65,9 +65,11 @@ def load_marian_model(files: ModelFiles, revision: str | None) -> Any:
             return MarianMTModel.from_pretrained(files.model, revision=revision or "main")
         except OSError:
             raise offline_message(files.model) from None
-    except (ValueError, RuntimeError) as e:
+    except Exception as e:  # noqa: BLE001 - safetensors, torch, JSON: a damaged or incomplete model folder
         raise ModelError(
-            f"model {files.model} failed to load: {str(e).splitlines()[0]}", "check the model files"
+            f"model {files.model} failed to load from {load_from} ({failure_reason(e)}) (translate.model, --model)",
+            "its files are damaged or incomplete: download the model again (for a hub model, delete its folder "
+            "in the Hugging Face cache) or pass another --model",
         ) from None
 
 

@@ -42,7 +42,8 @@ class ModelFiles:
 def offline_message(model: str) -> ModelError:
     cache = os.environ.get("HF_HUB_CACHE") or os.environ.get("HF_HOME") or "~/.cache/huggingface"
     return ModelError(
-        f"model {model} is not in the Hugging Face cache ({cache}) and the hub cannot be reached",
+        f"model {model} is not in the Hugging Face cache ({cache}) and the hub cannot be reached "
+        "(translate.model, --model)",
         f"download it where the hub is reachable (`hf download {model}`) and copy the cache, "
         "or pass a local model folder with --model DIR",
     )
@@ -88,7 +89,10 @@ def resolve_files(model: str, revision: str | None = None) -> ModelFiles:
     if folder.is_dir():
         return _local_files(folder, model)
     if model.startswith((".", "/", "~")) or model.count("/") > 1:
-        raise ModelError(f"model folder not found: {model}", "check the path given to --model")
+        raise ModelError(
+            f"model folder not found: {model} (translate.model, --model)",
+            f"check the path, or give a hub id such as {DEFAULT_MODELS['uk']}",
+        )
     config = _hub_file(model, "config.json", revision)
     assert config is not None
     _check_marian_config(config, model)
@@ -109,20 +113,23 @@ def _local_files(folder: Path, model: str) -> ModelFiles:
     config = folder / "config.json"
     if not config.is_file():
         raise ModelError(
-            f"{folder} is not a MarianMT model folder (no config.json)",
+            f"{folder} is not a MarianMT model folder (no config.json) (translate.model, --model)",
             "pass a folder saved with MarianMTModel.save_pretrained() plus its tokenizer files",
         )
     _check_marian_config(config, model)
     missing = [n for n in TOKENIZER_FILES if not (folder / n).is_file()]
     if missing:
         raise ModelError(
-            f"model folder {folder} lacks the MarianTokenizer files {', '.join(missing)}",
+            f"model folder {folder} lacks the MarianTokenizer files {', '.join(missing)} (translate.model, --model)",
             "copy source.spm, target.spm, vocab.json and tokenizer_config.json from the model's hub page",
         )
     tok = {n: folder / n for n in TOKENIZER_FILES + OPTIONAL_TOKENIZER_FILES if (folder / n).is_file()}
     weights = [n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).is_file()]
     if not weights and not any(folder.glob("model-*.safetensors")):
-        raise ModelError(f"model folder {folder} has no weights (model.safetensors)", "save the model there first")
+        raise ModelError(
+            f"model folder {folder} has no weights (model.safetensors) (translate.model, --model)",
+            "save the model there with MarianMTModel.save_pretrained(), or pass another folder",
+        )
     return ModelFiles(model=model, revision="local", is_local=True, config=config, tokenizer=tok)
 
 
@@ -130,10 +137,13 @@ def _check_marian_config(path: Path, model: str) -> None:
     try:
         cfg = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise ModelError(f"config.json of model {model} is unreadable or not JSON", "re-download the model") from None
+        raise ModelError(
+            f"config.json of model {model} is unreadable or not JSON (translate.model, --model)",
+            "re-download or re-save the model",
+        ) from None
     kind = cfg.get("model_type") if isinstance(cfg, dict) else None
     if kind != "marian":
         raise ModelError(
-            f"model {model} is not a MarianMT model (model_type is {kind!r})",
+            f"model {model} is not a MarianMT model (model_type is {kind!r}) (translate.model, --model)",
             "use an OPUS-MT model such as Helsinki-NLP/opus-mt-en-uk",
         )

@@ -8,8 +8,11 @@ The records are described by the JSON Schema ``pipeline/schemas/pair.schema.json
 :func:`pair_schema` loads it): consumers must ignore keys they do not know.
 
 So that every line survives any line-splitting reader and any UTF-8 encoder, U+0085, U+2028, U+2029
-and lone surrogates are written as JSON ``\\uXXXX`` escapes (the value read back is identical). Scores must be
-finite: NaN/Infinity are not JSON and raise :class:`ValueError` naming the pair.
+and lone surrogates are written as JSON ``\\uXXXX`` escapes (the value read back is identical). One
+exception, inherent to JSON: a lone high surrogate directly followed by a lone low one is read back as
+the one character the pair encodes in UTF-16 (``"\\ud83d\\ude00"`` -> U+1F600), since JSON cannot tell
+the two apart. Scores must be finite: NaN/Infinity are not JSON and raise :class:`ValueError` naming the
+pair.
 """
 
 from __future__ import annotations

@@ -24,9 +24,19 @@ decimals. ``x-mt-score``, ``x-paragraph`` and ``x-flags`` are left out when unse
 corpus (``translate-corpus``) also carry ``x-doc``, the input record's id, and their ``tuid`` is
 ``<doc>#<id>``.
 
-Characters that XML 1.0 forbids (NUL, C0 controls other than TAB/LF/CR, U+FFFE, U+FFFF, lone
-surrogates) are removed (see :func:`xml_safe`); each unit where that happened is reported with a
-warning on this module's logger naming the ``tuid`` and the number of characters removed.
+Characters that XML 1.0 cannot carry, even as character references (NUL, C0 controls other than
+TAB/LF/CR, U+FFFE, U+FFFF, lone surrogates), are never dropped:
+
+* in segment text each one becomes a placeholder ``<ph type="x-char">U+0007</ph>`` (TMX's element for
+  native codes inside a segment; the code point in hex, at least four digits), so the text is kept
+  whole and a CAT tool shows a tag where the character was; :func:`seg_text` reads a ``<seg>`` back
+  into the exact original string;
+* in attribute values and ``<prop>`` texts (which cannot hold elements) each one is replaced by
+  U+FFFD REPLACEMENT CHARACTER (see :func:`xml_safe`).
+
+Every unit where either happened is reported with a warning on this module's logger naming the
+``tuid`` and the counts (:func:`forbidden_counts` gives the same numbers for a run report). Every
+other character, including CR (written as ``&#13;``), round-trips exactly.
 
 The output is deterministic: the same pairs, signature and creation date give the same bytes.
 ``creationdate`` is the ``creation_date`` argument, else ``SOURCE_DATE_EPOCH`` from the environment,
@@ -46,7 +56,18 @@ from lxml import etree
 from pipeline.errors import ConfigError
 from pipeline.records import AlignedPair, Signature
 
-__all__ = ["DOCTYPE", "XML_DECLARATION", "build_tree", "render", "resolve_creation_date", "tmx_date", "xml_safe"]
+__all__ = [
+    "CHAR_PH_TYPE",
+    "DOCTYPE",
+    "XML_DECLARATION",
+    "build_tree",
+    "forbidden_counts",
+    "render",
+    "resolve_creation_date",
+    "seg_text",
+    "tmx_date",
+    "xml_safe",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +75,58 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 DOCTYPE = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
 CREATION_TOOL = "pipeline"
 O_TMF = "pipeline-jsonl"
+CHAR_PH_TYPE = "x-char"  # <ph type="x-char">U+0000</ph>: a character XML cannot carry
+REPLACEMENT = "\ufffd"
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+_CHAR_PH = re.compile(r"U\+([0-9A-F]{4,6})")
+
+
 def xml_safe(text: str) -> tuple[str, int]:
-    """Return ``text`` without the characters XML 1.0 cannot carry, and how many were removed."""
-    return _NOT_XML_CHAR.subn("", text)
+    """``text`` with each character XML 1.0 cannot carry replaced by U+FFFD, and how many were replaced."""
+    return _NOT_XML_CHAR.subn(REPLACEMENT, text)
+
+
+def _fill_seg(seg: etree._Element, text: str) -> int:
+    """Put ``text`` into ``seg``, each forbidden character as a ``<ph type="x-char">``; return their count."""
+    chunks = _NOT_XML_CHAR.split(text)
+    if len(chunks) == 1:
+        seg.text = text
+        return 0
+    seg.text = chunks[0]
+    for m, tail in zip(_NOT_XML_CHAR.finditer(text), chunks[1:], strict=True):
+        ph = etree.SubElement(seg, "ph")
+        ph.set("type", CHAR_PH_TYPE)
+        ph.text = f"U+{ord(m.group()):04X}"
+        ph.tail = tail
+    return len(chunks) - 1
+
+
+def seg_text(seg: etree._Element) -> str:
+    """The text of a ``<seg>`` as written by :func:`build_tree`: ``<ph type="x-char">`` become their characters.
+
+    Other inline elements (``bpt``, ``ph`` of other types, ...: native codes of other tools) are left
+    out; text after them is kept.
+    """
+    out = [seg.text or ""]
+    for child in seg:
+        if child.tag == "ph" and child.get("type") == CHAR_PH_TYPE:
+            m = _CHAR_PH.fullmatch(child.text or "")
+            if m is None:
+                raise ValueError(f"malformed <ph type={CHAR_PH_TYPE!r}> content {child.text!r}")
+            out.append(chr(int(m.group(1), 16)))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
+def forbidden_counts(pairs: Sequence[AlignedPair]) -> dict[int, int]:
+    """Pair id -> number of characters in its source and target that TMX writes as ``<ph type="x-char">``."""
+    counts = {p.id: len(_NOT_XML_CHAR.findall(p.src)) + len(_NOT_XML_CHAR.findall(p.tgt)) for p in pairs}
+    return {k: v for k, v in counts.items() if v}
 
 
 def tmx_date(when: datetime) -> str:
@@ -83,7 +147,8 @@ def resolve_creation_date(creation_date: datetime | None = None) -> datetime:
         except (ValueError, OverflowError, OSError):
             raise ConfigError(
                 f"SOURCE_DATE_EPOCH is not a Unix timestamp: {epoch!r}",
-                "set it to whole seconds since 1970-01-01 UTC, or unset it",
+                "set it to whole seconds since 1970-01-01 UTC (e.g. `date +%s`), or unset it, "
+                "or fix the time with --set output.creation_date=2024-01-01T00:00:00Z",
             ) from None
     return datetime.now(timezone.utc)
 
@@ -126,14 +191,14 @@ def _tu_props(pair: AlignedPair) -> list[tuple[str, str]]:
 
 
 class _Sanitiser:
-    """Applies :func:`xml_safe` and counts what it removed."""
+    """Applies :func:`xml_safe` and counts what it replaced."""
 
     def __init__(self) -> None:
-        self.removed = 0
+        self.replaced = 0
 
     def __call__(self, text: str) -> str:
         clean, n = xml_safe(text)
-        self.removed += n
+        self.replaced += n
         return clean
 
 
@@ -152,7 +217,7 @@ def build_tree(
     tgt_lang: str,
     creation_date: datetime | None = None,
 ) -> etree._Element:
-    """Build the ``<tmx>`` element (no doctype). Removals of forbidden characters are logged."""
+    """Build the ``<tmx>`` element (no doctype). Forbidden characters are escaped or replaced, and logged."""
     safe = _Sanitiser()
     root = etree.Element("tmx")
     root.set("version", "1.4")
@@ -169,12 +234,13 @@ def build_tree(
     ):
         header.set(name, safe(value))
     _add_props(header, _header_props(signature), safe)
-    if safe.removed:
-        logger.warning("TMX header: removed %d character(s) not allowed in XML", safe.removed)
+    if safe.replaced:
+        logger.warning("TMX header: replaced %d character(s) not allowed in XML by U+FFFD", safe.replaced)
 
     body = etree.SubElement(root, "body")
     for pair in pairs:
-        safe.removed = 0
+        safe.replaced = 0
+        escaped = 0
         tuid = safe(str(pair.id) if pair.doc is None else f"{pair.doc}#{pair.id}")
         tu = etree.SubElement(body, "tu")
         tu.set("tuid", tuid)
@@ -182,10 +248,16 @@ def build_tree(
         for lang, text in ((src_lang, pair.src), (tgt_lang, pair.tgt)):
             tuv = etree.SubElement(tu, "tuv")
             tuv.set(_XML_LANG, safe(lang))
-            seg = etree.SubElement(tuv, "seg")
-            seg.text = safe(text)
-        if safe.removed:
-            logger.warning("TMX tu %s: removed %d character(s) not allowed in XML", tuid, safe.removed)
+            escaped += _fill_seg(etree.SubElement(tuv, "seg"), text)
+        if escaped:
+            logger.warning(
+                'TMX tu %s: wrote %d character(s) not allowed in XML as <ph type="%s">U+XXXX</ph>',
+                tuid,
+                escaped,
+                CHAR_PH_TYPE,
+            )
+        if safe.replaced:
+            logger.warning("TMX tu %s: replaced %d character(s) not allowed in XML by U+FFFD", tuid, safe.replaced)
     return root
 
 
