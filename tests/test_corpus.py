@@ -223,3 +223,13 @@ def test_a_broken_backend_stops_the_job_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(TranslationError, match=r"part-00000-00000: the stand-in backend cannot run") as err:
         run_corpus(cfg, tmp_path / "a.txt", tmp_path / "out", translator_factory=Broken("x"))
     assert "\n" not in str(err.value) and "rerun to resume" in str(err.value)
+
+
+def test_an_unwritable_output_is_an_error_before_any_work(tmp_path: Path) -> None:
+    from pipeline.errors import OutputError
+
+    (tmp_path / "a.txt").write_text("One line.\n", encoding="utf-8")
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    cfg = load_config(lang="uk", overrides=FAST)
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        run_corpus(cfg, tmp_path / "a.txt", tmp_path / "file", translator_factory=FailOn("x"))

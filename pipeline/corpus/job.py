@@ -94,6 +94,9 @@ def run_corpus(
         from pipeline.corpus.ray_engine import import_ray
 
         import_ray()
+    from pipeline.io import check_output_folder
+
+    check_output_folder(out_dir)  # before any work: a long job must not end in an unwritable folder
     if translator_factory is None:
         _check_model(cfg)
     t0 = time.perf_counter()
