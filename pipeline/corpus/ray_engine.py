@@ -47,14 +47,15 @@ def connect(address: str | None, cfg: Any) -> bool:
     if ray.is_initialized():
         return False
     kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
-    env = {k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "HF_HOME", "HF_HUB_CACHE", "XDG_CACHE_HOME")}
-    if env:  # workers on this machine see the same package and caches as the driver
-        kwargs["runtime_env"] = {"env_vars": env}
     address = address or os.environ.get("RAY_ADDRESS") or None
     if address:
         probe(address)
-    if address is None and cfg.object_store_memory:
-        kwargs["object_store_memory"] = cfg.object_store_memory
+    if address is None:  # a local cluster: its workers see the same package and caches as this driver
+        env = {k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "HF_HOME", "HF_HUB_CACHE", "XDG_CACHE_HOME")}
+        if env:
+            kwargs["runtime_env"] = {"env_vars": env}
+        if cfg.object_store_memory:
+            kwargs["object_store_memory"] = cfg.object_store_memory
     try:
         ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as e:
@@ -110,9 +111,12 @@ class TranslateActor:
 
 
 def _actor_class(ctx_blob: bytes) -> type:
-    """The actor class with the job context inside it (pickled by value with the class), not passed as a
-    constructor argument held in the object store: a restarted actor must not depend on that object
-    (ray-project/ray#53727)."""
+    """The actor class with the job context inside it (pickled by value with the class).
+
+    Ray Data keeps each map worker's constructor in the object store and logs that a restart depends on
+    it (ray-project/ray#53727): the driver holds it for the whole job, and the dying-actor test shows the
+    restart working.
+    """
 
     class Translate(TranslateActor):
         def __init__(self) -> None:
