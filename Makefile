@@ -19,6 +19,7 @@ PY := $(VENV)/bin/python
 # (see README); an importable torch is kept.
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
+RAY_STAMP := $(VENV)/.installed-ray
 
 MODEL ?=
 INPUT ?=
@@ -29,15 +30,21 @@ TGT ?=
 SRC_LANG ?= en
 TGT_LANG ?= $(TARGET_LANG)
 FORMAT ?= beads
+ENGINE ?= local
+RAY_ADDRESS ?=
 
-.PHONY: help venv translate translate-all segment align bench bench-align test lint clean
+.PHONY: help venv venv-ray translate translate-all translate-corpus segment align bench bench-align bench-corpus \
+	test test-ray lint clean
 
 help:
 	@echo "make translate LANG=ko|uk|ru [MODEL=ID_OR_DIR] [INPUT=FILE] [OUT=DIR] [SET='key=value ...']"
 	@echo "make align SRC=FILE TGT=FILE SRC_LANG=en TGT_LANG=ko [FORMAT=beads|tmx|jsonl|tsv]"
 	@echo "make bench          translation speed: naive / transformers batched / ctranslate2"
 	@echo "make bench-align    dev-set benchmark of the aligner"
-	@echo "make test           lint, type-check and run the tests"
+	@echo "make translate-corpus LANG=ko INPUT=DATA OUT=DIR [ENGINE=local|ray] [RAY_ADDRESS=ADDR] [MODEL=...] [SET=...]"
+	@echo "make bench-corpus   translate-corpus sentences/s: local vs ray engine (installs the ray extra)"
+	@echo "make test           lint, type-check and run the tests (the Ray tests skip without the ray extra)"
+	@echo "make test-ray       install the ray extra and run the Ray Data tests (.ci/run runs make test test-ray)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +55,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The optional Ray Data engine (translate-corpus --engine ray): pip install ".[ray]".
+$(RAY_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,ray]"
+	touch $(RAY_STAMP)
+
+venv-ray: $(RAY_STAMP)
+
 translate: $(STAMP)
 	@test -n "$(TARGET_LANG)" || { echo "make translate needs LANG=ko, LANG=uk or LANG=ru" >&2; exit 2; }
 	$(PY) -m pipeline translate --lang "$(TARGET_LANG)" \
@@ -56,6 +70,13 @@ translate: $(STAMP)
 
 translate-all: $(STAMP)
 	for l in ko uk ru; do $(PY) -m pipeline translate --lang $$l $(if $(MODEL),--model "$(MODEL)") || exit $$?; done
+
+translate-corpus: $(if $(filter ray,$(ENGINE)),$(RAY_STAMP),$(STAMP))
+	@test -n "$(TARGET_LANG)" -a -n "$(INPUT)" -a -n "$(OUT)" || \
+		{ echo "make translate-corpus needs LANG=ko|uk|ru INPUT=DATA OUT=DIR [ENGINE=local|ray]" >&2; exit 2; }
+	$(PY) -m pipeline translate-corpus --lang "$(TARGET_LANG)" --input "$(INPUT)" --out "$(OUT)" --engine "$(ENGINE)" \
+		$(if $(RAY_ADDRESS),--ray-address "$(RAY_ADDRESS)") $(if $(MODEL),--model "$(MODEL)") \
+		$(foreach s,$(SET),--set "$(s)")
 
 segment: $(STAMP)
 	$(PY) -m pipeline segment --lang "$(or $(TARGET_LANG),en)" "$(or $(INPUT),seeds/000_d3c0a91caa4d5cc3.txt)"
@@ -71,12 +92,19 @@ bench: $(STAMP)
 bench-align: $(STAMP)
 	$(PY) -m pipeline bench-align
 
+bench-corpus: $(RAY_STAMP)
+	$(PY) -m pipeline bench-corpus
+
 lint: $(STAMP)
 	$(PY) -m ruff check pipeline tests
 	$(PY) -m mypy pipeline
 
 test: lint
 	$(PY) -m pytest -q
+
+# The tests of the Ray Data engine, with the extra installed (in `make test` they skip when ray is missing).
+test-ray: $(RAY_STAMP)
+	$(PY) -m pytest -q tests/test_corpus_ray.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -18,10 +18,12 @@ from pipeline.errors import PipelineError, QualityError
 
 COMMANDS = (
     "pipeline.commands.translate",
+    "pipeline.commands.translate_corpus",
     "pipeline.commands.segment",
     "pipeline.commands.align",
     "pipeline.commands.bench_align",
     "pipeline.commands.bench",
+    "pipeline.commands.bench_corpus",
     "pipeline.commands.apply_review",
 )
 
@@ -53,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="pipeline: %(levelname)s: %(message)s", stream=sys.stderr)
-    for noisy in ("transformers", "huggingface_hub", "urllib3", "filelock", "httpx"):
+    for noisy in ("transformers", "huggingface_hub", "urllib3", "filelock", "httpx", "ray"):
         logging.getLogger(noisy).setLevel(max(level, logging.ERROR))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if not args.verbose:  # the libraries set their own log levels when imported

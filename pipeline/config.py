@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.align.config import AlignConfig
+from pipeline.corpus.config import CorpusConfig
 from pipeline.errors import ConfigError
 from pipeline.qa.config import QAConfig
 
@@ -129,6 +130,9 @@ class Config(_Strict):
     output: OutputConfig
     qa: QAConfig = Field(
         default_factory=lambda: QAConfig(), description="quality checks and flags (pipeline/qa/config.py)"
+    )
+    corpus: CorpusConfig = Field(
+        default_factory=lambda: CorpusConfig(), description="translate-corpus (pipeline/corpus/config.py)"
     )
 
     @field_validator("lang")

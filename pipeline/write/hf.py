@@ -110,8 +110,19 @@ class _Cleaner:
         return clean
 
 
-def to_parquet(pairs: Sequence[AlignedPair], *, signature: Signature, src_lang: str, tgt_lang: str) -> bytes:
-    """The Parquet file (bytes) holding one row per pair."""
+def to_parquet(
+    pairs: Sequence[AlignedPair],
+    *,
+    signature: Signature,
+    src_lang: str,
+    tgt_lang: str,
+    doc_column: bool | None = None,
+) -> bytes:
+    """The Parquet file (bytes) holding one row per pair.
+
+    ``doc_column`` adds a first column ``doc`` (the input record id of translate-corpus pairs); None = only
+    when a pair has one.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -120,8 +131,13 @@ def to_parquet(pairs: Sequence[AlignedPair], *, signature: Signature, src_lang: 
     translation = [
         {src_lang: clean(p.src, p.id), tgt_lang: clean(p.tgt, p.id)} for p in pairs
     ]  # keys per language; the struct type fixes the field order
+    with_doc = any(p.doc is not None for p in pairs) if doc_column is None else doc_column
+    feats = features(src_lang, tgt_lang)
+    if with_doc:
+        feats = {"doc": {"dtype": "string", "_type": "Value"}, **feats}
     schema = pa.schema(
-        [
+        ([pa.field("doc", pa.string())] if with_doc else [])
+        + [
             pa.field("id", pa.int64(), nullable=False),
             pa.field("translation", pa.struct([pa.field(lang, pa.string()) for lang in langs])),
             pa.field("src_idx", pa.list_(pa.int64())),
@@ -132,11 +148,12 @@ def to_parquet(pairs: Sequence[AlignedPair], *, signature: Signature, src_lang: 
             pa.field("flags", pa.list_(pa.string())),
         ],
         metadata={
-            "huggingface": json.dumps({"info": {"features": features(src_lang, tgt_lang)}}),
+            "huggingface": json.dumps({"info": {"features": feats}}),
             "pipeline": json.dumps({"signature": signature.as_string()}, ensure_ascii=False),
         },
     )
     columns: dict[str, list[Any]] = {
+        **({"doc": [p.doc for p in pairs]} if with_doc else {}),
         "id": [p.id for p in pairs],
         "translation": translation,
         "src_idx": [list(p.src_idx) for p in pairs],

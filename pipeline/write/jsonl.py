@@ -100,6 +100,7 @@ def _pair_from_record(record: Any) -> AlignedPair:
         mt_score=None if record.get("mt_score") is None else float(record["mt_score"]),
         paragraph=None if record.get("paragraph") is None else int(record["paragraph"]),
         flags=tuple(str(f) for f in record.get("flags") or ()),
+        doc=None if record.get("doc") is None else str(record["doc"]),
     )
 
 

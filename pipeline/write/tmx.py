@@ -20,7 +20,9 @@ escaped and round-trips exactly) and is valid against the TMX 1.4b DTD. Layout::
     </tmx>
 
 Index lists (``x-src-idx``, ``x-tgt-idx``) and flags (``x-flags``) are comma-joined; scores have four
-decimals. ``x-mt-score``, ``x-paragraph`` and ``x-flags`` are left out when unset/empty.
+decimals. ``x-mt-score``, ``x-paragraph`` and ``x-flags`` are left out when unset/empty. Pairs of a
+corpus (``translate-corpus``) also carry ``x-doc``, the input record's id, and their ``tuid`` is
+``<doc>#<id>``.
 
 Characters that XML 1.0 cannot carry, even as character references (NUL, C0 controls other than
 TAB/LF/CR, U+FFFE, U+FFFF, lone surrogates), are never dropped:
@@ -175,7 +177,8 @@ def _header_props(signature: Signature) -> list[tuple[str, str]]:
 
 
 def _tu_props(pair: AlignedPair) -> list[tuple[str, str]]:
-    props = [("x-score", _fmt_score(pair.score))]
+    props = [("x-doc", pair.doc)] if pair.doc is not None else []
+    props.append(("x-score", _fmt_score(pair.score)))
     if pair.mt_score is not None:
         props.append(("x-mt-score", _fmt_score(pair.mt_score)))
     props.append(("x-src-idx", _fmt_idx(pair.src_idx)))
@@ -238,7 +241,7 @@ def build_tree(
     for pair in pairs:
         safe.replaced = 0
         escaped = 0
-        tuid = safe(str(pair.id))
+        tuid = safe(str(pair.id) if pair.doc is None else f"{pair.doc}#{pair.id}")
         tu = etree.SubElement(body, "tu")
         tu.set("tuid", tuid)
         _add_props(tu, _tu_props(pair), safe)

@@ -1,0 +1,232 @@
+"""The driver of ``translate-corpus``: plan, skip what is done, run an engine, account for every record.
+
+Outputs in ``<out>/``: ``shards/`` (per shard: Parquet, JSONL, TMX, rejects, done marker),
+``rejects.jsonl`` (every record left out, with its stage and reason, across all shards and runs) and
+``manifest.json`` (the plan, per-shard counts and signatures, totals, the configuration), both written
+atomically at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config
+from pipeline.corpus.records import ShardResult, ShardSpec
+from pipeline.corpus.stages import JobContext, ShardFailure, TranslatorFactory
+from pipeline.errors import ConfigError, TranslationError
+
+log = logging.getLogger(__name__)
+
+# Settings that do not change a shard's content: changing them does not redo written shards.
+_OPERATIONAL = {
+    "input": None,
+    "output": None,
+    "corpus": ("engine", "ray"),
+    "translate": ("threads", "cache", "cache_path", "ct2_dir", "device", "batch_tokens", "batch_size"),
+}
+
+
+@dataclass
+class CorpusReport:
+    engine: str
+    out: str
+    shards: int = 0
+    skipped: int = 0  # already written by an earlier run
+    failed: int = 0
+    records: int = 0
+    written: int = 0
+    rejected: int = 0
+    sentences: int = 0  # of the written records
+    pairs: int = 0
+    sentences_now: int = 0  # translated by this run
+    seconds: float = 0.0
+    signatures: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.sentences_now / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        failed = f", {self.failed} failed (rerun to retry)" if self.failed else ""
+        return (
+            f"{self.engine}: {self.shards} shards ({self.skipped} already done{failed}), {self.records} records: "
+            f"{self.written} written, {self.rejected} rejected; {self.pairs} pairs; {self.sentences_now} sentences "
+            f"in {self.seconds:.1f}s ({self.rate:.1f} sentences/s) -> {self.out}"
+        )
+
+
+def settings_key(cfg: Config) -> str:
+    data: dict[str, Any] = cfg.model_dump(mode="json")
+    for section, keys in _OPERATIONAL.items():
+        if keys is None:
+            data.pop(section, None)
+        else:
+            for k in keys:
+                data[section].pop(k, None)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+
+def run_corpus(
+    cfg: Config,
+    input_path: Path,
+    out_dir: Path,
+    *,
+    engine: str | None = None,
+    ray_address: str | None = None,
+    translator_factory: TranslatorFactory | None = None,
+) -> CorpusReport:
+    from pipeline.corpus.read import plan_shards
+    from pipeline.corpus.shards import load_done, remove_stale
+    from pipeline.run import creation_time
+
+    engine = engine or cfg.corpus.engine
+    if cfg.lang is None:
+        raise ConfigError("no target language", "pass --lang ko, uk or ru")
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"unknown engine {engine!r}", "use --engine local or --engine ray")
+    if engine == "ray":  # before anything else: the extra may be missing
+        from pipeline.corpus.ray_engine import import_ray
+
+        import_ray()
+    from pipeline.io import check_output_folder
+
+    check_output_folder(out_dir)  # before any work: a long job must not end in an unwritable folder
+    if translator_factory is None:
+        _check_model(cfg)
+    t0 = time.perf_counter()
+    shards_dir = out_dir / "shards"
+    specs, plan_rejects = plan_shards(input_path, cfg.corpus, settings_key(cfg))
+    done: dict[str, ShardResult] = {}
+    if shards_dir.is_dir():
+        stale = remove_stale(shards_dir, {s.name for s in specs})
+        if stale:
+            log.info("removed %d file(s) of shards that the current input no longer has", stale)
+        done = {s.name: r for s in specs if (r := load_done(shards_dir, s)) is not None}
+    todo = [s for s in specs if s.name not in done]
+    log.info(
+        "%d input shard(s) planned, %d already written, %d to do (engine %s)", len(specs), len(done), len(todo), engine
+    )
+    ctx = JobContext(
+        cfg=cfg,
+        shards_dir=str(shards_dir),
+        created=creation_time(cfg).isoformat(),
+        translator_factory=translator_factory,
+    )
+    report = CorpusReport(engine=engine, out=str(out_dir), shards=len(specs), skipped=len(done))
+    results: dict[str, ShardResult] = dict(done)
+    failures: list[ShardFailure] = []
+    for item in _engine(engine, todo, ctx, ray_address):
+        if isinstance(item, ShardFailure) and item.fatal:  # a broken model or backend: every shard would fail
+            raise TranslationError(
+                f"shard {item.spec.name}: {item.reason}",
+                "shards written so far are kept; fix the model/backend and rerun to resume",
+            )
+        if isinstance(item, ShardFailure):
+            failures.append(item)
+        else:
+            results[item.name] = item
+            report.sentences_now += item.sentences
+    known = set(results) | {f.spec.name for f in failures}
+    for spec in todo:  # shards the engine lost (a worker that kept dying): rejected, retried by the next run
+        if spec.name not in known:
+            failures.append(ShardFailure(spec, "worker", "its worker died (Ray gave up after the configured retries)"))
+    report.seconds = time.perf_counter() - t0
+    _finish(report, specs, plan_rejects, results, failures, shards_dir, out_dir, cfg, ctx.created, str(input_path))
+    return report
+
+
+def _check_model(cfg: Config) -> None:
+    """Fail fast, in one line, on a model that cannot be found (before any worker starts)."""
+    from pipeline.translate.models import resolve_files
+
+    if not cfg.translate.model:
+        raise ConfigError(f"no translation model configured for {cfg.lang}", "pass --model ID_OR_DIR")
+    resolve_files(cfg.translate.model, cfg.translate.revision)
+
+
+def _engine(
+    engine: str, todo: Sequence[ShardSpec], ctx: JobContext, ray_address: str | None
+) -> Iterator[ShardResult | ShardFailure]:
+    if engine == "ray":
+        from pipeline.corpus.ray_engine import run_ray
+
+        return run_ray(todo, ctx, address=ray_address)
+    from pipeline.corpus.local import run_local
+
+    return run_local(todo, ctx)
+
+
+def _finish(
+    report: CorpusReport,
+    specs: list[ShardSpec],
+    plan_rejects: list[Any],
+    results: dict[str, ShardResult],
+    failures: list[ShardFailure],
+    shards_dir: Path,
+    out_dir: Path,
+    cfg: Config,
+    created: str,
+    input_path: str,
+) -> None:
+    from pipeline.corpus.shards import dumps_reject, read_rejects
+    from pipeline.write.output import Rendered, commit_all
+
+    lines = [dumps_reject(r) for r in plan_rejects]
+    for spec in specs:
+        if spec.name in results:
+            lines += read_rejects(shards_dir, spec.name)
+    for f in failures:
+        lines += [dumps_reject(r) for r in f.rejects()]
+    report.failed = len(failures)
+    for r in results.values():
+        report.records += r.records
+        report.written += r.written
+        report.rejected += r.rejected
+        report.sentences += r.sentences
+        report.pairs += r.pairs
+    for f in failures:
+        n = f.records or f.spec.count
+        report.records += n
+        report.rejected += n
+    report.signatures = sorted({r.signature for r in results.values()})
+    flags: dict[str, int] = {}
+    for r in results.values():
+        for k, v in r.flags.items():
+            flags[k] = flags.get(k, 0) + v
+    manifest = {
+        "created": created,
+        "input": input_path,
+        "lang": cfg.lang,
+        "engine": report.engine,
+        "signatures": report.signatures,
+        "totals": {
+            "shards": report.shards,
+            "failed_shards": report.failed,
+            "records": report.records,
+            "written": report.written,
+            "rejected": report.rejected,
+            "sentences": report.sentences,
+            "pairs": report.pairs,
+            "flags": flags,
+        },
+        "rejected_files": [r.to_json() for r in plan_rejects],
+        "shards": [
+            {"spec": s.to_json(), "result": results[s.name].to_json() if s.name in results else None} for s in specs
+        ],
+        "failed": [{"shard": f.spec.name, "stage": f.stage, "reason": f.reason} for f in failures],
+        "config": cfg.model_dump(mode="json"),
+    }
+    body = "".join(line + "\n" for line in lines).encode("utf-8")
+    commit_all(
+        [
+            Rendered("rejects.jsonl", data=body),
+            Rendered("manifest.json", data=(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode()),
+        ],
+        out_dir,
+    )

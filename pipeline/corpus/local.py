@@ -1,0 +1,17 @@
+"""The ``local`` engine: every stage in this process, shard after shard, one translator for the run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from pipeline.corpus.records import ShardResult, ShardSpec
+from pipeline.corpus.stages import JobContext, ShardFailure, TranslateStage, run_stages
+
+
+def run_local(specs: Sequence[ShardSpec], ctx: JobContext) -> Iterator[ShardResult | ShardFailure]:
+    if not specs:
+        return
+    translate = TranslateStage(ctx.cfg, ctx.translator_factory)
+    translate.translator  # noqa: B018 - load the model now: a model that cannot load is the job's error
+    for spec in specs:
+        yield run_stages(spec, ctx, translate)

@@ -1,0 +1,227 @@
+"""Input of ``translate-corpus``: find the files, cut them into shards, read a shard's records.
+
+Formats, by extension: ``.jsonl`` / ``.ndjson`` (one JSON object per line with an id and a text field),
+``.parquet`` (columns of the same names) and ``.txt`` (one record per non-blank line, id ``file:line``).
+A folder is searched recursively for these; other files are ignored (and counted in the log).
+
+Nothing here raises for a bad record: a line that is not JSON, a record without id or text, a file that
+cannot be parsed become :class:`Reject` entries with the reason. Only an unusable ``--input`` (missing,
+no supported file) is an :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline.corpus.config import CorpusConfig
+from pipeline.corpus.records import InputRecord, Reject, ShardSpec, ShardWork
+from pipeline.errors import InputError
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "text"}
+PLAN_VERSION = 1
+
+
+def find_files(root: Path) -> list[tuple[Path, str]]:
+    """The input files under ``root`` (or ``root`` itself), sorted, each with its path relative to the input."""
+    if not root.exists():
+        raise InputError(f"input not found: {root}", "pass a JSONL, Parquet or text file, or a folder of them")
+    if root.is_file():
+        if root.suffix.lower() not in SUFFIXES:
+            raise InputError(
+                f"cannot tell the format of {root} from its name",
+                f"name it {', '.join(SUFFIXES)} (text: one record per line)",
+            )
+        return [(root, root.name)]
+    found: list[tuple[Path, str]] = []
+    ignored = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if name.startswith(".") or p.suffix.lower() not in SUFFIXES:
+                ignored += 1
+                continue
+            found.append((p, p.relative_to(root).as_posix()))
+    if ignored:
+        log.info("input: %d file(s) in %s ignored (not %s)", ignored, root, ", ".join(SUFFIXES))
+    if not found:
+        raise InputError(f"no {', '.join(SUFFIXES)} file in {root}", "pass a file or a folder that holds some")
+    return sorted(found, key=lambda t: t[1])
+
+
+def plan_shards(root: Path, cfg: CorpusConfig, settings_key: str) -> tuple[list[ShardSpec], list[Reject]]:
+    """Cut every input file into shards of about ``cfg.shard_records`` records; a file that cannot be
+    planned (a corrupt Parquet footer, an unreadable file) is one reject."""
+    specs: list[ShardSpec] = []
+    rejects: list[Reject] = []
+    for n, (path, rel) in enumerate(find_files(root)):
+        fmt = SUFFIXES[path.suffix.lower()]
+        try:
+            stat = path.stat()
+            slices = _parquet_slices(path, cfg.shard_records) if fmt == "parquet" else _line_slices(path, cfg)
+        except Exception as e:  # noqa: BLE001 - any parse failure of one file rejects that file, not the job
+            rejects.append(Reject(rel, "plan", f"cannot read {fmt} file: {_one_line(e)}", records=0))
+            continue
+        for k, (start, count, offset, groups) in enumerate(slices):
+            spec = ShardSpec(f"part-{n:05d}-{k:05d}", str(path), rel, fmt, start, count, offset, groups)
+            ident = {
+                "v": PLAN_VERSION,
+                "spec": spec.to_json(),
+                "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
+                "settings": settings_key,
+            }
+            key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:32]
+            specs.append(ShardSpec(**{**spec.__dict__, "key": key}))
+    return specs, rejects
+
+
+def _line_slices(path: Path, cfg: CorpusConfig) -> list[tuple[int, int, int, tuple[int, ...]]]:
+    """(first line, lines, byte offset, ()) per slice of ``shard_records`` lines (blank lines included)."""
+    slices: list[tuple[int, int, int, tuple[int, ...]]] = []
+    offset = 0
+    start, count, at = 1, 0, 0
+    with open(path, "rb") as f:
+        for lineno, line in enumerate(f, start=1):
+            if count == 0:
+                start, at = lineno, offset
+            count += 1
+            offset += len(line)
+            if count == cfg.shard_records:
+                slices.append((start, count, at, ()))
+                count = 0
+    if count:
+        slices.append((start, count, at, ()))
+    return slices
+
+
+def _parquet_slices(path: Path, shard_records: int) -> list[tuple[int, int, int, tuple[int, ...]]]:
+    """Whole row groups per slice, at least ``shard_records`` rows each (the last one may have fewer)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    slices: list[tuple[int, int, int, tuple[int, ...]]] = []
+    groups: list[int] = []
+    row, count, start = 0, 0, 0
+    for g in range(meta.num_row_groups):
+        if not groups:
+            start = row
+        n = meta.row_group(g).num_rows
+        groups.append(g)
+        count += n
+        row += n
+        if count >= shard_records:
+            slices.append((start, count, 0, tuple(groups)))
+            groups, count = [], 0
+    if groups:
+        slices.append((start, count, 0, tuple(groups)))
+    return slices
+
+
+# --------------------------------------------------------------------------- reading a shard
+
+
+def read_shard(spec: ShardSpec, cfg: CorpusConfig) -> ShardWork:
+    """The shard's valid records (as docs still to process) and a reject for every other record."""
+    from pipeline.corpus.records import Doc
+
+    work = ShardWork(spec)
+    for item in _records(spec, cfg):
+        if item is None:  # a blank line: not a record
+            work.blank += 1
+            continue
+        if isinstance(item, Reject):
+            work.rejects.append(item)
+        else:
+            work.docs.append(Doc(item))
+        work.records += 1
+    return work
+
+
+def _records(spec: ShardSpec, cfg: CorpusConfig) -> Iterator[InputRecord | Reject | None]:
+    if spec.fmt == "parquet":
+        yield from _parquet_records(spec, cfg)
+        return
+    try:
+        f = open(spec.path, "rb")
+    except OSError as e:
+        for i in range(spec.count):  # every line of the slice, blank or not: unknown
+            yield Reject(f"{spec.rel}:{spec.start + i}", "read", f"cannot open the file: {e.strerror}")
+        return
+    with f:
+        f.seek(spec.offset)
+        for i in range(spec.count):
+            raw = f.readline()
+            where = f"{spec.rel}:{spec.start + i}"
+            if not raw:  # the file shrank since it was planned
+                yield Reject(where, "read", "line missing: the file changed while the job ran")
+                continue
+            try:
+                line = raw.decode("utf-8-sig" if spec.start + i == 1 else "utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as e:
+                yield Reject(where, "read", f"not UTF-8 text (undecodable byte at column {e.start + 1})")
+                continue
+            if not line.strip():
+                yield None
+                continue
+            if spec.fmt == "text":
+                yield InputRecord(f"{spec.rel}:{spec.start + i}", line.strip(), where)
+            else:
+                yield _from_json_line(line, where, cfg)
+
+
+def _from_json_line(line: str, where: str, cfg: CorpusConfig) -> InputRecord | Reject:
+    try:
+        obj = json.loads(line)
+    except ValueError as e:
+        return Reject(where, "read", f"not a JSON object: {_one_line(e)}")
+    if not isinstance(obj, dict):
+        return Reject(where, "read", f"not a JSON object but a {type(obj).__name__}")
+    return _validate(obj.get(cfg.id_field), obj.get(cfg.text_field), where, cfg)
+
+
+def _validate(rid: Any, text: Any, where: str, cfg: CorpusConfig) -> InputRecord | Reject:
+    if isinstance(rid, bool) or not isinstance(rid, (str, int)) or (isinstance(rid, str) and not rid.strip()):
+        what = "no" if rid is None or rid == "" else f"an unusable ({type(rid).__name__})"
+        return Reject(where, "read", f"record has {what} id (field {cfg.id_field!r})")
+    rid = str(rid)
+    if not isinstance(text, str):
+        what = "no" if text is None else f"a non-string ({type(text).__name__})"
+        return Reject(where, "read", f"record has {what} text (field {cfg.text_field!r})", rid)
+    if not text.strip():
+        return Reject(where, "read", f"record has an empty text (field {cfg.text_field!r})", rid)
+    return InputRecord(rid, text, where)
+
+
+def _parquet_records(spec: ShardSpec, cfg: CorpusConfig) -> Iterator[InputRecord | Reject]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(spec.path)
+        names = set(pf.schema_arrow.names)
+        cols = [c for c in (cfg.id_field, cfg.text_field) if c in names]
+        table = pf.read_row_groups(list(spec.row_groups), columns=cols)
+        ids = table.column(cfg.id_field).to_pylist() if cfg.id_field in names else [None] * table.num_rows
+        texts = table.column(cfg.text_field).to_pylist() if cfg.text_field in names else [None] * table.num_rows
+    except Exception as e:  # noqa: BLE001 - a corrupt slice rejects its rows, not the job
+        reason = f"cannot read Parquet rows: {_one_line(e)}"
+        for i in range(spec.count):
+            yield Reject(f"{spec.rel}#{spec.start + i}", "read", reason)
+        return
+    for i, (rid, text) in enumerate(zip(ids, texts, strict=True)):
+        yield _validate(rid, text, f"{spec.rel}#{spec.start + i}", cfg)
+    for i in range(len(ids), spec.count):  # fewer rows than planned: the file changed
+        yield Reject(f"{spec.rel}#{spec.start + i}", "read", "row missing: the file changed while the job ran")
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text[:300]

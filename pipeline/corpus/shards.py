@@ -1,0 +1,138 @@
+"""Shard outputs on disk: ``<out>/shards/<shard>.en-<lang>.{parquet,jsonl,tmx}``, ``<shard>.rejects.jsonl``
+and the ``<shard>.done.json`` marker.
+
+A shard's files are written as one unit (:func:`pipeline.write.output.commit_all`: every file staged in
+full, then renamed into place) with the marker renamed last, so a marker only exists beside complete
+files. A rerun skips a shard whose marker matches the shard's key (the input slice, the input file's size
+and mtime, and the settings that decide the output) and whose files are all there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config
+from pipeline.corpus.records import Reject, ShardResult, ShardSpec, ShardWork
+from pipeline.records import AlignedPair
+
+log = logging.getLogger(__name__)
+
+MARKER = ".done.json"
+REJECTS = ".rejects.jsonl"
+EXTENSIONS = {"parquet": ".parquet", "jsonl": ".jsonl", "tmx": ".tmx"}
+
+
+def marker_path(shards_dir: Path, name: str) -> Path:
+    return shards_dir / f"{name}{MARKER}"
+
+
+def dumps_reject(r: Reject) -> str:
+    return json.dumps(r.to_json(), ensure_ascii=False)
+
+
+def write_shard(work: ShardWork, cfg: Config, shards_dir: Path, created: str) -> ShardResult:
+    """Render the shard's formats, its rejects and its marker; write them as one unit; return the marker."""
+    from pipeline.run import run_signature
+    from pipeline.segment import get_segmenter
+    from pipeline.write import jsonl, tmx
+    from pipeline.write.hf import to_parquet
+    from pipeline.write.output import Rendered, commit_all
+
+    assert cfg.lang is not None and work.translator is not None
+    tr = work.translator
+    signature = run_signature(
+        cfg,
+        segmenter=get_segmenter(cfg.src_lang, cfg.segment.segmenter).name,
+        backend=tr.name,
+        model=tr.model_id,
+        model_revision=tr.model_revision,
+        aligner=work.aligner,
+        prefix=tr.prefix,
+    )
+    pairs: list[AlignedPair] = [p for d in work.docs for p in d.pairs]
+    when = datetime.fromisoformat(created)
+    kw: dict[str, Any] = {"signature": signature, "src_lang": cfg.src_lang, "tgt_lang": cfg.lang}
+    base = f"{work.spec.name}.{cfg.src_lang}-{cfg.lang}"
+    rendered: list[Rendered] = []
+    for fmt in cfg.corpus.formats:
+        name = base + EXTENSIONS[fmt]
+        if fmt == "parquet":
+            data = to_parquet(pairs, doc_column=True, **kw)
+        elif fmt == "jsonl":
+            data = jsonl.render(pairs, **kw).encode("utf-8")
+        else:
+            data = tmx.render(pairs, creation_date=when, **kw).encode("utf-8")
+        rendered.append(Rendered(name, data=data))
+    rendered.append(
+        Rendered(work.spec.name + REJECTS, data="".join(dumps_reject(r) + "\n" for r in work.rejects).encode())
+    )
+    flags: dict[str, int] = {}
+    for d in work.docs:
+        for k, v in d.flags.items():
+            flags[k] = flags.get(k, 0) + v
+    result = ShardResult(
+        name=work.spec.name,
+        key=work.spec.key,
+        records=work.records,
+        written=len(work.docs),
+        rejected=len(work.rejects),
+        blank=work.blank,
+        sentences=sum(len(d.seg.sentences) for d in work.docs if d.seg is not None),
+        pairs=len(pairs),
+        files=tuple(r.name for r in rendered),
+        signature=signature.as_string(),
+        device=tr.device,
+        flags=flags,
+        seconds={k: round(v, 3) for k, v in work.seconds.items()},
+    )
+    if result.written + result.rejected != result.records:  # every record is in the outputs or a reject
+        raise RuntimeError(f"{result.records} records, but {result.written} written + {result.rejected} rejected")
+    body = {"shard": work.spec.to_json(), **result.to_json()}
+    rendered.append(Rendered(work.spec.name + MARKER, data=(json.dumps(body, indent=1) + "\n").encode()))
+    commit_all(rendered, shards_dir)  # the marker is renamed into place last
+    keep = {r.name for r in rendered}
+    for old in shards_dir.glob(f"{work.spec.name}.*"):  # formats no longer asked for
+        if old.name not in keep and old.is_file():
+            old.unlink()
+    return result
+
+
+def load_done(shards_dir: Path, spec: ShardSpec) -> ShardResult | None:
+    """The shard's marker when it matches ``spec.key`` and every file it lists exists; else None."""
+    path = marker_path(shards_dir, spec.name)
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        result = ShardResult.from_json({k: body[k] for k in ShardResult.__dataclass_fields__})
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        log.warning("shard %s: unreadable marker %s (%s); redoing the shard", spec.name, path, e)
+        return None
+    if result.key != spec.key:
+        log.info("shard %s: input or settings changed since it was written; redoing it", spec.name)
+        return None
+    missing = [f for f in result.files if not (shards_dir / f).is_file()]
+    if missing:
+        log.warning("shard %s: %s missing; redoing the shard", spec.name, ", ".join(missing))
+        return None
+    return result
+
+
+def read_rejects(shards_dir: Path, name: str) -> list[str]:
+    """The JSON lines of a written shard's rejects file."""
+    path = shards_dir / f"{name}{REJECTS}"
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def remove_stale(shards_dir: Path, planned: set[str]) -> int:
+    """Delete shard files of an earlier plan (another input or shard size) that this plan does not have."""
+    n = 0
+    for p in shards_dir.glob("part-*"):
+        if p.is_file() and p.name.split(".", 1)[0] not in planned:
+            p.unlink()
+            n += 1
+    return n

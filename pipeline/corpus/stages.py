@@ -1,0 +1,264 @@
+"""The stages of ``translate-corpus`` over one shard; both engines run exactly these functions.
+
+read (:func:`pipeline.corpus.read.read_shard`) -> :func:`segment_shard` -> :class:`TranslateStage` (holds the
+model: built once per process or Ray actor) -> :func:`align_shard` -> :func:`pipeline.corpus.shards.write_shard`.
+
+Per-record problems (no sentences left, a translation or alignment error for one record) reject that record
+with the reason. An exception that escapes a stage fails the whole shard (:func:`guarded` turns it into a
+:class:`ShardFailure`): it is not marked done, its records are listed as rejects of the run, and the next
+run retries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config
+from pipeline.corpus.records import Doc, Reject, ShardResult, ShardSpec, ShardWork, TranslatorInfo
+from pipeline.translate import Output, Translator
+from pipeline.units import chunk_paragraphs, one_line
+
+log = logging.getLogger(__name__)
+
+TranslatorFactory = Callable[[], Translator]
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """Everything a worker needs (picklable): the validated config, where shards go, the creation date."""
+
+    cfg: Config
+    shards_dir: str
+    created: str  # ISO-8601 UTC, one for the whole run (TMX creationdate)
+    translator_factory: TranslatorFactory | None = None  # tests: a stand-in; None = get_translator(cfg)
+
+
+@dataclass(frozen=True)
+class ShardFailure:
+    """A shard that failed as a whole in one stage (its records become rejects; the next run retries it)."""
+
+    spec: ShardSpec
+    stage: str
+    reason: str
+    records: int = 0  # records known to be in it (0 = not read yet: the planned line/row count is used)
+    fatal: bool = False  # the backend itself is broken (TranslationError): the job stops
+
+    def rejects(self) -> list[Reject]:
+        n = self.records or self.spec.count
+        unit = "line(s)" if self.spec.fmt != "parquet" else "row(s)"
+        where = f"{self.spec.rel}:{self.spec.start}+{self.spec.count} {unit}"
+        return [Reject(where, self.stage, f"shard {self.spec.name} failed: {self.reason}", records=n)]
+
+
+Item = ShardSpec | ShardWork | ShardResult | ShardFailure
+
+
+def guarded(stage: str, fn: Callable[[Any], Any], item: Item) -> Item:
+    """Run ``fn`` on ``item`` unless it already failed; any exception fails the shard with a one-line reason."""
+    if isinstance(item, ShardFailure):
+        return item
+    t0 = time.perf_counter()
+    try:
+        out: Item = fn(item)
+    except Exception as e:  # noqa: BLE001 - one shard's failure must not stop the job
+        from pipeline.errors import TranslationError
+
+        spec = item.spec if isinstance(item, ShardWork) else item
+        assert isinstance(spec, ShardSpec)
+        records = item.records if isinstance(item, ShardWork) else 0
+        fatal = isinstance(e, TranslationError)
+        reason = e.problem if isinstance(e, TranslationError) else reason_of(e)
+        log.warning("shard %s failed in %s: %s", spec.name, stage, reason)
+        return ShardFailure(spec, stage, reason, records, fatal)
+    if isinstance(out, ShardWork):
+        out.seconds[stage] = out.seconds.get(stage, 0.0) + time.perf_counter() - t0
+    return out
+
+
+def reason_of(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return (f"{type(e).__name__}: {text}" if text else type(e).__name__)[:400]
+
+
+# --------------------------------------------------------------------------- segment
+
+
+def segment_shard(work: ShardWork, cfg: Config) -> ShardWork:
+    from pipeline.segment import segment_document
+
+    kept: list[Doc] = []
+    for doc in work.docs:
+        try:
+            seg = segment_document(
+                doc.record.text, cfg.src_lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture
+            )
+        except Exception as e:  # noqa: BLE001
+            work.reject(doc, "segment", reason_of(e))
+            continue
+        if not seg.sentences:
+            why = "only page furniture" if seg.dropped else "no sentence"
+            work.reject(doc, "segment", f"no sentences left after segmentation ({why})")
+            continue
+        doc.seg = seg
+        work.sentences += len(seg.sentences)
+        kept.append(doc)
+    work.docs = kept
+    return work
+
+
+# --------------------------------------------------------------------------- translate
+
+
+def unit_texts(cfg: Config, doc: Doc, count_tokens: Callable[[list[str]], list[int]] | None) -> list[str]:
+    """What is sent to the model for one record: its sentences, or its paragraph chunks (``unit: paragraph``)."""
+    from pipeline.run import paragraph_token_limit
+
+    assert doc.seg is not None
+    sents = doc.seg.sentences
+    if cfg.translate.unit != "paragraph":
+        return [one_line(s.text) for s in sents]
+    texts = [one_line(s.text) for s in sents]
+    counts = count_tokens(texts) if count_tokens else [0] * len(texts)
+    doc.token_counts = dict(zip(texts, counts, strict=True))
+    chunks = chunk_paragraphs(sents, lambda t: [doc.token_counts[x] for x in t], paragraph_token_limit(cfg))
+    return [" ".join(one_line(s.text) for s in c) for c in chunks]
+
+
+class TranslateStage:
+    """Holds one translator (the model is loaded once, on the first shard) and translates whole shards."""
+
+    def __init__(self, cfg: Config, factory: TranslatorFactory | None = None) -> None:
+        self.cfg = cfg
+        self.factory = factory
+        self._translator: Translator | None = None
+        self.load_seconds = 0.0
+        self._load_reported = False
+
+    @property
+    def translator(self) -> Translator:
+        if self._translator is None:
+            t0 = time.perf_counter()
+            if self.factory is not None:
+                self._translator = self.factory()
+            else:
+                from pipeline.translate import get_translator
+
+                assert self.cfg.lang is not None
+                self._translator = get_translator(self.cfg.translate, self.cfg.lang)
+            self.load_seconds = time.perf_counter() - t0
+            log.info("translator %s loaded on %s in %.1fs", self._translator.name, self._translator.device,
+                     self.load_seconds)  # fmt: skip
+        return self._translator
+
+    def info(self) -> TranslatorInfo:
+        tr = self.translator
+        return TranslatorInfo(tr.name, tr.model_id, tr.model_revision, tr.device, getattr(tr, "prefix", None))
+
+    def __call__(self, work: ShardWork) -> ShardWork:
+        tr = self.translator
+        work.translator = self.info()
+        if not self._load_reported:  # once per process/actor: the benchmark sums model load times
+            work.seconds["model_load"] = self.load_seconds
+            self._load_reported = True
+        count = getattr(tr, "count_tokens", None) if self.cfg.translate.unit == "paragraph" else None
+        per_doc = [unit_texts(self.cfg, d, count) for d in work.docs]
+        flat = list(dict.fromkeys(t for texts in per_doc for t in texts))
+        try:  # the whole shard in one call: the backend batches it by token budget
+            table = self._translate(tr, flat)
+        except Exception as e:  # noqa: BLE001 - find the record(s) at fault, one by one
+            log.warning("shard %s: translating the shard failed (%s); record by record", work.spec.name, reason_of(e))
+            table = {}
+            kept: list[Doc] = []
+            for doc, texts in zip(work.docs, per_doc, strict=True):
+                try:
+                    table.update(self._translate(tr, list(dict.fromkeys(texts))))
+                    kept.append(doc)
+                except Exception as e2:  # noqa: BLE001
+                    work.reject(doc, "translate", reason_of(e2))
+            if work.docs and not kept:  # nothing worked: a failure of the shard, retried next run
+                raise
+            per_doc = [t for d, t in zip(work.docs, per_doc, strict=True) if d in kept]
+            work.docs = kept
+        for doc, texts in zip(work.docs, per_doc, strict=True):
+            doc.outputs = {t: table[t] for t in texts}
+        return work
+
+    @staticmethod
+    def _translate(tr: Translator, texts: list[str]) -> dict[str, Output]:
+        outs = tr.translate(texts)
+        if len(outs) != len(texts):
+            raise RuntimeError(f"translator returned {len(outs)} outputs for {len(texts)} inputs")
+        return dict(zip(texts, outs, strict=True))
+
+
+# --------------------------------------------------------------------------- align (+ quality flags)
+
+
+class _Replay:
+    """A translator that answers from the outputs the translate stage stored on a record."""
+
+    def __init__(self, doc: Doc, info: TranslatorInfo) -> None:
+        self.doc = doc
+        self.name, self.model_id, self.model_revision, self.device = (
+            info.name, info.model_id, info.model_revision, info.device,
+        )  # fmt: skip
+        self.prefix = info.prefix
+
+    def translate(self, texts: Any) -> list[Output]:
+        return [self.doc.outputs[t] for t in texts]
+
+    def count_tokens(self, texts: Any) -> list[int]:
+        return [self.doc.token_counts[t] for t in texts]
+
+
+def align_shard(work: ShardWork, cfg: Config) -> ShardWork:
+    """Link source sentences to their translations per record, as :func:`pipeline.run.translate_file` does."""
+    from pipeline.qa import run_qa
+    from pipeline.records import Segmentation
+    from pipeline.run import pair_records, translate_units
+
+    assert cfg.lang is not None and work.translator is not None
+    kept: list[Doc] = []
+    for doc in work.docs:
+        assert doc.seg is not None
+        try:
+            units = translate_units(cfg, doc.seg, _Replay(doc, work.translator))
+            pairs = [replace(p, doc=doc.record.id) for p in pair_records(doc.seg, units, cfg)]
+            if cfg.corpus.qa:
+                pairs, summary = run_qa(pairs, cfg.qa, src_lang=cfg.src_lang, tgt_lang=cfg.lang)
+                doc.flags = {k: v for k, v in summary.counts.items() if v}
+        except Exception as e:  # noqa: BLE001
+            work.reject(doc, "align", reason_of(e))
+            continue
+        work.aligner = work.aligner or units.aligner
+        if units.failed and len(units.failed) >= len(doc.seg.sentences):  # nothing of it was translated
+            work.reject(doc, "translate", f"translation failed: {next(iter(units.failed.values()))}")
+            continue
+        if units.failed:  # written, as by the single-article path, with the translation_failed flag
+            doc.flags["translation_failed"] = len(units.failed)
+        doc.pairs = pairs
+        kept.append(doc)
+    work.docs = kept
+    if not work.aligner:  # no record left: the name the aligner would give (no model is loaded for it)
+        work.aligner = translate_units(cfg, Segmentation(()), _Replay(Doc(None), work.translator)).aligner  # type: ignore[arg-type]
+    return work
+
+
+def run_stages(spec: ShardSpec, ctx: JobContext, translate: TranslateStage) -> ShardResult | ShardFailure:
+    """All stages of one shard in this process (the local engine)."""
+    from pipeline.corpus.read import read_shard
+    from pipeline.corpus.shards import write_shard
+
+    cfg = ctx.cfg
+    item: Item = guarded("read", lambda s: read_shard(s, cfg.corpus), spec)
+    item = guarded("segment", lambda w: segment_shard(w, cfg), item)
+    item = guarded("translate", translate, item)
+    item = guarded("align", lambda w: align_shard(w, cfg), item)
+    item = guarded("write", lambda w: write_shard(w, cfg, Path(ctx.shards_dir), ctx.created), item)
+    assert isinstance(item, (ShardResult, ShardFailure))
+    return item

@@ -1,0 +1,235 @@
+"""translate-corpus with the local engine (no Ray needed): records, rejects, shards, resume, the command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from corpus_helpers import BAD, FAST, FailOn, rejects, shard_records, write_corpus
+from lxml import etree
+
+from pipeline.bench.translation import make_sentences
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.corpus.job import run_corpus
+from pipeline.errors import ConfigError, InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+DTD = ROOT / "tests" / "fixtures" / "tmx14b.dtd"
+
+
+def _cfg(model: Path, lang: str = "uk", *extra: str):
+    return load_config(lang=lang, overrides=[f"translate.model={model}", *FAST, "corpus.shard_records=20", *extra])
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    folder = tmp_path_factory.mktemp("corpus")
+    return folder, write_corpus(folder, make_sentences(90))
+
+
+@pytest.fixture(scope="module")
+def local_run(corpus, en_uk_model: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("out-local")
+    report = run_corpus(_cfg(en_uk_model), corpus[0], out, engine="local")
+    return out, report
+
+
+def test_every_record_is_written_or_rejected_with_a_reason(corpus, local_run) -> None:
+    _, counts = corpus
+    out, report = local_run
+    valid = counts["docs"] + counts["lines"] + counts["rows"]
+    got = rejects(out)
+    assert report.written == valid and report.rejected == len(BAD) - 1  # the broken file counts no record
+    assert report.records == report.written + report.rejected
+    for where, stage, reason in BAD:
+        assert any(r["where"].startswith(where) and r["stage"] == stage and reason in r["reason"] for r in got), (
+            where,
+            reason,
+            got,
+        )
+    assert {r["doc"] for r in shard_records(out)} == (
+        {f"doc-{i}" for i in range(counts["docs"])}
+        | {f"lines.txt:{n}" for n in range(1, counts["lines"] + 2) if n != 6}  # line 6 is not UTF-8
+        | {f"row-{i}" for i in range(counts["rows"])}
+    )
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["totals"]["records"] == report.records and manifest["totals"]["written"] == valid
+    assert manifest["rejected_files"][0]["where"] == "broken.parquet"
+
+
+def test_shard_outputs_match_the_single_article_records(local_run) -> None:
+    import pyarrow.parquet as pq
+    from jsonschema import Draft202012Validator
+
+    from pipeline.write.jsonl import pair_schema, read_jsonl
+
+    out, report = local_run
+    shards = out / "shards"
+    validator = Draft202012Validator(pair_schema())
+    dtd = etree.DTD(str(DTD))
+    for marker in sorted(shards.glob("*.done.json")):
+        body = json.loads(marker.read_text(encoding="utf-8"))
+        name = body["name"]
+        jsonl_path = shards / f"{name}.en-uk.jsonl"
+        lines = [json.loads(x) for x in jsonl_path.read_text(encoding="utf-8").splitlines()]
+        for rec in lines:
+            validator.validate(rec)
+            assert rec["signature"] == body["signature"]
+        assert [p.doc for p in read_jsonl(jsonl_path)] == [r["doc"] for r in lines]
+        table = pq.read_table(shards / f"{name}.en-uk.parquet")
+        assert table.column_names[:2] == ["doc", "id"] and table.num_rows == len(lines)
+        tree = etree.parse(str(shards / f"{name}.en-uk.tmx"))
+        assert dtd.validate(tree), dtd.error_log
+        assert len(tree.findall(".//tu")) == len(lines)
+    assert report.signatures and all("align:by-construction.v1+checked:length" in s for s in report.signatures)
+
+
+def test_resume_skips_written_shards_and_redoes_missing_ones(corpus, en_uk_model: Path, tmp_path: Path) -> None:
+    cfg = _cfg(en_uk_model)
+    first = run_corpus(cfg, corpus[0], tmp_path, engine="local")
+    before = shard_records(tmp_path)
+    markers = sorted((tmp_path / "shards").glob("*.done.json"))
+    markers[1].unlink()  # as if the job had been killed before that shard was committed
+    (tmp_path / "shards" / markers[2].name.replace(".done.json", ".en-uk.tmx")).unlink()  # a lost file
+    again = run_corpus(cfg, corpus[0], tmp_path, engine="local")
+    assert again.skipped == first.shards - 2 and again.sentences_now < first.sentences_now
+    assert shard_records(tmp_path) == before and again.records == first.records
+    changed = run_corpus(_cfg(en_uk_model, "uk", "translate.num_beams=1"), corpus[0], tmp_path, engine="local")
+    assert changed.skipped == 0  # a setting that changes the output redoes every shard
+
+
+def test_a_shard_that_fails_is_rejected_and_retried_by_the_next_run(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    rows = [{"id": f"r{i}", "text": f"Sentence number {i}."} for i in range(6)]
+    rows[4]["text"] = "This one is POISON."
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cfg = load_config(lang="uk", overrides=[*FAST, "corpus.shard_records=3", "corpus.qa=false"])
+    report = run_corpus(cfg, data, tmp_path / "out", engine="local", translator_factory=FailOn("POISON"))
+    got = rejects(tmp_path / "out")
+    # the record at fault is found (record by record after the shard failed); the others are written
+    assert report.written == 5 and [r["id"] for r in got] == ["r4"] and "cannot translate" in got[0]["reason"]
+    report = run_corpus(cfg, data, tmp_path / "out2", engine="local", translator_factory=FailOn("."))
+    assert report.failed == 2 and report.rejected == 6 and report.written == 0
+    assert all("failed" in r["reason"] and r["records"] == 3 for r in rejects(tmp_path / "out2"))
+    report = run_corpus(cfg, data, tmp_path / "out2", engine="local", translator_factory=FailOn("nothing"))
+    assert report.skipped == 0 and report.written == 6 and rejects(tmp_path / "out2") == []
+
+
+def test_text_file_ids_are_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("First line here.\n\nThird line here.\n", encoding="utf-8")
+    cfg = load_config(lang="ru", overrides=[*FAST, "corpus.qa=false"])
+    report = run_corpus(cfg, tmp_path / "a.txt", tmp_path / "out", translator_factory=FailOn("nothing"))
+    assert report.written == 2 and report.rejected == 0
+    assert [r["doc"] for r in shard_records(tmp_path / "out")] == ["a.txt:1", "a.txt:3"]
+    assert shard_records(tmp_path / "out")[0]["tgt"] == "FIRST LINE HERE."
+
+
+@pytest.mark.parametrize(
+    ("setup", "error", "message"),
+    [
+        ("missing", InputError, "input not found"),
+        ("empty-folder", InputError, "no .jsonl"),
+        ("csv", InputError, "cannot tell the format"),
+    ],
+)
+def test_unusable_input_is_one_error(tmp_path: Path, setup: str, error: type, message: str) -> None:
+    path = tmp_path / "x"
+    if setup == "empty-folder":
+        path.mkdir()
+    elif setup == "csv":
+        path = tmp_path / "x.csv"
+        path.write_text("id,text\n", encoding="utf-8")
+    cfg = load_config(lang="uk", overrides=FAST)
+    with pytest.raises(error, match=message):
+        run_corpus(cfg, path, tmp_path / "out", translator_factory=FailOn("x"))
+
+
+def test_corpus_config_is_validated() -> None:
+    with pytest.raises(ConfigError, match="corpus.ray.num_gpus"):
+        load_config(lang="ko", overrides=["corpus.ray.num_gpus=-1"])
+    with pytest.raises(ConfigError, match="unknown key corpus.shard_size"):
+        load_config(lang="ko", overrides=["corpus.shard_size=5"])
+
+
+def test_command_line(corpus, en_ko_broken_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["translate-corpus", "--lang", "ko", "--input", str(corpus[0] / "docs.jsonl"), "--out", str(tmp_path)]
+    sets = [x for s in FAST for x in ("--set", s)]
+    assert main([*args, "--model", str(en_ko_broken_model), *sets]) == 0
+    assert shard_records(tmp_path)[0]["tgt_lang"] == "ko"
+    assert main([*args, "--model", str(tmp_path / "nope"), *sets]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("pipeline: error: model folder not found") and "Traceback" not in "\n".join(err)
+
+
+def test_ray_engine_without_the_extra_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if `pip install .[ray]` had not been run
+    (tmp_path / "a.txt").write_text("One line.\n", encoding="utf-8")
+    args = ["translate-corpus", "--lang", "uk", "--input", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o")]
+    assert main([*args, "--engine", "ray", "--model", str(ROOT / "tests" / "fixtures" / "opus-mt-en-uk")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "pip install '.[ray]'" in err
+
+
+def test_bench_corpus_quick_local(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["bench-corpus", "--quick", "--engines", "local", "--sentences", "12", "--out-tokens", "3"]
+    assert main(["-q", *args, "--shard-records", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "random-weight" in out and out.strip().splitlines()[-1].startswith("local_sentences_per_s=")
+
+
+def test_an_unreachable_ray_address_is_one_error() -> None:
+    from pipeline.corpus.ray_engine import probe
+    from pipeline.errors import PipelineError
+
+    with pytest.raises(PipelineError, match="no Ray cluster answers at 127.0.0.1:1"):
+        probe("127.0.0.1:1")
+    with pytest.raises(ConfigError, match="is not host:port"):
+        probe("ray://nowhere")
+
+
+def test_records_whose_translation_failed(tmp_path: Path) -> None:
+    from corpus_helpers import ErrorOn
+
+    data = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "ok", "text": "A fine sentence."},
+        {"id": "half", "text": "A fine sentence. A BAD one."},
+        {"id": "all", "text": "Only a BAD sentence."},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cfg = load_config(lang="uk", overrides=[*FAST, "corpus.qa=false"])
+    report = run_corpus(cfg, data, tmp_path / "out", translator_factory=ErrorOn("BAD"))
+    assert (report.written, report.rejected) == (2, 1)
+    assert [(r["id"], r["stage"], r["reason"]) for r in rejects(tmp_path / "out")] == [
+        ("all", "translate", "translation failed: boom")
+    ]
+    half = [r for r in shard_records(tmp_path / "out") if r["doc"] == "half"]
+    assert [r["flags"] for r in half] == [[], ["translation_failed"]]  # as the single-article path writes it
+
+
+def test_a_broken_backend_stops_the_job_in_one_line(tmp_path: Path) -> None:
+    from corpus_helpers import Broken
+
+    from pipeline.errors import TranslationError
+
+    (tmp_path / "a.txt").write_text("One line.\nTwo lines.\n", encoding="utf-8")
+    cfg = load_config(lang="uk", overrides=[*FAST, "corpus.qa=false"])
+    with pytest.raises(TranslationError, match=r"part-00000-00000: the stand-in backend cannot run") as err:
+        run_corpus(cfg, tmp_path / "a.txt", tmp_path / "out", translator_factory=Broken("x"))
+    assert "\n" not in str(err.value) and "rerun to resume" in str(err.value)
+
+
+def test_an_unwritable_output_is_an_error_before_any_work(tmp_path: Path) -> None:
+    from pipeline.errors import OutputError
+
+    (tmp_path / "a.txt").write_text("One line.\n", encoding="utf-8")
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    cfg = load_config(lang="uk", overrides=FAST)
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        run_corpus(cfg, tmp_path / "a.txt", tmp_path / "file", translator_factory=FailOn("x"))
