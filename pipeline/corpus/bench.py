@@ -182,7 +182,7 @@ def run_corpus_bench(
             )
             log.info("%s", report.summary())
         if started:
-            import ray
+            from pipeline.corpus.ray_engine import import_ray
 
-            ray.shutdown()
+            import_ray().shutdown()
     return result
