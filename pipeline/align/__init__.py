@@ -52,6 +52,7 @@ class AlignTimes:
     embed: float = 0.0
     search: float = 0.0
     embedded: int = 0
+    runs: int = 0  # multi-sentence runs asked for as joined text (multi=concat-near-path)
 
 
 def lang_code(code: str, what: str = "language") -> str:
@@ -138,6 +139,7 @@ class HybridAligner:
             return hybrid.spans_to_links(hybrid._trivial(len(src), len(tgt)), [0.0] * (len(src) + len(tgt)))
         es = et = None
         concat = None
+        runs = None
         if name != "none" and self.cfg.scorers.get("embedding", 0.0) > 0:
             from pipeline.align.embed import USEM3_LANGS
 
@@ -149,19 +151,55 @@ class HybridAligner:
             es, et = self._embed(name, src), self._embed(name, tgt)
             if self.cfg.multi == "concat":
                 concat = (self._runs(name, src), self._runs(name, tgt))
+            elif self.cfg.multi == "concat-near-path":
+                runs = self._run_embedder(name, src, tgt)
         cfg = self.cfg
         if self.length_only:
             w = dict(cfg.scorers)
             w["embedding"] = 0.0
             cfg = cfg.model_copy(update={"scorers": w})
         stats = hybrid.SearchStats()
-        links = hybrid.align_features(src, tgt, es, et, cfg, concat=concat, stats=stats)
-        self.times.search = stats.seconds
+        embed_before = self.times.embed
+        links = hybrid.align_features(src, tgt, es, et, cfg, concat=concat, runs=runs, stats=stats)
+        self.times.search = stats.seconds - (self.times.embed - embed_before)  # runs embedded during the search
+        self.times.runs = stats.runs
         log.info(
             "aligned %d x %d sentences with %s: %d beads, %d levels, %d cells, embed %.1fs, search %.1fs",
             len(src), len(tgt), self.name, len(links), stats.levels, stats.cells, self.times.embed, stats.seconds,
         )  # fmt: skip
         return links
+
+    def _run_embedder(self, name: str, src: Sequence[str], tgt: Sequence[str]):  # type: ignore[no-untyped-def]
+        """For multi=concat-near-path: a function embedding the joined text of the runs ``(start, length)``
+        it is asked for. Each model's vectors are centred with the mean of that document's sentence
+        embeddings (not of the runs asked for, which may be few), normalised, and joined as in
+        :meth:`_embed`, so that cosines are comparable with those of the full concat mode."""
+        import numpy as np
+
+        parts = name.split("+")
+        def embed_side(texts: Sequence[str], want: Sequence[tuple[int, int]]) -> dict[int, np.ndarray]:
+            out: dict[int, np.ndarray] = {}
+            if not want:
+                return out
+            joined = [" ".join(texts[s : s + a]) for s, a in want]
+            vecs = []
+            for p in parts:
+                mu = self._embed_one(p, texts).mean(axis=0, dtype=np.float64)  # cached: no model call
+                x = self._embed_one(p, joined).astype(np.float32) - mu.astype(np.float32)
+                nrm = np.linalg.norm(x, axis=1, keepdims=True)
+                nrm[nrm < 1e-6] = 1.0
+                vecs.append(x / nrm)
+            e = (np.concatenate(vecs, axis=1) / np.sqrt(len(parts))).astype(np.float32)
+            for a in sorted({a for _, a in want}):
+                out[a] = np.zeros((len(texts), e.shape[1]), dtype=np.float32)
+            for r, (s, a) in enumerate(want):
+                out[a][s] = e[r]
+            return out
+
+        def run_embedder(want_s, want_t):  # type: ignore[no-untyped-def]
+            return embed_side(src, want_s), embed_side(tgt, want_t)
+
+        return run_embedder
 
     def _runs(self, name: str, texts: Sequence[str]) -> list:  # type: ignore[type-arg]
         """Embeddings of every run of 1..max_side consecutive sentences (index = run length)."""

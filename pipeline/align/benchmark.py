@@ -45,6 +45,7 @@ class RunResult:
     search_s: float
     embedded: int
     docs: int
+    runs: int = 0  # joined-text runs asked for by multi=concat-near-path
 
 
 def _lines(p: Path) -> list[str]:
@@ -106,6 +107,7 @@ def run_dev_set(ds: DevSet, cfg: AlignConfig, system: str) -> RunResult:
     gold, test = [], []
     embed_s = search_s = 0.0
     embedded = 0
+    runs = 0
     name = system
     for doc in ds.docs:
         links = aligner.align(doc.src, doc.tgt, src_lang=ds.src_lang, tgt_lang=ds.tgt_lang)
@@ -114,10 +116,13 @@ def run_dev_set(ds: DevSet, cfg: AlignConfig, system: str) -> RunResult:
             embed_s += times.embed
             search_s += times.search
             embedded += times.embedded
+            runs += getattr(times, "runs", 0)
         gold.append(doc.gold)
         test.append(links_to_beads(links))
         name = aligner.name
-    return RunResult(ds.name, name, score_alignments(gold, test), embed_s, search_s, embedded, len(ds.docs))
+    return RunResult(
+        ds.name, name, score_alignments(gold, test), embed_s, search_s, embedded, len(ds.docs), runs
+    )
 
 
 # --------------------------------------------------------------------------- synthetic speed benchmark

@@ -71,11 +71,22 @@ class AlignConfig(BaseModel):
         "document (LASER-style margin)",
     )
     margin_k: int = Field(4, ge=1, le=64, description="neighbours for margin=knn")
-    multi: Literal["sum", "concat"] = Field(
+    multi: Literal["sum", "concat", "concat-near-path"] = Field(
         "sum",
         description="embedding of a multi-sentence bead side: sum = normalised sum of the member sentence "
         "embeddings (exact and free from sentence similarities); concat = embed the joined text of every "
-        "run of up to max_side sentences (max_side times the embedding work)",
+        "run of up to max_side sentences (max_side times the embedding work); concat-near-path = two "
+        "passes: a first alignment with sum, then joined texts embedded only for the multi-sentence beads "
+        "near it (within band of the first path and within near_slack of its score) and the search rerun "
+        "in that band",
+    )
+    near_slack: float = Field(
+        1.0,
+        ge=0.0,
+        le=20.0,
+        description="multi=concat-near-path: a multi-sentence bead is rescored with joined-text embeddings "
+        "when the best first-pass path through it scores at most this much below the first-pass optimum "
+        "(units of a typical aligned bead; 0 = only beads on an equally good path)",
     )
     max_bead: int = Field(
         5, ge=2, le=8, description="largest bead: n-m beads with n, m >= 1 and n + m <= max_bead, plus 1-0 and 0-1"

@@ -120,6 +120,36 @@ def dp(
     per sentence than isolated ones (affine gap costs, as in Gotoh's sequence alignment); without it a
     skip always costs its ``scores`` value. Returns the beads in order and their scores.
     """
+    D, best, best_state, BPt, BPs, pred, tx, ty = _forward(band, types, scores, pred, extend)
+    end = int(band.ncells - 1)
+    if not np.isfinite(best[end]):
+        raise ValueError("no path through the band")  # cannot happen with 1-0 / 0-1 types and a connected band
+    spans: list[Span] = []
+    sc: list[float] = []
+    c = end
+    state = int(best_state[end])
+    i, j = band.n, band.m
+    while c != 0:
+        t = int(BPt[c]) if state == 0 else (tx if state == 1 else ty)
+        a, b = types[t]
+        prev = int(pred[t, c])
+        prev_state = int(BPs[state, c])
+        spans.append((i - a, i, j - b, j))
+        sc.append(float(D[state, c] - D[prev_state, prev]))
+        i, j, c, state = i - a, j - b, prev, prev_state
+    spans.reverse()
+    sc.reverse()
+    return spans, sc
+
+
+def _forward(
+    band: Band,
+    types: Sequence[BeadType],
+    scores: np.ndarray,
+    pred: np.ndarray | None,
+    extend: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """The forward pass of :func:`dp`: state scores, best score per cell, back pointers."""
     if pred is None:
         pred = predecessors(band, types)
     T, ncells = scores.shape
@@ -175,25 +205,53 @@ def dp(
         blk = D[:, c0:c1]
         best_state[c0:c1] = blk.argmax(axis=0)
         best[c0:c1] = blk[best_state[c0:c1], ar]
-    end = int(band.ncells - 1)
-    if not np.isfinite(best[end]):
-        raise ValueError("no path through the band")  # cannot happen with 1-0 / 0-1 types and a connected band
-    spans: list[Span] = []
-    sc: list[float] = []
-    c = end
-    state = int(best_state[end])
-    i, j = band.n, band.m
-    while c != 0:
-        t = int(BPt[c]) if state == 0 else (tx if state == 1 else ty)
-        a, b = types[t]
-        prev = int(pred[t, c])
-        prev_state = int(BPs[state, c])
-        spans.append((i - a, i, j - b, j))
-        sc.append(float(D[state, c] - D[prev_state, prev]))
-        i, j, c, state = i - a, j - b, prev, prev_state
-    spans.reverse()
-    sc.reverse()
-    return spans, sc
+    return D, best, best_state, BPt, BPs, pred, tx, ty
+
+
+def max_marginals(
+    band: Band,
+    types: Sequence[BeadType],
+    scores: np.ndarray,
+    pred: np.ndarray | None = None,
+    extend: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
+    """Score of the best path through each bead, and of the best path overall.
+
+    ``out[t, c]``: the best score of a path from (0, 0) to (n, m) that uses a bead of type ``types[t]``
+    ending at cell ``c`` (-inf where there is none): forward best into the bead's start + the bead +
+    the best completion from its end (a forward pass over the reversed documents: reversing the grid
+    reverses the flat cell order). The states of the affine skip costs are not carried across the
+    bead, so values are exact up to the cheaper continuation of a skip run at either end.
+    """
+    if pred is None:
+        pred = predecessors(band, types)
+    T, ncells = scores.shape
+    _, fwd, *_ = _forward(band, types, scores, pred, extend)
+    i, j = band.cells()
+    rlo = band.n - band.hi[::-1]
+    rhi = band.n - band.lo[::-1]
+    rband = _make_band(band.n, band.m, rlo, rhi)
+    # a bead of type t *starting* at cell c ends at end[t, c]; in the reversed grid it ends at ncells-1-c
+    rs = np.full((T, ncells), -np.inf, dtype=np.float64)
+    rext = None if extend is None else np.full((2, ncells), -np.inf, dtype=np.float64)
+    for t, (a, b) in enumerate(types):
+        e = band.index(i + a, j + b)
+        ok = e >= 0
+        v = np.full(ncells, -np.inf, dtype=np.float64)
+        v[ok] = scores[t, e[ok]]
+        rs[t] = v[::-1]
+        if rext is not None and extend is not None and (a, b) in ((1, 0), (0, 1)):
+            w = np.full(ncells, -np.inf, dtype=np.float64)
+            w[ok] = extend[0 if a else 1, e[ok]]
+            rext[0 if a else 1] = w[::-1]
+    _, bwd_r, *_ = _forward(rband, types, rs, None, rext)
+    bwd = bwd_r[:ncells][::-1]
+    out = np.full((T, ncells), -np.inf, dtype=np.float64)
+    for t in range(T):
+        p = pred[t]
+        ok = p >= 0
+        out[t, ok] = fwd[p[ok]] + scores[t, ok] + bwd[ok]
+    return out, float(fwd[ncells - 1])
 
 
 def corners(

@@ -77,7 +77,9 @@ def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[n
             system = f"{r.system} (baseline)" if label == "length-only" else r.system
             out.write(
                 f"{ds.name:<16} {system:<26} {s.precision_strict:6.3f} {s.recall_strict:6.3f} {s.f1_strict:6.3f} | "
-                f"{s.precision_lax:6.3f} {s.recall_lax:6.3f} {s.f1_lax:6.3f} | {r.embed_s:8.1f} {r.search_s:8.2f}\n"
+                f"{s.precision_lax:6.3f} {s.recall_lax:6.3f} {s.f1_lax:6.3f} | {r.embed_s:8.1f} {r.search_s:8.2f}"
+                + (f"  ({r.runs} joined runs)" if r.runs else "")
+                + "\n"
             )
             out.flush()
     figs = published_figures(dev_dir)
