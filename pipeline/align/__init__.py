@@ -177,6 +177,7 @@ class HybridAligner:
         import numpy as np
 
         parts = name.split("+")
+
         def embed_side(texts: Sequence[str], want: Sequence[tuple[int, int]]) -> dict[int, np.ndarray]:
             out: dict[int, np.ndarray] = {}
             if not want:

@@ -120,9 +120,7 @@ def run_dev_set(ds: DevSet, cfg: AlignConfig, system: str) -> RunResult:
         gold.append(doc.gold)
         test.append(links_to_beads(links))
         name = aligner.name
-    return RunResult(
-        ds.name, name, score_alignments(gold, test), embed_s, search_s, embedded, len(ds.docs), runs
-    )
+    return RunResult(ds.name, name, score_alignments(gold, test), embed_s, search_s, embedded, len(ds.docs), runs)
 
 
 # --------------------------------------------------------------------------- synthetic speed benchmark
