@@ -125,7 +125,7 @@ def test_apply_reject_accept_merge_split(tmp_path: Path) -> None:
         {"op": "split", "id": 6, "src_at": [10], "tgt_at": [12]},  # inside one sentence
     )
     out, counts = apply_decisions(pairs, parse_decisions(doc), signature=SIG.as_string())
-    assert counts == {"reject": 1, "accept": 1, "merge": 1, "split": 2}
+    assert counts == {"reject": 1, "accept": 1, "merge": 1, "split": 2, "edit": 0}
     assert [p.id for p in out] == list(range(len(out)))
     assert out[0].flags == ("reviewed:accepted",) and out[0].src == pairs[0].src
     assert all(p.src != pairs[1].src for p in out)
@@ -142,9 +142,26 @@ def test_apply_reject_accept_merge_split(tmp_path: Path) -> None:
     assert d.src_idx == (7,) and d.tgt == "лідером."
 
 
+def test_apply_edit_replaces_the_target_and_keeps_the_rest(tmp_path: Path) -> None:
+    jsonl, _, _ = make_run(tmp_path)
+    pairs = read_jsonl(jsonl)
+    new = "  Курськ —\nдалеко, \U0001f1fa\U0001f1e6 і там холодно. "
+    doc = _decisions(jsonl, {"op": "edit", "id": 5, "tgt": new})
+    out, counts = apply_decisions(pairs, parse_decisions(doc), signature=SIG.as_string())
+    assert counts["edit"] == 1 and len(out) == len(pairs)
+    edited = out[5]
+    assert edited.tgt == "Курськ — далеко, \U0001f1fa\U0001f1e6 і там холодно."  # whitespace normalised, text kept
+    assert edited.src == pairs[5].src and edited.src_idx == pairs[5].src_idx and edited.tgt_idx == pairs[5].tgt_idx
+    assert edited.flags == ("reviewed:edited",) and edited.mt_score is None and edited.score == pairs[5].score
+    assert [p.tgt for i, p in enumerate(out) if i != 5] == [p.tgt for i, p in enumerate(pairs) if i != 5]
+
+
 @pytest.mark.parametrize(
     ("items", "expected"),
     [
+        ([{"op": "edit", "id": 2, "tgt": "  "}], r"decision 1 is malformed \(an edit needs the corrected target"),
+        ([{"op": "edit", "id": 2}], r"decision 1 is malformed \(an edit needs the corrected target"),
+        ([{"op": "edit", "id": 2, "tgt": "x"}, {"op": "reject", "id": 2}], r"pair 2 already has a decision \(edit 2\)"),
         ([{"op": "reject", "id": 99}], r"decision 1 \(reject 99\): the run has no pair 99"),
         ([{"op": "reject", "id": 1}, {"op": "accept", "id": 1}], r"pair 1 already has a decision \(reject 1\)"),
         ([{"op": "merge", "ids": [1, 3]}], r"only consecutive pairs can be merged"),

@@ -24,6 +24,7 @@ from test_review import XSS, make_run
 from pipeline.cli import main
 from pipeline.write import read_jsonl
 
+EDITED = "Виправлено <b>вручну</b> \U0001f1fa\U0001f1e6 — «так»."  # markup stays text
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -240,7 +241,15 @@ def test_review_in_chromium_filter_correct_export_apply(tmp_path: Path) -> None:
             f" e.querySelector('[data-side=tgt]').setSelectionRange({t16}, {t16});"
             " e.querySelector('button[data-act=split-here]').click(); })()"
         )
-        assert browser.js("document.getElementById('decision-count').textContent") == "4 decision(s)"
+        # Correct the target of pair 2 (it keeps its source): Edit..., type, Save.
+        browser.js("document.querySelector('tr[data-id=\"2\"] button[data-act=edit]').click()")
+        browser.js(
+            "(() => { const e = document.querySelector('tr[data-retype=\"2\"]');"
+            f" e.querySelector('[data-side=edit]').value = {json.dumps(EDITED)};"
+            " e.querySelector('button[data-act=edit-save]').click(); })()"
+        )
+        assert browser.js("document.querySelector('tr[data-id=\"2\"] td:nth-child(3) .text').textContent") == EDITED
+        assert browser.js("document.getElementById('decision-count').textContent") == "5 decision(s)"
         assert browser.js("document.querySelector('tr[data-id=\"0\"]').classList.contains('rejected')")
 
         browser.js("document.getElementById('export').click()")
@@ -259,6 +268,7 @@ def test_review_in_chromium_filter_correct_export_apply(tmp_path: Path) -> None:
     doc = json.loads(exported)
     assert doc["decisions"] == [
         {"op": "reject", "id": 0},
+        {"op": "edit", "id": 2, "tgt": EDITED},
         {"op": "split", "id": 3, "src_at": [s_cut], "tgt_at": [t_cut]},
         {"op": "split", "id": 4, "src_at": [14], "tgt_at": [15]},
         {"op": "merge", "ids": [5, 6]},
@@ -277,4 +287,5 @@ def test_review_in_chromium_filter_correct_export_apply(tmp_path: Path) -> None:
         f"{pairs[5].src} {pairs[6].src}",
     ]
     assert fixed[1].src.endswith("\U0001f44b.") and XSS in fixed[0].src
+    assert fixed[1].tgt == EDITED and fixed[1].flags == ("reviewed:edited",)
     assert [p.tgt_idx for p in fixed][4:] == [(4,), (5,), (7,)]

@@ -9,6 +9,7 @@ The decisions file::
        {"op": "accept", "id": 4},                      keep pair 4, clear its QA flags
        {"op": "merge", "ids": [5, 6]},                 one pair from consecutive pairs 5 and 6
        {"op": "split", "id": 7, "src_at": [41], "tgt_at": [18]}   pair 7 cut into 2 parts
+       {"op": "edit", "id": 8, "tgt": "corrected target"}        pair 8 with the reviewer's target text
      ]}
 
 Offsets in ``src_at``/``tgt_at`` are Unicode code points into the pair's ``src``/``tgt``; part k runs
@@ -37,7 +38,7 @@ from pipeline.review.common import DECISIONS_FORMAT, run_hash, sentence_spans
 
 __all__ = ["Decision", "Decisions", "apply_decisions", "load_decisions", "parse_decisions"]
 
-OPS = ("reject", "accept", "merge", "split")
+OPS = ("reject", "accept", "merge", "split", "edit")
 _FIX = "export the decisions again from the review page"
 
 
@@ -47,6 +48,7 @@ class Decision:
     ids: tuple[int, ...]
     src_at: tuple[int, ...] = ()
     tgt_at: tuple[int, ...] = ()
+    tgt: str | None = None  # edit: the corrected target text
 
     def label(self) -> str:
         return f"{self.op} {', '.join(str(i) for i in self.ids)}"
@@ -86,6 +88,11 @@ def _decision(raw: Any) -> Decision:
         if not src_at or len(src_at) != len(tgt_at):
             raise ValueError("src_at and tgt_at need the same number (1 or more) of offsets")
         return Decision(op, (pid,), src_at, tgt_at)
+    if op == "edit":
+        tgt = raw.get("tgt")
+        if not isinstance(tgt, str) or not tgt.strip():
+            raise ValueError("an edit needs the corrected target text (tgt), not empty: reject the pair instead")
+        return Decision(op, (pid,), tgt=" ".join(tgt.split()))
     return Decision(op, (pid,))
 
 
@@ -207,6 +214,8 @@ def apply_decisions(
             continue
         elif decision.op == "accept":
             out.append(dataclasses.replace(p, flags=("reviewed:accepted",)))
+        elif decision.op == "edit":  # the reviewer's text: no model confidence; the alignment is unchanged
+            out.append(dataclasses.replace(p, tgt=decision.tgt, mt_score=None, flags=("reviewed:edited",)))
         elif decision.op == "merge":
             if p.id == decision.ids[0]:
                 out.append(_merge([pairs[pos[i]] for i in decision.ids]))
