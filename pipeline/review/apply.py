@@ -215,6 +215,7 @@ def apply_decisions(
         elif decision.op == "accept":
             out.append(dataclasses.replace(p, flags=("reviewed:accepted",)))
         elif decision.op == "edit":  # the reviewer's text: no model confidence; the alignment is unchanged
+            assert decision.tgt is not None  # parse_decisions requires it
             out.append(dataclasses.replace(p, tgt=decision.tgt, mt_score=None, flags=("reviewed:edited",)))
         elif decision.op == "merge":
             if p.id == decision.ids[0]:
