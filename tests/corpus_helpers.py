@@ -21,6 +21,7 @@ BAD = [
     ("docs.jsonl:", "read", "has no id"),
     ("docs.jsonl:", "read", "not a JSON object"),
     ("docs.jsonl:", "read", "has an empty text"),
+    ("docs.jsonl:", "read", "duplicate id 'doc-0' (first used at docs.jsonl:1)"),
     ("lines.txt:", "read", "not UTF-8 text"),
     ("rows.parquet#", "read", "has no text"),
     ("broken.parquet", "plan", "cannot read parquet file"),
@@ -49,6 +50,7 @@ def write_corpus(folder: Path, sentences: list[str]) -> dict[str, int]:
                 f.write("{not json\n")
                 f.write("\n")  # blank: not a record
                 f.write(json.dumps({"id": 7, "text": "   "}) + "\n")
+                f.write(json.dumps({"id": "doc-0", "text": "A second record with the first one's id."}) + "\n")
     body = "\n".join(lines[:5]).encode() + b"\n\xff\xfe broken latin-1 \xe9\n" + "\n".join(lines[5:]).encode() + b"\n"
     (folder / "lines.txt").write_bytes(body)
     ids = [f"row-{i}" for i in range(len(rows))] + ["row-none"]

@@ -130,17 +130,28 @@ def _parquet_slices(path: Path, shard_records: int) -> list[tuple[int, int, int,
 
 
 def read_shard(spec: ShardSpec, cfg: CorpusConfig) -> ShardWork:
-    """The shard's valid records (as docs still to process) and a reject for every other record."""
+    """The shard's valid records (as docs still to process) and a reject for every other record.
+
+    A record whose id an earlier record of the shard already has is rejected (the outputs name pairs by
+    record id, so two records with one id could not be told apart); ids repeated across shards are not
+    checked.
+    """
     from pipeline.corpus.records import Doc
 
     work = ShardWork(spec)
+    seen: dict[str, str] = {}
     for item in _records(spec, cfg):
         if item is None:  # a blank line: not a record
             work.blank += 1
             continue
         if isinstance(item, Reject):
             work.rejects.append(item)
+        elif item.id in seen:
+            work.rejects.append(
+                Reject(item.where, "read", f"duplicate id {item.id!r} (first used at {seen[item.id]})", item.id)
+            )
         else:
+            seen[item.id] = item.where
             work.docs.append(Doc(item))
         work.records += 1
     return work
