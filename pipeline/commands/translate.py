@@ -60,17 +60,12 @@ class _OnFirstUse:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.commands import translate_overrides
     from pipeline.config import load_config
     from pipeline.run import resolve_input, translate_file
     from pipeline.translate import get_translator
 
-    overrides = list(args.overrides)
-    if args.model:
-        overrides.append(f"translate.model={args.model}")
-    if args.revision:
-        overrides.append(f"translate.revision={args.revision}")
-    if args.no_cache:
-        overrides.append("translate.cache=false")
+    overrides = translate_overrides(args)
     cfg = load_config(lang=args.lang, config_files=args.config, overrides=overrides)
     lang = cfg.lang or args.lang
     translator = _OnFirstUse(lambda: get_translator(cfg.translate, lang))

@@ -38,16 +38,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.commands import translate_overrides
     from pipeline.config import load_config
     from pipeline.corpus.job import run_corpus
 
-    overrides = list(args.overrides)
-    if args.model:
-        overrides.append(f"translate.model={args.model}")
-    if args.revision:
-        overrides.append(f"translate.revision={args.revision}")
-    if args.no_cache:
-        overrides.append("translate.cache=false")
+    overrides = translate_overrides(args)
     if args.shard_records is not None:
         overrides.append(f"corpus.shard_records={args.shard_records}")
     if args.engine:
