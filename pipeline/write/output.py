@@ -1,14 +1,11 @@
-"""Rendered outputs and how they are put on disk atomically (a file, or a whole folder).
+"""Rendered outputs and how they are put on disk atomically (files, or whole folders).
 
-A format renders everything in memory first (:class:`Rendered`); :func:`commit` then writes a file
-with :func:`pipeline.io.atomic_write` (temporary file beside it, renamed into place) or a folder by
-writing a temporary folder beside it and renaming it into place, so a reader never sees a
-half-written file or folder. An existing folder of the same name is replaced as a whole.
-
-:func:`commit_all` writes the outputs of one run as a unit: every output is first written in full to a
+A format renders everything in memory first (:class:`Rendered`). :func:`commit_all` writes the outputs
+of one run as a unit: every output is first written in full to a
 temporary file or folder beside its target (flushed and synced), and only when all of them are on disk
 are they renamed into place. A full disk or any other OS error while writing leaves neither a partial
-output nor a temporary file, and no output of the run appears at all.
+output nor a temporary file, and no output of the run appears at all. A reader never sees a
+half-written file or folder; an existing folder of the same name is replaced as a whole.
 """
 
 from __future__ import annotations
@@ -22,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.errors import OutputError
-from pipeline.io import atomic_write
 
-__all__ = ["Rendered", "commit", "commit_all", "write_folder"]
+__all__ = ["Rendered", "commit_all"]
 
 
 @dataclass(frozen=True)
@@ -44,71 +40,10 @@ class Rendered:
         return self.files is not None
 
 
-def commit(rendered: Rendered, folder: Path) -> Path:
-    """Write ``rendered`` into ``folder`` atomically and return its path."""
-    path = Path(folder) / rendered.name
-    if rendered.files is not None:
-        return write_folder(path, rendered.files)
-    assert rendered.data is not None
-    with atomic_write(path, mode="wb") as f:
-        f.write(rendered.data)
-    return path
-
-
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def write_folder(path: Path, files: Mapping[str, bytes]) -> Path:
-    """Create folder ``path`` holding ``files`` (relative POSIX path -> content), replacing any old one whole.
-
-    The files are written into a temporary folder beside ``path``, which is renamed into place once
-    everything is on disk. OS errors raise :class:`OutputError` and leave the old folder (if any) and
-    no temporary folder behind.
-    """
-    path = Path(path)
-    for rel in files:
-        parts = PurePosixPath(rel).parts
-        if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
-            raise ValueError(f"output {path.name!r}: file name {rel!r} is not a relative path inside the folder")
-    tmp: Path | None = None
-    old: Path | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-        for rel, data in files.items():
-            target = tmp.joinpath(*PurePosixPath(rel).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700; give it a normal folder's mode
-        if path.exists() or path.is_symlink():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-            os.replace(path, old / path.name)
-        try:
-            os.replace(tmp, path)
-        except OSError:
-            if old is not None:  # put the previous output back
-                os.replace(old / path.name, path)
-            raise
-        tmp = None
-    except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror}", "check the output folder and free space") from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(tmp)
-        if old is not None:
-            with contextlib.suppress(OSError):
-                if tmp is None:  # the new folder is in place: drop the previous one
-                    shutil.rmtree(old)
-                else:  # failed: the previous output was put back (if that failed too, keep it)
-                    os.rmdir(old)
-    return path
 
 
 def _stage(rendered: Rendered, folder: Path) -> tuple[Path, Path]:
