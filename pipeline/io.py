@@ -108,34 +108,19 @@ def decode_bytes_encoding(
 
 #: legacy (pre-Unicode) encodings tried, in order, for a file that is not UTF-8, by the script of its language
 _LEGACY = {
-    "Latin": ("cp1252",),
-    "Cyrillic": ("cp1251", "koi8-r"),
-    "Hangul": ("cp949",),
-    "Han": ("gb18030", "big5"),
-    "Hiragana": ("cp932", "euc-jp"),
+    "latin": ("cp1252",),
+    "cyrillic": ("cp1251", "koi8-r"),
+    "hangul": ("cp949",),
+    "han": ("gb18030", "big5"),
+    "kana": ("cp932", "euc-jp"),
 }
 _SCRIPT_OF_LANG = {
-    **{lg: "Latin" for lg in _LATIN_LANGS},
-    **{lg: "Cyrillic" for lg in ("ru", "uk", "be", "bg", "mk", "sr", "kk")},
-    "ko": "Hangul",
-    "zh": "Han",
-    "ja": "Hiragana",
+    **{lg: "latin" for lg in _LATIN_LANGS},
+    **{lg: "cyrillic" for lg in ("ru", "uk", "be", "bg", "mk", "sr", "kk")},
+    "ko": "hangul",
+    "zh": "han",
+    "ja": "kana",
 }
-
-
-def _script(ch: str) -> str:
-    name = unicodedata.name(ch, "")
-    if name.startswith("LATIN"):
-        return "Latin"
-    if name.startswith("CYRILLIC"):
-        return "Cyrillic"
-    if name.startswith("HANGUL"):
-        return "Hangul"
-    if name.startswith("CJK"):
-        return "Han"
-    if name.startswith(("HIRAGANA", "KATAKANA")):
-        return "Hiragana"
-    return "other"
 
 
 def legacy_decode(raw: bytes, lang: str | None) -> tuple[str, str] | None:
@@ -146,6 +131,8 @@ def legacy_decode(raw: bytes, lang: str | None) -> tuple[str, str] | None:
     Cyrillic: mostly lower case, which tells cp1251 from KOI8). The first that fits wins; None when none
     does or ``lang`` is unknown.
     """
+    from pipeline.qa.language import script_of  # the checks' script classes (imported here: no cycle at load)
+
     code = (lang or "").lower().split("-")[0]
     script = _SCRIPT_OF_LANG.get(code)
     if script is None:
@@ -160,13 +147,13 @@ def legacy_decode(raw: bytes, lang: str | None) -> tuple[str, str] | None:
         letters = [c for c in text if c.isalpha()]
         if not letters:
             continue
-        ok = [c for c in letters if _script(c) == script or (script == "Hiragana" and _script(c) == "Han")]
+        ok = [c for c in letters if script_of(c) == script or (script == "kana" and script_of(c) == "han")]
         if len(ok) < 0.95 * len(letters):
             continue
-        if script == "Latin" and sum(not c.isascii() for c in letters) > 0.2 * len(letters):
+        if script == "latin" and sum(not c.isascii() for c in letters) > 0.2 * len(letters):
             continue  # English, German, French ... text is mostly ASCII letters
-        if script == "Cyrillic":
-            cyr = [c for c in letters if _script(c) == "Cyrillic"]
+        if script == "cyrillic":
+            cyr = [c for c in letters if script_of(c) == "cyrillic"]
             if sum(c.islower() for c in cyr) < 0.5 * len(cyr):
                 continue
         return text, enc

@@ -81,20 +81,20 @@ def _segment(text: str, lang: str, presegmented: bool) -> Segmentation:
 
 #: the script a language is written in, for a cheap check of --src-lang / --tgt-lang against the text
 _SCRIPTS = {
-    "LATIN": ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "tr", "cs", "sv", "da", "fi", "ro", "hu", "vi", "id"),
-    "CYRILLIC": ("ru", "uk", "bg", "sr", "mk", "be", "kk"),
-    "HANGUL": ("ko",),
-    "CJK": ("zh", "ja"),
-    "ARABIC": ("ar", "fa", "ur"),
-    "GREEK": ("el",),
-    "HEBREW": ("he",),
-    "THAI": ("th",),
+    "latin": ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "tr", "cs", "sv", "da", "fi", "ro", "hu", "vi", "id"),
+    "cyrillic": ("ru", "uk", "bg", "sr", "mk", "be", "kk"),
+    "hangul": ("ko",),
+    "cjk": ("zh", "ja"),
+    "arabic": ("ar", "fa", "ur"),
+    "greek": ("el",),
+    "hebrew": ("he",),
+    "thai": ("th",),
 }
 
 
 def script_mismatch(texts: list[str], lang: str) -> str | None:
     """A message if the text's letters are (almost) never in the script of ``lang``; None if fine/unknown."""
-    import unicodedata
+    from pipeline.qa.language import script_of
 
     want = next((sc for sc, langs in _SCRIPTS.items() if lang in langs), None)
     if want is None:
@@ -104,8 +104,8 @@ def script_mismatch(texts: list[str], lang: str) -> str | None:
     for t in texts:
         for ch in t:
             if ch.isalpha():
-                name = unicodedata.name(ch, "")
-                script = "CJK" if name.startswith(("CJK", "HIRAGANA", "KATAKANA")) else name.split(" ")[0]
+                script = script_of(ch)
+                script = "cjk" if script in ("han", "kana") else script
                 counts[script] = counts.get(script, 0) + 1
                 seen += 1
                 if seen >= 20_000:
@@ -115,7 +115,7 @@ def script_mismatch(texts: list[str], lang: str) -> str | None:
     if seen < 20 or counts.get(want, 0) >= 0.2 * seen:
         return None
     main = max(counts, key=lambda k: counts[k])
-    return f"language {lang!r} is written in {want.lower()} script, but the text is mostly {main.lower()}"
+    return f"language {lang!r} is written in {want} script, but the text is mostly {main}"
 
 
 def run(args: argparse.Namespace) -> int:
