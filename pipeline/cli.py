@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import __version__
-from pipeline.errors import PipelineError, QualityError
+from pipeline.errors import PipelineError, QualityError, failure_reason
 
 COMMANDS = (
     "pipeline.commands.translate",
@@ -88,9 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # a bug: one line, the traceback only with -v
         if args.verbose:
             raise
-        first = (str(e).strip().splitlines() or [""])[0][:300]
         print(
-            f"pipeline: internal error: {type(e).__name__}: {first}; rerun with -v for the traceback "
+            f"pipeline: internal error: {failure_reason(e, limit=300)}; rerun with -v for the traceback "
             "and report it with the command you ran",
             file=sys.stderr,
         )

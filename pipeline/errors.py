@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 
+def failure_reason(e: BaseException, limit: int = 200) -> str:
+    """One line naming an exception: its type and the first line of its message, cut to ``limit`` characters."""
+    first = (str(e).strip().splitlines() or [""])[0]
+    if len(first) > limit:
+        first = first[: limit - 3] + "..."
+    return f"{type(e).__name__}: {first}" if first else type(e).__name__
+
+
 class PipelineError(Exception):
     """Base of every error the pipeline reports to a user.
 

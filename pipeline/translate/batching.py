@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.config import TranslateConfig
-from pipeline.errors import PipelineError, TranslationError
+from pipeline.errors import PipelineError, TranslationError, failure_reason
 from pipeline.translate import Output
 
 log = logging.getLogger(__name__)
@@ -128,14 +128,6 @@ _ENVIRONMENT_FAILURE = re.compile(
     r"cannot be loaded|cannot open shared object|undefined symbol|driver version is insufficient|no kernel image",
     re.IGNORECASE,
 )
-
-
-def failure_reason(e: BaseException) -> str:
-    """One line naming an exception: its type and the first line of its message (shortened)."""
-    first = (str(e).strip().splitlines() or [""])[0]
-    if len(first) > 200:
-        first = first[:197] + "..."
-    return f"{type(e).__name__}: {first}" if first else type(e).__name__
 
 
 def progress_bar(total: int, desc: str) -> Any:

@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 from pipeline.config import TranslateConfig
-from pipeline.errors import ModelError
+from pipeline.errors import ModelError, failure_reason
 from pipeline.translate import Output
-from pipeline.translate.batching import BatchedTranslator, failure_reason
+from pipeline.translate.batching import BatchedTranslator
 from pipeline.translate.cache import model_fingerprint
 from pipeline.translate.models import LANG_TOKENS, ModelFiles, offline_message, resolve_files
 from pipeline.translate.tokenizer import load_tokenizer
