@@ -19,13 +19,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pipeline.records import AlignedPair, Signature
-from pipeline.write.tsv import tsv_safe
+from pipeline.write.tsv import safe_sides
 
 __all__ = ["file_names", "render"]
 
 logger = logging.getLogger(__name__)
-
-_MAX_IDS_LOGGED = 20
 
 
 def file_names(base: str, src_lang: str, tgt_lang: str) -> tuple[str, str]:
@@ -48,24 +46,5 @@ def render(
     ``signature`` and ``creation_date`` are accepted for a uniform writer interface and not written
     (plain text has no place for them; write JSONL or TMX alongside to keep provenance).
     """
-    src_lines: list[str] = []
-    tgt_lines: list[str] = []
-    changed = 0
-    ids: list[int] = []
-    for p in pairs:
-        src, n_src = tsv_safe(p.src)
-        tgt, n_tgt = tsv_safe(p.tgt)
-        if n_src or n_tgt:
-            changed += n_src + n_tgt
-            ids.append(p.id)
-        src_lines.append(src + "\n")
-        tgt_lines.append(tgt + "\n")
-    if changed:
-        shown = ", ".join(str(i) for i in ids[:_MAX_IDS_LOGGED]) + (" ..." if len(ids) > _MAX_IDS_LOGGED else "")
-        logger.warning(
-            "Moses: replaced or removed %d tab/line-break/unencodable character(s) in %d pair(s) (ids %s)",
-            changed,
-            len(ids),
-            shown,
-        )
-    return "".join(src_lines), "".join(tgt_lines)
+    sides = safe_sides(pairs, "Moses", logger)
+    return "".join(src + "\n" for src, _ in sides), "".join(tgt + "\n" for _, tgt in sides)

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from pipeline.records import AlignedPair, Signature
 
-__all__ = ["render", "tsv_safe"]
+__all__ = ["render", "safe_sides", "tsv_safe"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,30 @@ def tsv_safe(text: str) -> tuple[str, int]:
     return text, n_breaks + n_surr
 
 
+def safe_sides(pairs: Sequence[AlignedPair], label: str, log: logging.Logger) -> list[tuple[str, str]]:
+    """Each pair's (source, target) through :func:`tsv_safe`; what was changed is logged once, as ``label``."""
+    sides: list[tuple[str, str]] = []
+    changed = 0
+    ids: list[int] = []
+    for p in pairs:
+        src, n_src = tsv_safe(p.src)
+        tgt, n_tgt = tsv_safe(p.tgt)
+        if n_src or n_tgt:
+            changed += n_src + n_tgt
+            ids.append(p.id)
+        sides.append((src, tgt))
+    if changed:
+        shown = ", ".join(str(i) for i in ids[:_MAX_IDS_LOGGED]) + (" ..." if len(ids) > _MAX_IDS_LOGGED else "")
+        log.warning(
+            "%s: replaced or removed %d tab/line-break/unencodable character(s) in %d pair(s) (ids %s)",
+            label,
+            changed,
+            len(ids),
+            shown,
+        )
+    return sides
+
+
 def render(
     pairs: Sequence[AlignedPair],
     *,
@@ -47,22 +71,5 @@ def render(
     ``signature``, languages and ``creation_date`` are accepted for a uniform writer interface and
     not written (a bare TSV has no place for them; write JSONL or TMX alongside to keep provenance).
     """
-    lines: list[str] = []
-    changed = 0
-    ids: list[int] = []
-    for p in pairs:
-        src, n_src = tsv_safe(p.src)
-        tgt, n_tgt = tsv_safe(p.tgt)
-        if n_src or n_tgt:
-            changed += n_src + n_tgt
-            ids.append(p.id)
-        lines.append(f"{src}\t{tgt}\t{p.score:.3f}\n")
-    if changed:
-        shown = ", ".join(str(i) for i in ids[:_MAX_IDS_LOGGED]) + (" ..." if len(ids) > _MAX_IDS_LOGGED else "")
-        logger.warning(
-            "TSV: replaced or removed %d tab/line-break/unencodable character(s) in %d pair(s) (ids %s)",
-            changed,
-            len(ids),
-            shown,
-        )
-    return "".join(lines)
+    sides = safe_sides(pairs, "TSV", logger)
+    return "".join(f"{src}\t{tgt}\t{p.score:.3f}\n" for (src, tgt), p in zip(sides, pairs, strict=True))
