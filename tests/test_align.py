@@ -552,3 +552,21 @@ def test_concat_near_path_config() -> None:
         AlignConfig(near_slack=-1.0)
     with pytest.raises(ValidationError):
         AlignConfig(multi="near")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("'You're hopeless!' cried Trinket.", True),  # British dialogue quotes
+        ("See you here at noon tomorrow.'", True),  # a closing quote ends a multi-sentence speech
+        ("He said: \u2018go\u2019.", True),
+        ("\u4fd7\u8bed\u8bf4\u7684\u597d\uff1a\u2018\u4e0e\u4eba\u65b9\u4fbf\u3002\u2019", True),  # Chinese inner quotes
+        ("\u00abBaltoro\u00bb est loin.", True),
+        ("It's Trinket's and the boys' fight.", False),  # apostrophes
+        ("Music of the '90s.", False),
+    ],
+)
+def test_quote_anchor_sees_single_quotes_but_not_apostrophes(text: str, quoted: bool) -> None:
+    from pipeline.align.scorers import sentence_anchors
+
+    assert (sentence_anchors(text).get('p:"', 0) == 1) is quoted

@@ -111,6 +111,14 @@ _PUNCT_CLASSES = {
 }
 
 
+#: a single quotation mark used as one: opening (at the start or after a space, bracket or dash, before a
+#: letter) or closing (after end punctuation, before a space or the end); apostrophes (don't, boys') are not
+_SINGLE_QUOTE = re.compile(
+    r"(?:^|(?<=[\s(\[—–\-:：，“\"]))['‘’](?=[^\W\d_])"
+    r"|(?<=[.,!?…—\-。？！])['’](?=\s|$)"
+)
+
+
 def _digits(s: str) -> str:
     return "".join(str(unicodedata.digit(ch, 0)) if ch.isdigit() else ch for ch in s)
 
@@ -132,6 +140,8 @@ def sentence_anchors(text: str) -> Counter[str]:
         cls = _PUNCT_CLASSES.get(ch)
         if cls is not None and cls != ";":
             out["p:" + cls] += 1
+    if _SINGLE_QUOTE.search(t2):  # 'dialogue' in single quotes (British style), not an apostrophe
+        out['p:"'] += 1
     # a quote pair counts once
     if out.get('p:"', 0) > 1:
         out['p:"'] = 1
