@@ -24,6 +24,7 @@ BAD = [
     ("docs.jsonl:", "read", "duplicate id 'doc-0' (first used at docs.jsonl:1)"),
     ("lines.txt:", "read", "not UTF-8 text"),
     ("rows.parquet#", "read", "has no text"),
+    ("rows.parquet#", "read", "duplicate id 'doc-1' (first used at docs.jsonl:2)"),  # across files
     ("broken.parquet", "plan", "cannot read parquet file"),
 ]
 
@@ -53,8 +54,8 @@ def write_corpus(folder: Path, sentences: list[str]) -> dict[str, int]:
                 f.write(json.dumps({"id": "doc-0", "text": "A second record with the first one's id."}) + "\n")
     body = "\n".join(lines[:5]).encode() + b"\n\xff\xfe broken latin-1 \xe9\n" + "\n".join(lines[5:]).encode() + b"\n"
     (folder / "lines.txt").write_bytes(body)
-    ids = [f"row-{i}" for i in range(len(rows))] + ["row-none"]
-    texts: list[Any] = list(rows) + [None]
+    ids = [f"row-{i}" for i in range(len(rows))] + ["row-none", "doc-1"]
+    texts: list[Any] = list(rows) + [None, "A row with the id of a document."]
     table = pa.table({"id": ids, "text": texts, "meta": list(range(len(ids)))})
     pq.write_table(table, folder / "rows.parquet", row_group_size=10)
     (folder / "broken.parquet").write_bytes(b"PAR1 this is not a parquet file PAR1")

@@ -233,3 +233,97 @@ def test_an_unwritable_output_is_an_error_before_any_work(tmp_path: Path) -> Non
     cfg = load_config(lang="uk", overrides=FAST)
     with pytest.raises(OutputError, match="is a file, not a folder"):
         run_corpus(cfg, tmp_path / "a.txt", tmp_path / "file", translator_factory=FailOn("x"))
+
+
+def _jsonl(path: Path, ids: list[str]) -> None:
+    path.write_text("".join(json.dumps({"id": i, "text": f"Record {i} here."}) + "\n" for i in ids), encoding="utf-8")
+
+
+def _dup_cfg(*extra: str):
+    return load_config(lang="uk", overrides=[*FAST, "corpus.qa=false", *extra])
+
+
+def _written_ids(out: Path) -> list[str]:
+    return sorted({r["doc"] for r in shard_records(out)})
+
+
+def test_an_id_repeated_in_another_file_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    _jsonl(tmp_path / "in" / "a.jsonl", ["a1", "x", "a3"])
+    _jsonl(tmp_path / "in" / "b.jsonl", ["b1", "b2", "x", "b4"])
+    report = run_corpus(_dup_cfg(), tmp_path / "in", tmp_path / "out", translator_factory=FailOn("nothing"))
+    got = rejects(tmp_path / "out")
+    assert [(r["where"], r["id"], r["stage"], r["reason"]) for r in got] == [
+        ("b.jsonl:3", "x", "read", "duplicate id 'x' (first used at a.jsonl:2)")
+    ]
+    assert (report.records, report.written, report.rejected) == (7, 6, 1)
+    assert _written_ids(tmp_path / "out") == ["a1", "a3", "b1", "b2", "b4", "x"]
+    totals = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["totals"]
+    assert totals["written"] + totals["rejected"] == totals["records"] == 7
+
+
+def test_an_id_repeated_in_a_later_shard_of_one_file_is_rejected(tmp_path: Path) -> None:
+    ids = [f"r{i}" for i in range(10)]
+    ids[7] = ids[8] = "r1"  # shard 3 (lines 7-9) repeats an id of shard 1 (lines 1-3), twice
+    ids[4] = "r2"  # and shard 2 too
+    _jsonl(tmp_path / "in.jsonl", ids)
+    cfg = _dup_cfg("corpus.shard_records=3")
+    report = run_corpus(cfg, tmp_path / "in.jsonl", tmp_path / "out", translator_factory=FailOn("nothing"))
+    assert [(r["where"], r["reason"]) for r in rejects(tmp_path / "out")] == [
+        ("in.jsonl:5", "duplicate id 'r2' (first used at in.jsonl:3)"),
+        ("in.jsonl:8", "duplicate id 'r1' (first used at in.jsonl:2)"),
+        ("in.jsonl:9", "duplicate id 'r1' (first used at in.jsonl:2)"),
+    ]
+    assert report.shards == 4 and (report.records, report.written, report.rejected) == (10, 7, 3)
+    assert _written_ids(tmp_path / "out") == ["r0", "r1", "r2", "r3", "r5", "r6", "r9"]
+
+
+def test_ids_repeated_between_parquet_and_jsonl_are_rejected(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _jsonl(folder / "a.jsonl", ["p1", "j2", "j3"])  # p1 here first: the Parquet row is the duplicate
+    ids = ["p0", "p1", "p2", "j3", "p4"]
+    table = pa.table({"id": ids, "text": [None if i == "p0" else f"Row {i} here." for i in ids]})
+    pq.write_table(table, folder / "b.parquet", row_group_size=2)
+    _jsonl(folder / "c.jsonl", ["p0", "p2", "c3"])  # p0: its Parquet row has no text, so this one is kept
+    report = run_corpus(
+        _dup_cfg("corpus.shard_records=2"), folder, tmp_path / "out", translator_factory=FailOn("nothing")
+    )
+    assert [(r["where"], r["reason"]) for r in rejects(tmp_path / "out") if "duplicate" in r["reason"]] == [
+        ("b.parquet#1", "duplicate id 'p1' (first used at a.jsonl:1)"),
+        ("b.parquet#3", "duplicate id 'j3' (first used at a.jsonl:3)"),
+        ("c.jsonl:2", "duplicate id 'p2' (first used at b.parquet#2)"),
+    ]
+    assert (report.records, report.written, report.rejected) == (11, 7, 4)
+    assert _written_ids(tmp_path / "out") == ["c3", "j2", "j3", "p0", "p1", "p2", "p4"]
+
+
+def test_resume_redoes_a_shard_whose_duplicates_changed(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _jsonl(folder / "b.jsonl", ["b1", "x", "b3"])
+    _jsonl(folder / "c.jsonl", ["c1", "c2"])
+    cfg, out, tr = _dup_cfg(), tmp_path / "out", FailOn("nothing")
+    assert run_corpus(cfg, folder, out, translator_factory=tr).written == 5
+    # a new file that sorts first repeats an id of b.jsonl: b's record is now the duplicate
+    _jsonl(folder / "a.jsonl", ["a1", "x"])
+    again = run_corpus(cfg, folder, out, translator_factory=tr)
+    assert (again.records, again.written, again.rejected) == (7, 6, 1)
+    assert [(r["where"], r["reason"]) for r in rejects(out)] == [
+        ("b.jsonl:2", "duplicate id 'x' (first used at a.jsonl:2)")
+    ]
+    assert [r["doc"] for r in shard_records(out)].count("x") == 1
+    # b.jsonl now has an id of c.jsonl: c's shard has the same slice, size and mtime as before, only its
+    # duplicates differ, and it must be redone all the same
+    _jsonl(folder / "b.jsonl", ["b1", "x", "c2"])
+    third = run_corpus(cfg, folder, out, translator_factory=tr)
+    assert third.skipped == 1  # a.jsonl's shard only: b's file and c's duplicates changed
+    assert [(r["where"], r["reason"]) for r in rejects(out)] == [
+        ("b.jsonl:2", "duplicate id 'x' (first used at a.jsonl:2)"),
+        ("c.jsonl:2", "duplicate id 'c2' (first used at b.jsonl:3)"),
+    ]
+    assert _written_ids(out) == ["a1", "b1", "c1", "c2", "x"] and len(shard_records(out)) == 5
+    assert (third.records, third.written, third.rejected) == (7, 5, 2)

@@ -81,7 +81,7 @@ def run_corpus(
     ray_address: str | None = None,
     translator_factory: TranslatorFactory | None = None,
 ) -> CorpusReport:
-    from pipeline.corpus.read import plan_shards
+    from pipeline.corpus.read import find_duplicates, plan_shards
     from pipeline.corpus.shards import load_done, remove_stale
     from pipeline.run import creation_time
 
@@ -102,6 +102,8 @@ def run_corpus(
     t0 = time.perf_counter()
     shards_dir = out_dir / "shards"
     specs, plan_rejects = plan_shards(input_path, cfg.corpus, settings_key(cfg))
+    specs, duplicates = find_duplicates(specs, cfg.corpus)  # before the done check: they are in the keys
+    log.info("%d record(s) repeat the id of a record in an earlier shard: rejected as duplicates", duplicates)
     done: dict[str, ShardResult] = {}
     if shards_dir.is_dir():
         stale = remove_stale(shards_dir, {s.name for s in specs})

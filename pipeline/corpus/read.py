@@ -72,9 +72,11 @@ def plan_shards(root: Path, cfg: CorpusConfig, settings_key: str) -> tuple[list[
             continue
         for k, (start, count, offset, groups) in enumerate(slices):
             spec = ShardSpec(f"part-{n:05d}-{k:05d}", str(path), rel, fmt, start, count, offset, groups)
+            planned = spec.to_json()
+            planned.pop("duplicates")  # none yet: find_duplicates folds them into the key
             ident = {
                 "v": PLAN_VERSION,
-                "spec": spec.to_json(),
+                "spec": planned,
                 "size": stat.st_size,
                 "mtime_ns": stat.st_mtime_ns,
                 "settings": settings_key,
@@ -126,30 +128,101 @@ def _parquet_slices(path: Path, shard_records: int) -> list[tuple[int, int, int,
     return slices
 
 
+# --------------------------------------------------------------------------- ids repeated across shards
+
+
+def find_duplicates(specs: list[ShardSpec], cfg: CorpusConfig) -> tuple[list[ShardSpec], int]:
+    """The specs with ``duplicates`` set: every record whose id a record of an earlier shard already has.
+
+    One pass over the whole input before any shard runs (ids only are kept: a 64-bit hash per record, with
+    its shard and position, about 16 bytes a record). In plan order (shards in order, records in order)
+    the first valid record with an id keeps it; a later one in another shard is listed on its shard's spec,
+    with the first one's location, and :func:`read_shard` rejects it. Repeats inside one shard are left to
+    :func:`read_shard` (it finds them itself, with the same reason). Records that are rejects anyway (not
+    JSON, no id, no text) use no id. Text files are skipped: their ids (``file:line``) are unique.
+
+    A shard with duplicates gets a key that includes them, so a shard whose duplicates change (another
+    input file added or changed) is not skipped as done by a rerun. Returns the specs and the number of
+    duplicates found. Two different ids with the same 64-bit hash would be taken for one: with n records
+    the chance is about n^2 / 2^65 (for 10 million records, 3 in a million jobs).
+    """
+    import numpy as np
+
+    hashes: list[np.ndarray] = []
+    shard_of: list[np.ndarray] = []
+    pos_of: list[np.ndarray] = []
+    for n, spec in enumerate(specs):
+        if spec.fmt == "text":
+            continue
+        digests: list[bytes] = []
+        positions: list[int] = []
+        for i, item in enumerate(_records(spec, cfg)):
+            if isinstance(item, InputRecord):
+                digests.append(hashlib.blake2b(item.id.encode("utf-8"), digest_size=8).digest())
+                positions.append(i)
+        if digests:
+            hashes.append(np.frombuffer(b"".join(digests), dtype="<u8"))
+            shard_of.append(np.full(len(digests), n, dtype=np.int32))
+            pos_of.append(np.array(positions, dtype=np.int64))
+    if not hashes:
+        return specs, 0
+    h = np.concatenate(hashes)
+    shard = np.concatenate(shard_of)
+    order = np.argsort(h, kind="stable")  # stable: equal hashes stay in plan order, the first one first
+    hs = h[order]
+    starts = np.ones(len(hs), dtype=bool)
+    starts[1:] = hs[1:] != hs[:-1]
+    if starts.all():
+        return specs, 0
+    pos = np.concatenate(pos_of)
+    first = order[np.maximum.accumulate(np.where(starts, np.arange(len(hs)), 0))]  # per sorted slot
+    later = np.flatnonzero(~starts)
+    dup, orig = order[later], first[later]
+    cross = shard[dup] != shard[orig]  # repeats inside a shard: read_shard rejects them
+    dup, orig = dup[cross], orig[cross]
+    found: dict[int, list[tuple[int, str]]] = {}
+    for d, o in zip(dup.tolist(), orig.tolist(), strict=True):
+        s = int(shard[d])
+        found.setdefault(s, []).append((int(pos[d]), _where(specs[int(shard[o])], int(pos[o]))))
+    out = list(specs)
+    for s, items in found.items():
+        spec = specs[s]
+        dups = tuple((_where(spec, p), w) for p, w in sorted(items))
+        key = hashlib.sha256(json.dumps({"key": spec.key, "duplicates": dups}).encode()).hexdigest()[:32]
+        out[s] = ShardSpec(**{**spec.__dict__, "key": key, "duplicates": dups})
+    return out, len(dup)
+
+
+def _where(spec: ShardSpec, i: int) -> str:
+    """The location of the ``i``-th line/row of a shard (as :func:`_records` names it)."""
+    return f"{spec.rel}#{spec.start + i}" if spec.fmt == "parquet" else f"{spec.rel}:{spec.start + i}"
+
+
 # --------------------------------------------------------------------------- reading a shard
 
 
 def read_shard(spec: ShardSpec, cfg: CorpusConfig) -> ShardWork:
     """The shard's valid records (as docs still to process) and a reject for every other record.
 
-    A record whose id an earlier record of the shard already has is rejected (the outputs name pairs by
-    record id, so two records with one id could not be told apart); ids repeated across shards are not
-    checked.
+    A record whose id an earlier record of the input already has is rejected (the outputs name pairs by
+    record id, so two records with one id could not be told apart): ``spec.duplicates`` lists those whose
+    first record is in an earlier shard (:func:`find_duplicates`), repeats inside the shard are found here.
     """
     from pipeline.corpus.records import Doc
 
     work = ShardWork(spec)
     seen: dict[str, str] = {}
+    earlier = dict(spec.duplicates)
     for item in _records(spec, cfg):
         if item is None:  # a blank line: not a record
             work.blank += 1
             continue
         if isinstance(item, Reject):
             work.rejects.append(item)
-        elif item.id in seen:
-            work.rejects.append(
-                Reject(item.where, "read", f"duplicate id {item.id!r} (first used at {seen[item.id]})", item.id)
-            )
+        elif item.where in earlier or item.id in seen:
+            first = earlier.get(item.where) or seen[item.id]
+            reason = f"duplicate id {item.id!r} (first used at {first})"
+            work.rejects.append(Reject(item.where, "read", reason, item.id))
         else:
             seen[item.id] = item.where
             work.docs.append(Doc(item))

@@ -44,11 +44,15 @@ class ShardSpec:
     count: int  # lines or rows in the slice
     offset: int = 0  # byte offset of the first line (text/JSONL)
     row_groups: tuple[int, ...] = ()  # Parquet row groups of the slice
-    key: str = ""  # fingerprint of the input slice and the settings; a done marker must match it
+    key: str = ""  # fingerprint of the input slice, the settings and ``duplicates``; a done marker must match it
+    # (where, first where) of each record of the slice whose id a record of an earlier shard already has
+    # (found by :func:`pipeline.corpus.read.find_duplicates` over the whole input); those are rejected
+    duplicates: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["row_groups"] = list(self.row_groups)
+        d["duplicates"] = [list(p) for p in self.duplicates]
         return d
 
 

@@ -4,7 +4,8 @@ and the ``<shard>.done.json`` marker.
 A shard's files are written as one unit (:func:`pipeline.write.output.commit_all`: every file staged in
 full, then renamed into place) with the marker renamed last, so a marker only exists beside complete
 files. A rerun skips a shard whose marker matches the shard's key (the input slice, the input file's size
-and mtime, and the settings that decide the output) and whose files are all there.
+and mtime, the settings that decide the output, and the records it rejects as repeating an id of an
+earlier shard) and whose files are all there.
 """
 
 from __future__ import annotations
