@@ -347,7 +347,7 @@ class BandFeatures:
     emb: dict[BeadType, np.ndarray] = field(default_factory=dict)  # cosine (minus margin) of the two sides
     ls: dict[BeadType, np.ndarray] = field(default_factory=dict)  # source characters of the bead
     lt: dict[BeadType, np.ndarray] = field(default_factory=dict)  # target characters of the bead
-    anc: dict[BeadType, np.ndarray] = field(default_factory=dict)  # anchor cosine; NaN: no anchors either side
+    anc: dict[BeadType, np.ndarray] = field(default_factory=dict)  # anchor cosine; NaN: no anchors on either side
     margin: str = "none"  # "neighbour": ``emb`` has the neighbour margin subtracted
     hub_s: np.ndarray | None = None  # kNN means per sentence (margin="knn")
     hub_t: np.ndarray | None = None
@@ -366,8 +366,9 @@ def block_cosines(
     """Cosine of the sums of the rows of X and Y covered by each bead type ending at each cell.
 
     Exact, from sentence-level similarities: ``cos(sum X_I, sum Y_J) = sum_{I x J} x.y / (|sum X_I| |sum Y_J|)``,
-    so a multi-sentence bead costs a few lookups instead of an embedding. ``empty``: value where a side
-    is all-zero. ``neighbours``: if given, filled with the neighbour margin term of each bead type
+    so a multi-sentence bead costs a few lookups instead of an embedding. ``empty``: value where both
+    sides are all-zero (where only one side is, nothing is shared: 0, as for :func:`random_pairs`).
+    ``neighbours``: if given, filled with the neighbour margin term of each bead type
     (:func:`neighbour_mean`), from the same sentence similarities.
     """
     n, m = band.n, band.m
@@ -389,7 +390,8 @@ def block_cosines(
         num = rs.block(ii, jj, a, b)
         dx, dy = np.sqrt(ns[a][ii - a]), np.sqrt(nt[b][jj - b])
         den = dx * dy
-        out[(a, b)] = np.where(den > 1e-9, num / np.maximum(den, 1e-9), empty)
+        # one side empty (e.g. anchors on one side only): nothing shared, cosine 0; both empty: ``empty``
+        out[(a, b)] = np.where(den > 1e-9, num / np.maximum(den, 1e-9), np.where((dx > 1e-9) | (dy > 1e-9), 0.0, empty))
         if neighbours is not None:
             # the source side against the target sentences just before and after the bead, and the
             # target side against the source sentences around it (rows of X and Y are unit vectors)
