@@ -555,18 +555,25 @@ def test_concat_near_path_config() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "quoted"),
+    ("text", "sides"),
     [
-        ("'You're hopeless!' cried Trinket.", True),  # British dialogue quotes
-        ("See you here at noon tomorrow.'", True),  # a closing quote ends a multi-sentence speech
-        ("He said: \u2018go\u2019.", True),
-        ("俗语说的好：‘与人方便。’", True),  # Chinese inner quotes
-        ("\u00abBaltoro\u00bb est loin.", True),
-        ("It's Trinket's and the boys' fight.", False),  # apostrophes
-        ("Music of the '90s.", False),
+        ("'You're hopeless!' cried Trinket.", (True, True)),  # British dialogue quotes
+        ("'All right.", (True, False)),  # a speech of several sentences opens here...
+        ("See you here at noon tomorrow.'", (False, True)),  # ...and closes here
+        ("小玄子一怔，道：“好，咱们打个彩头。", (True, False)),
+        ("明天我带银子来，中午时分，在这里再打过。”", (False, True)),
+        ("俗语说的好：‘与人方便。’", (True, True)),  # Chinese inner quotes
+        ("Er sagte: „Komm her.“", (True, True)),  # German: “ closes
+        ("Il dit : « Viens . »", (True, True)),  # French spacing
+        ("「行こう」と言った。", (True, True)),
+        ('He said "go" and left.', (True, True)),
+        ("It's Trinket's and the boys' fight.", (False, False)),  # apostrophes
+        ("Music of the '90s.", (False, False)),
     ],
 )
-def test_quote_anchor_sees_single_quotes_but_not_apostrophes(text: str, quoted: bool) -> None:
-    from pipeline.align.scorers import sentence_anchors
+def test_quote_anchors_open_and_close_by_position(text: str, sides: tuple[bool, bool]) -> None:
+    from pipeline.align.scorers import quote_sides, sentence_anchors
 
-    assert (sentence_anchors(text).get('p:"', 0) == 1) is quoted
+    assert quote_sides(text) == sides
+    a = sentence_anchors(text)
+    assert (a.get('p:"<', 0), a.get('p:">', 0)) == tuple(int(x) for x in sides)

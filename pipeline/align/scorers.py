@@ -95,28 +95,10 @@ _PUNCT_CLASSES = {
     "（": "(",
     "[": "(",
     "【": "(",
-    '"': '"',
-    "“": '"',
-    "”": '"',
-    "„": '"',
-    "«": '"',
-    "»": '"',
-    "「": '"',
-    "」": '"',
-    "『": '"',
-    "』": '"',
     "…": "…",
     "%": "%",
     "％": "%",
 }
-
-
-#: a single quotation mark used as one: opening (at the start or after a space, bracket or dash, before a
-#: letter) or closing (after end punctuation, before a space or the end); apostrophes (don't, boys') are not
-_SINGLE_QUOTE = re.compile(
-    r"(?:^|(?<=[\s(\[—–\-:：，“\"]))['‘’](?=[^\W\d_])"
-    r"|(?<=[.,!?…—\-。？！])['’](?=\s|$)"
-)
 
 
 def _digits(s: str) -> str:
@@ -140,12 +122,57 @@ def sentence_anchors(text: str) -> Counter[str]:
         cls = _PUNCT_CLASSES.get(ch)
         if cls is not None and cls != ";":
             out["p:" + cls] += 1
-    if _SINGLE_QUOTE.search(t2):  # 'dialogue' in single quotes (British style), not an apostrophe
-        out['p:"'] += 1
-    # a quote pair counts once
-    if out.get('p:"', 0) > 1:
-        out['p:"'] = 1
+    opens, closes = quote_sides(t2)
+    if opens:
+        out['p:"<'] = 1
+    if closes:
+        out['p:">'] = 1
     return out
+
+
+_QUOTES = "\"'“”„«»‘’「」『』"
+_OPEN_AFTER = set(" \t([{—–-:：，,、")
+_CLOSE_BEFORE = set(".,!?;:…—-)。？！，；：")
+
+
+def quote_sides(text: str) -> tuple[bool, bool]:
+    """Whether a sentence opens a quotation and whether it closes one.
+
+    A speech of several sentences opens in its first and closes in its last, in both languages, so the
+    two are separate anchors. Marks are told apart by position, not by shape, since the same mark opens
+    in one language and closes in another (“ closes German „…“ and opens English “…”): a mark at the start
+    or after a space, bracket, dash or colon and before text opens; one after text and before a space,
+    punctuation or the end closes. 「」『』 are explicit; « » with spaces on both sides are French (« opens).
+    A single ' or ’ counts only as a quote (British 'dialogue'), not as an apostrophe (don't, boys', '90s).
+    """
+    opens = closes = False
+    n = len(text)
+    for k, ch in enumerate(text):
+        if ch not in _QUOTES:
+            continue
+        if ch in "「『":
+            opens = True
+            continue
+        if ch in "」』":
+            closes = True
+            continue
+        prev = text[k - 1] if k > 0 else " "
+        nxt = text[k + 1] if k + 1 < n else " "
+        if prev.isspace() and nxt.isspace() and ch in "\u00ab\u00bb":  # French spacing: « text »
+            if ch == "\u00ab":
+                opens = True
+            else:
+                closes = True
+            continue
+        if (prev in _OPEN_AFTER or prev in _QUOTES) and not nxt.isspace():
+            if ch in "'’" and not (nxt.isalpha()):
+                continue
+            opens = True
+        elif not prev.isspace() and (nxt.isspace() or nxt in _CLOSE_BEFORE or nxt in _QUOTES):
+            if ch in "'’" and not (prev in _CLOSE_BEFORE or prev in _QUOTES):
+                continue  # an apostrophe (boys') unless after end punctuation
+            closes = True
+    return opens, closes
 
 
 def document_anchors(
