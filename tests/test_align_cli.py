@@ -51,7 +51,7 @@ def test_writer_formats_to_a_file(tmp_path: Path, fmt: str) -> None:
     assert "North Korean" in text
     if fmt == "jsonl":
         rec = json.loads(text.splitlines()[0])
-        assert rec["src_idx"] == [0] and "length.v1" in rec["signature"]
+        assert rec["src_idx"] == [0] and "length.v2" in rec["signature"]
 
 
 def test_segments_unsegmented_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,7 +126,7 @@ def test_bench_align_on_a_tiny_dev_set(tmp_path: Path, capsys: pytest.CaptureFix
     args = ["bench-align", "--dev-dir", str(tmp_path / "dev"), "--set", "align.aligner=length", "--embedder", "none"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "tiny" in out and "length.v1 (baseline)" in out and "none, a test" in out
+    assert "tiny" in out and "length.v2 (baseline)" in out and "none, a test" in out
 
 
 def test_bench_align_synthetic(capsys: pytest.CaptureFixture[str]) -> None:

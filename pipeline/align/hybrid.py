@@ -35,7 +35,7 @@ from pipeline.records import Link
 
 log = logging.getLogger(__name__)
 
-VERSION = "v1"
+VERSION = "v2"
 
 
 @dataclass
@@ -240,7 +240,7 @@ def score_params(cfg: AlignConfig, *, embeddings: bool) -> sc.ScoreParams:
         w["embedding"] = 0.0
     return sc.ScoreParams(
         weights=w,
-        margin=cfg.margin,
+        margin=cfg.margin if cfg.margin != "auto" else "none",  # auto is resolved by the aligner (resolve_auto)
         margin_k=cfg.margin_k,
         skip=cfg.skip,
         gap_extend=cfg.gap_extend,
