@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import one_line_error
 from lxml import etree
 
 from pipeline.cli import main
@@ -43,13 +44,6 @@ FAST = [
 def _run(model: Path, src: Path, out: Path, *extra: str) -> int:
     return main(["-q", "translate", "--lang", "uk", "--model", str(model), "--input", str(src), "--out", str(out),
                  *FAST, *extra])  # fmt: skip
-
-
-def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err.strip()
-    assert "Traceback" not in err, err
-    assert len(err.splitlines()) == 1 and err.startswith("pipeline: error: "), err
-    return err
 
 
 def _outputs(out: Path, stem: str = "in") -> tuple[list[dict[str, Any]], etree._ElementTree, dict[str, Any]]:
@@ -111,13 +105,13 @@ def test_bad_input_is_one_line_and_no_output(
         src.write_bytes(content)
     out = tmp_path / "out"
     assert _run(en_uk_model, src, out) == 2
-    assert re.search(expected, _one_line_error(capsys))
+    assert re.search(expected, one_line_error(capsys, "pipeline: error: "))
     assert not out.exists() or not any(out.iterdir())
 
 
 def test_input_that_is_a_folder(tmp_path: Path, en_uk_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(en_uk_model, tmp_path, tmp_path / "out") == 2
-    assert "input file is a directory, not a file" in _one_line_error(capsys)
+    assert "input file is a directory, not a file" in one_line_error(capsys, "pipeline: error: ")
 
 
 # ----------------------------------------------------------------------------- decoded, with every sentence

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import one_line_error
 
 from pipeline.cli import main
 from pipeline.translate.hf import HFTranslator
@@ -33,13 +34,6 @@ def _args(model: Path, src: Path, out: Path, cache: Path | None, *extra: str) ->
     return ["translate", "--lang", "uk", "--model", str(model), "--input", str(src), "--out", str(out),
             "--set", "translate.max_new_tokens=4", "--set", "translate.num_beams=2", "--set", "translate.threads=1",
             "--set", "output.creation_date=2026-01-01T00:00:00Z", *cache_args, *extra]  # fmt: skip
-
-
-def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err.strip()
-    assert "Traceback" not in err, err
-    assert len(err.splitlines()) == 1 and err.startswith("pipeline: "), err
-    return err
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -114,7 +108,7 @@ def test_a_broken_backend_ends_the_run_with_one_line_and_no_output(
     monkeypatch.setattr(HFTranslator, "_translate_ids", broken)
     out = tmp_path / "out"
     assert main(["-q", *_args(en_uk_model, src, out, None)]) == 2
-    err = _one_line_error(capsys)
+    err = one_line_error(capsys)
     assert re.fullmatch(
         r"pipeline: error: every input of a batch of \d+ failed to translate on its own "
         r"\(RuntimeError: CUDA error: device-side assert triggered\); the model or backend is broken: .*",
@@ -138,7 +132,7 @@ def test_a_missing_library_stops_at_the_first_batch(
     monkeypatch.setattr(HFTranslator, "_translate_ids", no_cublas)
     out = tmp_path / "out"
     assert main(["-q", *_args(en_uk_model, src, out, None)]) == 2
-    err = _one_line_error(capsys)
+    err = one_line_error(capsys)
     assert re.fullmatch(
         r"pipeline: error: the transformers-\S+ backend cannot run on cpu \(RuntimeError: Library libcublas\.so\.12 "
         r"is not found or cannot be loaded\); install the missing library, or choose another device or backend "
@@ -160,7 +154,7 @@ def test_an_unexpected_exception_is_one_line_with_a_hint(
     src = tmp_path / f"{STEM}.txt"
     _write_input(src, 2)
     assert main(["-q", *_args(en_uk_model, src, tmp_path / "out", None)]) == 1
-    err = _one_line_error(capsys)
+    err = one_line_error(capsys)
     assert err == (
         "pipeline: internal error: KeyError: 'tgt_idx'; rerun with -v for the traceback and report it with the "
         "command you ran"
@@ -200,7 +194,7 @@ def test_a_full_disk_leaves_no_output(
 
     monkeypatch.setattr(os, "fsync", full)
     assert main(["-q", *_args(en_uk_model, src, out, None, *formats)]) == 2
-    err = _one_line_error(capsys)
+    err = one_line_error(capsys)
     assert re.fullmatch(
         rf"pipeline: error: cannot write the outputs into {re.escape(str(out))}: No space left on device \(.*\); "
         r"nothing was written; check the output folder and free space, then run again",
@@ -311,7 +305,7 @@ def test_a_damaged_model_folder_is_one_line_and_no_output(
     code = main(["-q", *_args(model, src, out, None, "--set", f"translate.backend={backend}",
                               "--set", f"translate.ct2_dir={tmp_path / 'ct2'}")])  # fmt: skip
     assert code == 2
-    assert re.search(expected, _one_line_error(capsys))
+    assert re.search(expected, one_line_error(capsys))
     assert not out.exists()
 
 
