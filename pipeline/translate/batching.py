@@ -17,11 +17,14 @@ import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import TranslateConfig
-from pipeline.errors import PipelineError, TranslationError, failure_reason
+from pipeline.errors import ModelError, PipelineError, TranslationError, failure_reason
 from pipeline.translate import Output
+
+if TYPE_CHECKING:
+    from pipeline.translate.models import ModelFiles
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +157,21 @@ class BatchedTranslator:
 
     def __init__(self) -> None:
         self.stats = TranslateStats()
+
+    def _resolve_model(self, cfg: TranslateConfig, lang: str) -> ModelFiles:
+        """Take the configured model (ModelError without one): set ``cfg``, ``model_id``, ``model_revision``
+        and ``model_fingerprint``, and return the model's files (a local folder, or from the hub)."""
+        from pipeline.translate.cache import model_fingerprint
+        from pipeline.translate.models import resolve_files
+
+        self.cfg = cfg
+        if not cfg.model:
+            raise ModelError(f"no translation model configured for {lang}", "pass --model ID_OR_DIR")
+        self.model_id = cfg.model
+        files = resolve_files(self.model_id, cfg.revision)
+        self.model_revision = files.revision
+        self.model_fingerprint = model_fingerprint(files)
+        return files
 
     # ------------------------------------------------------------------ what a backend implements
 

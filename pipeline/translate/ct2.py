@@ -31,8 +31,8 @@ from pipeline.config import TranslateConfig
 from pipeline.errors import ModelError
 from pipeline.translate import Output
 from pipeline.translate.batching import BatchedTranslator
-from pipeline.translate.cache import cache_root, model_fingerprint
-from pipeline.translate.models import ModelFiles, resolve_files
+from pipeline.translate.cache import cache_root
+from pipeline.translate.models import ModelFiles
 from pipeline.translate.tokenizer import load_tokenizer
 
 log = logging.getLogger(__name__)
@@ -245,13 +245,7 @@ class CT2Translator(BatchedTranslator):
         from pipeline.translate.hf import target_prefix_for
 
         super().__init__()
-        self.cfg = cfg
-        if not cfg.model:
-            raise ModelError(f"no translation model configured for {lang}", "pass --model ID_OR_DIR")
-        self.model_id: str = cfg.model
-        files = resolve_files(self.model_id, cfg.revision)
-        self.model_revision = files.revision
-        self.model_fingerprint = model_fingerprint(files)
+        files = self._resolve_model(cfg, lang)
         device, index = ct2_device(cfg.device)
         self.device = device if device == "cpu" else f"cuda:{index}"
         self.compute_type = resolve_compute_type(cfg.compute_type, device)

@@ -11,8 +11,7 @@ from pipeline.config import TranslateConfig
 from pipeline.errors import ModelError, failure_reason
 from pipeline.translate import Output
 from pipeline.translate.batching import BatchedTranslator
-from pipeline.translate.cache import model_fingerprint
-from pipeline.translate.models import LANG_TOKENS, ModelFiles, offline_message, resolve_files
+from pipeline.translate.models import LANG_TOKENS, ModelFiles, offline_message
 from pipeline.translate.tokenizer import load_tokenizer
 
 log = logging.getLogger(__name__)
@@ -92,15 +91,9 @@ class HFTranslator(BatchedTranslator):
         import transformers
 
         super().__init__()
-        self.cfg = cfg
-        if not cfg.model:
-            raise ModelError(f"no translation model configured for {lang}", "pass --model ID_OR_DIR")
-        self.model_id: str = cfg.model
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
-        files = resolve_files(self.model_id, cfg.revision)
-        self.model_revision = files.revision
-        self.model_fingerprint = model_fingerprint(files)
+        files = self._resolve_model(cfg, lang)
         self.device = pick_device(cfg.device)
         self.name = f"transformers-{transformers.__version__}"
         model = load_marian_model(files, cfg.revision)
