@@ -135,7 +135,7 @@ def find_duplicates(specs: list[ShardSpec], cfg: CorpusConfig) -> tuple[list[Sha
     """The specs with ``duplicates`` set: every record whose id a record of an earlier shard already has.
 
     One pass over the whole input before any shard runs (ids only are kept: a 64-bit hash per record, with
-    its shard and position, about 16 bytes a record). In plan order (shards in order, records in order)
+    its shard and position, 20 bytes a record plus the sort's index). In plan order (shards in order, records in order)
     the first valid record with an id keeps it; a later one in another shard is listed on its shard's spec,
     with the first one's location, and :func:`read_shard` rejects it. Repeats inside one shard are left to
     :func:`read_shard` (it finds them itself, with the same reason). Records that are rejects anyway (not
