@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pipeline.align import scorers as sc
-from pipeline.align.config import AlignConfig
+from pipeline.align.config import AlignConfig, resolve_auto
 from pipeline.align.search import (
     Band,
     BeadType,
@@ -240,7 +240,7 @@ def score_params(cfg: AlignConfig, *, embeddings: bool) -> sc.ScoreParams:
         w["embedding"] = 0.0
     return sc.ScoreParams(
         weights=w,
-        margin=cfg.margin if cfg.margin != "auto" else "none",  # auto is resolved by the aligner (resolve_auto)
+        margin=cfg.margin,
         margin_k=cfg.margin_k,
         skip=cfg.skip,
         gap_extend=cfg.gap_extend,
@@ -282,6 +282,9 @@ def align_features(
     ``concat``: embeddings of every run of sentences (multi=concat); ``runs``: a function that embeds
     the runs asked for (multi=concat-near-path)."""
     t0 = time.perf_counter()
+    # multi/margin "auto" depend on the embedder: HybridAligner.align resolves them; a caller that does not
+    # (embeddings given directly) gets the one-pass profile
+    cfg = resolve_auto(cfg, "none")
     params = score_params(cfg, embeddings=src_emb is not None and tgt_emb is not None)
     s_side, t_side = build_sides(src, tgt, src_emb, tgt_emb, anchors=params.weights.get("anchors", 0.0) > 0)
     types = bead_types(cfg.max_bead, cfg.max_side)
