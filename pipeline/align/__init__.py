@@ -118,6 +118,7 @@ class HybridAligner:
             batch_size=self.cfg.embed_batch_size,
             model=self.cfg.st_model,
             device=self.cfg.st_device,
+            revision=self.cfg.st_revision,
             cache_dir=self.cfg.cache_dir,
             max_chars=self.cfg.embed_max_chars,
         )

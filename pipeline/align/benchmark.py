@@ -234,7 +234,8 @@ def embedding_rate(name: str, texts: Sequence[str], cfg: AlignConfig) -> tuple[f
     secs = 0.0
     for part in name.split("+"):
         inner = EMBEDDERS[part](
-            threads=cfg.threads, batch_size=cfg.embed_batch_size, model=cfg.st_model, device=cfg.st_device
+            threads=cfg.threads, batch_size=cfg.embed_batch_size, model=cfg.st_model, device=cfg.st_device,
+            revision=cfg.st_revision,
         )
         emb = CachedEmbedder(inner, cache_dir=None, max_chars=cfg.embed_max_chars)
         emb.embed(texts[:2])  # load the model outside the timing

@@ -45,6 +45,11 @@ class AlignConfig(BaseModel):
         "sentence-transformers/LaBSE",
         description="sentence-transformers model id or local folder, used when embedder=sentence-transformers",
     )
+    st_revision: str | None = Field(
+        None,
+        description="hub revision (branch, tag or commit) of align.st_model; null = the hub's default branch. "
+        "Ignored for a local folder",
+    )
     st_device: str | None = Field(None, description="device for the sentence-transformers model; null = its default")
     cache_dir: str | None = Field(
         None,

