@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -86,14 +87,10 @@ def test_cache_version_follows_the_folder_contents(st_folder: Path, tmp_path: Pa
     assert again.version == first.version
     assert (again.embed(texts) == va).all() and again.embedded == 0  # same folder: read from the disk cache
 
-    build_st_model(st_folder.parent / "other", seed=1)  # re-trained in place: other weights, same path
-    import shutil
-
     moved = tmp_path / "model"
     shutil.copytree(st_folder, moved)
     before = SentenceTransformersEmbedder(str(moved)).version
-    shutil.rmtree(moved)
-    shutil.copytree(st_folder.parent / "other", moved)
+    build_st_model(moved, seed=1)  # re-trained and re-saved in place: other weights, same path
     after = CachedEmbedder(SentenceTransformersEmbedder(str(moved)), cache_dir=str(tmp_path))
     assert after.version != before
     vb = after.embed(texts)

@@ -24,6 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from pipeline.errors import ModelError
+from pipeline.fingerprint import folder_fingerprint, snapshot_commit
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,10 @@ class SentenceTransformersEmbedder:
                 "folder is reachable",
             ) from None
         self.name = f"sentence-transformers:{model}"
-        made = folder_fingerprint(folder) if local else "@" + _hub_commit(model, revision)
+        if local:
+            made = folder_fingerprint(folder, _MODEL_SUFFIXES, recursive=True, hash_in_full=_HASH_IN_FULL)
+        else:
+            made = "@" + _hub_commit(model, revision)
         self.version = f"{made}/{getattr(sentence_transformers, '__version__', '?')}"
         dim = getattr(self._model, "get_embedding_dimension", None)  # sentence-transformers >= 6
         if dim is None:
@@ -176,24 +180,9 @@ class SentenceTransformersEmbedder:
 
 #: files that decide a model's output (weights, configs, vocabularies, tokenizer models)
 _MODEL_SUFFIXES = (".json", ".txt", ".model", ".spm", ".safetensors", ".bin", ".pt")
-#: files up to this size are hashed in full; larger ones (weights) by name, size and modification time
+#: files up to this size are hashed in full; larger ones (weights) by size and modification time: hashing
+#: LaBSE's 1.8 GB on every run would cost seconds
 _HASH_IN_FULL = 16 << 20
-
-
-def folder_fingerprint(folder: Path) -> str:
-    """``local-<hash>`` of a model folder's files (subfolders included), so that a model re-trained or
-    re-saved in place gets a new cache version. Weight files over 16 MiB count by size and mtime, not
-    content: hashing LaBSE's 1.8 GB on every run would cost seconds."""
-    h = hashlib.sha256()
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in _MODEL_SUFFIXES)
-    for p in files:
-        st = p.stat()
-        h.update(str(p.relative_to(folder)).encode() + b"\0")
-        if st.st_size <= _HASH_IN_FULL:
-            h.update(p.read_bytes())
-        else:
-            h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
-    return "local-" + h.hexdigest()[:20]
 
 
 def _hub_commit(model: str, revision: str | None) -> str:
@@ -203,8 +192,8 @@ def _hub_commit(model: str, revision: str | None) -> str:
         from huggingface_hub import try_to_load_from_cache
 
         p = try_to_load_from_cache(model, "config.json", revision=revision)
-        if isinstance(p, str) and Path(p).parent.parent.name == "snapshots":
-            return Path(p).parent.name
+        if isinstance(p, str):
+            return snapshot_commit(Path(p), revision)
     except Exception:  # pragma: no cover - an old huggingface_hub: fall back to the name
         pass
     return revision or "main"

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.fingerprint import folder_fingerprint
 from pipeline.translate import Output, Translator
 
 if TYPE_CHECKING:
@@ -57,17 +58,7 @@ def model_fingerprint(files: ModelFiles) -> str:
     """
     if not files.is_local:
         return files.revision
-    folder = files.config.parent
-    h = hashlib.sha256()
-    names = sorted(
-        {p.name for p in folder.iterdir() if p.is_file() and (p.suffix in (".json", ".spm", ".safetensors", ".bin"))}
-    )
-    for name in names:
-        h.update(name.encode() + b"\0")
-        with open(folder / name, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    return "local-" + h.hexdigest()[:20]
+    return folder_fingerprint(files.config.parent, (".json", ".spm", ".safetensors", ".bin"))
 
 
 def entry_key(namespace: str, text: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import ModelError
+from pipeline.fingerprint import snapshot_commit
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def resolve_files(model: str, revision: str | None = None) -> ModelFiles:
         p = _hub_file(model, name, revision, required=False)
         if p is not None:
             tok[name] = p
-    commit = config.parent.name if config.parent.parent.name == "snapshots" else (revision or "main")
+    commit = snapshot_commit(config, revision)
     return ModelFiles(model=model, revision=commit, is_local=False, config=config, tokenizer=tok)
 
 
