@@ -1,4 +1,5 @@
-"""`python -m pipeline bench --quick`: a smoke test on a tiny model (the timings are not checked)."""
+"""`python -m pipeline bench`: a smoke test on a tiny model (the timings are not checked), the statistics of
+repeated runs (a fake clock), and the raw CTranslate2 baseline decoding with the configured beam."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.bench.translation import make_sentences
+from pipeline.bench.translation import Row, make_sentences, run_bench
+from pipeline.cli import main
 from pipeline.commands import bench
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,14 +28,72 @@ def test_sentences_are_deterministic_and_varied() -> None:
 def test_quick_bench_prints_the_table_and_the_final_line(capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
     bench.add_arguments(parser)
-    assert bench.run(parser.parse_args(["--quick"])) == 0
+    assert bench.run(parser.parse_args(["--quick", "--repeat", "3"])) == 0
     out = capsys.readouterr().out.strip().splitlines()
     final = r"speedup_vs_naive=\d+\.\d\d speedup_vs_hf_batched=\d+\.\d\d vs_raw_ctranslate2=\d+\.\d\d"
     assert re.fullmatch(final, out[-1])
     rows = [line for line in out if re.match(r"[abcd]\) ", line)]
     assert len(rows) == 8  # four systems, beam 4 and greedy
-    assert {r.split()[-5] for r in rows} == {"cpu"}  # the device column
+    for row in rows:
+        device, runs, rate, spread = row.split()[-7], row.split()[-4], row.split()[-2], row.split()[-1]
+        assert device == "cpu" and runs == "3"  # three timed runs per system
+        low, high = map(float, spread.split("-"))
+        assert low <= float(rate) <= high  # the median tokens/s lies within the runs' min-max
     assert not any("not the forced" in line for line in out)  # every system made exactly the forced tokens
+    assert not any("note: " in line and "output" in line for line in out)  # d decodes what c does, every run alike
+
+
+def test_repeat_must_be_at_least_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--quick", "--repeat", "0"]) == 2
+    assert "--repeat must be at least 1" in capsys.readouterr().err
+
+
+def test_median_min_and_max_come_from_the_n_timed_runs() -> None:
+    """A fake clock gives every timed run a known duration: the rows hold the N durations, the tokens/s are
+    their median and min-max, and the summary ratios are ratios of medians (not of means, not of one run)."""
+    # seconds of rounds 1, 2, 3 per system; the runs go in rounds of a, b, c, d
+    durations = {"a": (3.0, 1.0, 2.0), "b": (1.0, 4.0, 3.0), "c": (5.0, 1.0, 2.0), "d": (2.0, 8.0, 2.0)}
+    sequence = iter(durations[k][r] for r in range(3) for k in "abcd")
+    now = [0.0]
+    calls = [0]
+
+    def clock() -> float:  # called at the start and at the end of each timed run
+        calls[0] += 1
+        if calls[0] % 2 == 0:
+            now[0] += next(sequence)
+        return now[0]
+
+    result = run_bench(quick=True, sentences=4, out_tokens=2, naive_sentences=2, greedy=False, repeat=3, clock=clock)
+    assert calls[0] == 2 * 3 * 4  # every system timed 3 times, nothing else on this clock
+    rows: dict[str, Row] = {r.key: r for r in result.rows}
+    assert set(rows) == set("abcd") and {r.decoding for r in result.rows} == {"beam4"}
+    medians = {"a": 2.0, "b": 3.0, "c": 2.0, "d": 2.0}
+    for key, row in rows.items():
+        assert row.runs == 3 and row.seconds == durations[key]
+        assert row.median_seconds == medians[key]
+        assert row.rate == pytest.approx(row.tokens / medians[key])
+        assert row.rate_min == pytest.approx(row.tokens / max(durations[key]))
+        assert row.rate_max == pytest.approx(row.tokens / min(durations[key]))
+    assert rows["a"].tokens == 2 * 2 and rows["b"].tokens == rows["c"].tokens == rows["d"].tokens == 4 * 2
+    # c: 8 tokens / 2 s; b: 8 / 3; d: 8 / 2; a: 4 / 2. Means would give c/b = 1 and c/d = 1.5.
+    assert result.final_line() == "speedup_vs_naive=2.00 speedup_vs_hf_batched=1.50 vs_raw_ctranslate2=1.00"
+    table = result.table()
+    assert "each system timed 3 time(s)" in table
+    line_c = next(line for line in table.splitlines() if line.startswith("c) "))
+    assert line_c.split()[-4:] == ["3", "2.00", "4.0", "1.6-8.0"]  # runs, median s, tok/s, min-max
+
+
+def test_the_raw_baseline_decodes_with_the_configured_beam() -> None:
+    """System d (raw ``translate_batch``) must decode beam 4 when beam 4 is benchmarked: the same output as
+    the pipeline's ctranslate2 backend (c) with beam 4, which on this model is not the greedy output. A raw
+    baseline that decoded greedily whatever the beam would be timed on less work and flatter c/d."""
+    result = run_bench(quick=True, sentences=8, out_tokens=8, naive_sentences=2, repeat=1)
+    out = {(r.key, r.decoding): r.output for r in result.rows}
+    assert out[("c", "beam4")] != out[("c", "greedy")]  # beam 4 and greedy differ here, so the check means something
+    assert out[("d", "beam4")] == out[("c", "beam4")]
+    assert out[("d", "greedy")] == out[("c", "greedy")]
+    assert out[("d", "beam4")] != out[("d", "greedy")]
+    assert not any("raw translate_batch decoded other output" in n for n in result.notes)
 
 
 def test_bench_command_imports_nothing_heavy() -> None:

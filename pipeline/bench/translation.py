@@ -11,18 +11,29 @@ Systems:
   b  hf-batched      the pipeline's transformers backend (token-budget batches, sorted), text to text
   c  pipeline-ct2    the pipeline's ctranslate2 backend (int8 on CPU, float16 on CUDA), text to text
   d  raw-ct2         ``ctranslate2.Translator.translate_batch`` on pre-tokenized input, tokens out
+
+Every system is timed ``repeat`` times (3 by default), in rounds (a, b, c, d, then again), so that a change
+of load on the machine hits every system alike; a table row gives the median tokens/s and the min-max of
+the runs, and the ratios of the summary line are ratios of medians. The CTranslate2 conversion and one
+small warm-up call before each timed run are outside the clock.
+
+The bench checks itself: the raw baseline (d) must decode what the pipeline's ctranslate2 backend (c)
+decodes with the same beam, and every run of a system must give the same output; a note says when not.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +85,34 @@ class Row:
     decoding: str  # beam4, greedy
     device: str
     sentences: int
-    tokens: int
-    seconds: float
+    tokens: int  # target tokens of one run
+    seconds: tuple[float, ...]  # one per timed run
+    output: str = ""  # digest of what the system decoded (the same in every run)
+
+    @property
+    def runs(self) -> int:
+        return len(self.seconds)
+
+    @property
+    def rates(self) -> list[float]:
+        return [self.tokens / s if s > 0 else 0.0 for s in self.seconds]
 
     @property
     def rate(self) -> float:
-        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+        """Median tokens/s over the runs."""
+        return statistics.median(self.rates) if self.seconds else 0.0
+
+    @property
+    def rate_min(self) -> float:
+        return min(self.rates, default=0.0)
+
+    @property
+    def rate_max(self) -> float:
+        return max(self.rates, default=0.0)
+
+    @property
+    def median_seconds(self) -> float:
+        return statistics.median(self.seconds) if self.seconds else 0.0
 
 
 @dataclass
@@ -88,13 +121,16 @@ class BenchResult:
     threads: int | None
     out_tokens: int
     sentences: int
+    repeat: int = 1
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def rate(self, key: str, decoding: str) -> float:
+        """The median tokens/s of system ``key``."""
         return next((r.rate for r in self.rows if r.key == key and r.decoding == decoding), 0.0)
 
     def ratios(self, decoding: str) -> dict[str, float]:
+        """c's median tokens/s over a's, b's and d's medians."""
         c = self.rate("c", decoding)
 
         def div(x: float) -> float:
@@ -110,14 +146,19 @@ class BenchResult:
         head = (
             f"translation throughput: random-weight OPUS-MT base (opus-mt-en-uk architecture and tokenizer), "
             f"{self.sentences} sentences, {self.out_tokens} target tokens each (min = max), "
-            f"threads={self.threads if self.threads else 'default'}, device={self.device}"
+            f"threads={self.threads if self.threads else 'default'}, device={self.device}; "
+            f"each system timed {self.repeat} time(s): median tokens/s, min-max"
         )
-        cols = f"{'system':<38} {'decoding':<8} {'device':<12} {'sents':>6} {'tokens':>7} {'seconds':>8} {'tok/s':>8}"
+        cols = (
+            f"{'system':<38} {'decoding':<8} {'device':<12} {'sents':>6} {'tokens':>7} {'runs':>4} "
+            f"{'median s':>8} {'tok/s':>8} {'min-max tok/s':>17}"
+        )
         lines = [head, "", cols, "-" * len(cols)]
         for r in self.rows:
+            spread = f"{r.rate_min:.1f}-{r.rate_max:.1f}"
             lines.append(
                 f"{r.key + ') ' + SYSTEMS[r.key]:<38} {r.decoding:<8} {r.device:<12} {r.sentences:>6} "
-                f"{r.tokens:>7} {r.seconds:>8.2f} {r.rate:>8.1f}"
+                f"{r.tokens:>7} {r.runs:>4} {r.median_seconds:>8.2f} {r.rate:>8.1f} {spread:>17}"
             )
         lines.append("")
         for decoding in dict.fromkeys(r.decoding for r in self.rows):
@@ -190,12 +231,30 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def _timed(fn: Callable[[], int], device: str) -> tuple[int, float]:
+def _timed(fn: Callable[[], Any], device: str, clock: Callable[[], float]) -> tuple[Any, float]:
     _sync(device)
-    t0 = time.perf_counter()
-    tokens = fn()
+    t0 = clock()
+    out = fn()
     _sync(device)
-    return tokens, time.perf_counter() - t0
+    return out, clock() - t0
+
+
+def raw_ct2(translator: Any, source: list[list[str]], *, beams: int, out_tokens: int, budget: int) -> list[list[str]]:
+    """System d: ``translate_batch`` on pre-tokenized input, batched by the token budget, ``beams`` wide,
+    exactly ``out_tokens`` target tokens per sentence; the best hypothesis of each, as tokens."""
+    res = translator.translate_batch(
+        source,
+        beam_size=beams,
+        min_decoding_length=out_tokens,
+        max_decoding_length=out_tokens,
+        max_batch_size=budget,
+        batch_type="tokens",
+    )
+    return [r.hypotheses[0] for r in res]
+
+
+def digest(texts: list[str]) -> str:
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
 
 
 def run_bench(
@@ -208,9 +267,14 @@ def run_bench(
     device: str = "auto",
     quick: bool = False,
     greedy: bool = True,
+    repeat: int = 3,
+    clock: Callable[[], float] = time.perf_counter,
     progress: Callable[[str], None] | None = None,
 ) -> BenchResult:
-    """Run systems a-d for beam 4 (and greedy); return the rows. Nothing is written outside a temp dir."""
+    """Run systems a-d for beam 4 (and greedy), each timed ``repeat`` times; return the rows.
+
+    Per decoding, ``repeat`` rounds of a, b, c, d (one untimed warm-up call before each timed run).
+    ``clock`` times the runs (a test passes a fake one). Nothing is written outside a temp dir."""
     import torch
 
     from pipeline.config import load_config
@@ -219,6 +283,8 @@ def run_bench(
     from pipeline.translate.hf import HFTranslator, pick_device
     from pipeline.translate.tokenizer import load_tokenizer
 
+    if repeat < 1:
+        raise ValueError(f"repeat must be at least 1, not {repeat}")
     say = progress or (lambda msg: log.info("%s", msg))
     if threads:
         torch.set_num_threads(threads)
@@ -228,7 +294,9 @@ def run_bench(
         step = len(texts) // naive_sentences
     naive_texts = texts[::step][: naive_sentences or len(texts)]
     torch_device = pick_device(device)
-    result = BenchResult(device=torch_device, threads=threads, out_tokens=out_tokens, sentences=len(texts))
+    result = BenchResult(
+        device=torch_device, threads=threads, out_tokens=out_tokens, sentences=len(texts), repeat=repeat
+    )
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp:
         t0 = time.perf_counter()
         folder = build_model(Path(tmp) / "model", quick=quick)
@@ -254,12 +322,12 @@ def run_bench(
         hf = HFTranslator(config("transformers", 4), "uk")
         hf.min_new_tokens = out_tokens
         t0 = time.perf_counter()
-        ct2 = get_translator(config("ctranslate2", 4), "uk")
+        ct2 = get_translator(config("ctranslate2", 4), "uk")  # converts the model now, before any clock
         assert isinstance(ct2, CT2Translator)
         ct2.min_new_tokens = out_tokens
         result.notes.append(
             f"ctranslate2 {ct2.compute_type} on {ct2.device}: conversion + load {time.perf_counter() - t0:.1f}s "
-            "(once; later runs load the cached conversion)"
+            "(once, before any timed run; later runs load the cached conversion)"
         )
         if ct2.device != torch_device:
             result.device = f"transformers {torch_device}, ctranslate2 {ct2.device}"
@@ -269,61 +337,83 @@ def run_bench(
         naive_model = hf.model  # the same weights on the same device; generate() without our batching
         pretokenized = [[ct2.source_vocab[i] for i in ids] for ids in ct2.encode(texts)]
         budget = ct2.cfg.batch_tokens
+        unk = ct2.tokenizer.unk_token_id
 
-        def naive(beams: int) -> int:
-            n = 0
+        def naive(beams: int) -> tuple[int, list[str]]:
+            n, out = 0, []
             for text in naive_texts:
                 enc = tok([text], return_tensors="pt").to(torch_device)
                 with torch.inference_mode():
                     gen = naive_model.generate(
                         **enc, num_beams=beams, max_new_tokens=out_tokens, min_new_tokens=out_tokens, do_sample=False
                     )
-                tok.batch_decode(gen, skip_special_tokens=True)
+                out += tok.batch_decode(gen, skip_special_tokens=True)
                 n += int(gen.shape[1]) - 1
-            return n
+            return n, out
 
-        def ours(tr: Any, beams: int) -> Callable[[], int]:
-            def go() -> int:
+        def ours(tr: Any, beams: int) -> Callable[[], tuple[int, list[str]]]:
+            def go() -> tuple[int, list[str]]:
                 tr.cfg = tr.cfg.model_copy(update={"num_beams": beams})
                 before = tr.stats.tgt_tokens
-                tr.translate(texts)
-                return int(tr.stats.tgt_tokens - before)
+                out = tr.translate(texts)
+                return int(tr.stats.tgt_tokens - before), [o.text for o in out]
 
             return go
 
-        def raw(beams: int) -> int:
-            res = ct2.translator.translate_batch(
-                pretokenized,
-                beam_size=beams,
-                min_decoding_length=out_tokens,
-                max_decoding_length=out_tokens,
-                max_batch_size=budget,
-                batch_type="tokens",
-            )
-            return sum(len(r.hypotheses[0]) for r in res)
+        def raw(beams: int) -> Callable[[], list[list[str]]]:
+            return lambda: raw_ct2(ct2.translator, pretokenized, beams=beams, out_tokens=out_tokens, budget=budget)
+
+        def raw_text(hyps: list[list[str]]) -> tuple[int, list[str]]:
+            """The raw tokens as text, decoded as the ctranslate2 backend decodes them (outside the clock)."""
+            ids = [[ct2.target_ids.get(t, unk) for t in h] for h in hyps]
+            return sum(map(len, hyps)), [ct2.tokenizer.decode(i, skip_special_tokens=True).strip() for i in ids]
 
         decodings = [("beam4", 4)] + ([("greedy", 1)] if greedy else [])
         for name, beams in decodings:
-            for key, fn, dev, n in (
-                ("a", lambda b=beams: naive(b), torch_device, len(naive_texts)),
-                ("b", ours(hf, beams), torch_device, len(texts)),
-                ("c", ours(ct2, beams), ct2.device, len(texts)),
-                ("d", lambda b=beams: raw(b), ct2.device, len(texts)),
-            ):
-                _warm_up(key, hf, ct2, beams, texts[:2])
-                tokens, seconds = _timed(fn, dev)
-                row = Row(key, name, dev, n, tokens, seconds)
+            systems: list[tuple[str, Callable[[], Any], Callable[[Any], tuple[int, list[str]]], str, int]] = [
+                ("a", partial(naive, beams), _same, torch_device, len(naive_texts)),
+                ("b", ours(hf, beams), _same, torch_device, len(texts)),
+                ("c", ours(ct2, beams), _same, ct2.device, len(texts)),
+                ("d", raw(beams), raw_text, ct2.device, len(texts)),
+            ]
+            runs: dict[str, list[tuple[int, float, str]]] = {key: [] for key, *_ in systems}
+            for round_ in range(1, repeat + 1):
+                for key, fn, finish, dev, _n in systems:
+                    _warm_up(key, hf, ct2, beams, texts[:2])
+                    out, seconds = _timed(fn, dev, clock)
+                    tokens, decoded = finish(out)
+                    runs[key].append((tokens, seconds, digest(decoded)))
+                    rate = tokens / seconds if seconds > 0 else 0.0
+                    say(
+                        f"{key}) {SYSTEMS[key]:<36} {name:<7} run {round_}/{repeat} {tokens:>6} tokens "
+                        f"{seconds:7.2f}s {rate:8.1f} tok/s"
+                    )
+            for key, _fn, _finish, dev, n in systems:
+                tokens = runs[key][0][0]
+                row = Row(key, name, dev, n, tokens, tuple(s for _, s, _ in runs[key]), runs[key][0][2])
                 result.rows.append(row)
-                say(f"{key}) {SYSTEMS[key]:<36} {name:<7} {tokens:>6} tokens {seconds:7.2f}s {row.rate:8.1f} tok/s")
                 expected = n * out_tokens
-                if tokens != expected:
-                    result.notes.append(f"{key}/{name}: {tokens} target tokens, not the forced {expected}")
+                if any(t != expected for t, _, _ in runs[key]):
+                    made = sorted({t for t, _, _ in runs[key]})
+                    result.notes.append(f"{key}/{name}: {made} target tokens, not the forced {expected}")
+                if len({d for _, _, d in runs[key]}) > 1:
+                    result.notes.append(f"{key}/{name}: the runs decoded different outputs")
+            c, d = (next(r for r in result.rows if r.key == k and r.decoding == name) for k in "cd")
+            if c.output != d.output:
+                result.notes.append(
+                    f"d/{name}: raw translate_batch decoded other output than the ctranslate2 backend (c) "
+                    f"with the same beam ({beams})"
+                )
     if len(naive_texts) < len(texts):
         result.notes.append(
             f"a) runs one sentence in {step} ({len(naive_texts)} of {len(texts)}; --naive-sentences 0 runs all): "
             "one sentence per call, so its tokens/s do not depend on which sentences share a batch"
         )
     return result
+
+
+def _same(out: tuple[int, list[str]]) -> tuple[int, list[str]]:
+    return out
 
 
 def _warm_up(key: str, hf: Any, ct2: Any, beams: int, texts: list[str]) -> None:

@@ -31,6 +31,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (auto: CUDA when available)")
     p.add_argument("--no-greedy", action="store_true", help="beam 4 only (skip the greedy row)")
     p.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        metavar="N",
+        help="time every system N times, in rounds; report the median tokens/s and min-max (3; at least 1)",
+    )
+    p.add_argument(
         "--quick", action="store_true", help="smoke test: tiny model, 8 sentences, 4 tokens (the timings mean nothing)"
     )
 
@@ -42,10 +49,12 @@ def run(args: argparse.Namespace) -> int:
         sentences, out_tokens, naive = min(args.sentences, 8), min(args.out_tokens, 4), 4
     else:
         sentences, out_tokens, naive = args.sentences, args.out_tokens, args.naive_sentences
-    if sentences < 1 or out_tokens < 1 or naive < 0 or args.threads < 0:
+    if sentences < 1 or out_tokens < 1 or args.repeat < 1 or naive < 0 or args.threads < 0:
         from pipeline.errors import ConfigError
 
-        raise ConfigError("--sentences and --out-tokens must be at least 1", "and --naive-sentences, --threads >= 0")
+        raise ConfigError(
+            "--sentences, --out-tokens and --repeat must be at least 1", "and --naive-sentences, --threads >= 0"
+        )
     result = run_bench(
         sentences=sentences,
         threads=args.threads or None,
@@ -55,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         quick=args.quick,
         greedy=not args.no_greedy,
+        repeat=args.repeat,
     )
     print(result.table())
     print(result.final_line())
