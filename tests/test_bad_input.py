@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -237,19 +238,38 @@ class _StandIn:
         return [Output("Речення номер " + " ".join(re.findall(r"\d+", t)) + " — це ї переклад.", 0.5) for t in texts]
 
 
-def test_a_hundred_thousand_sentences(tmp_path: Path) -> None:
-    n = 100_000
+def _translate_sentences(folder: Path, n: int) -> tuple[list[str], Any, float]:
+    """``n`` sentences, 10 to a paragraph, through translate_file with the stand-in: (sentences, report, CPU s)."""
     sents = [f"Sentence {i} reports that the talks on day {i % 31} went well." for i in range(n)]
-    src = tmp_path / "in.txt"
+    folder.mkdir()
+    src = folder / "in.txt"
     src.write_text("\n\n".join(" ".join(sents[i : i + 10]) for i in range(0, n, 10)) + "\n", encoding="utf-8")
     cfg = load_config(
         lang="uk", overrides=["check_links=false", "output.review=false", "output.creation_date=2026-01-01T00:00:00Z"]
     )
-    report = translate_file(cfg, src, tmp_path, translator=_StandIn())  # type: ignore[arg-type]
+    t0 = time.process_time()
+    report = translate_file(cfg, src, folder, translator=_StandIn())  # type: ignore[arg-type]
+    return sents, report, time.process_time() - t0
+
+
+def test_a_hundred_thousand_sentences_and_four_times_the_input_costs_about_four_times_the_time(
+    tmp_path: Path,
+) -> None:
+    """100,000 sentences come through whole, and cost about 4 times what 25,000 cost (linear, not quadratic).
+
+    A ratio of two runs side by side, in CPU time of this process (other processes on a busy machine do
+    not count), not a wall-clock limit: a slow machine is slow in both runs. Linear code measures about 4
+    (the fixed costs of a run make it a little less); one step that is quadratic in the number of
+    sentences (a list searched once per sentence) makes it 10 or more. The bound, 7, leaves room for noise."""
+    _, small, t_small = _translate_sentences(tmp_path / "small", 25_000)
+    assert small.sentences == 25_000
+    n = 100_000
+    sents, report, t_large = _translate_sentences(tmp_path / "large", n)
+    assert t_large / t_small < 7, f"{n} sentences took {t_large:.1f}s CPU, {n // 4} took {t_small:.1f}s"
     assert report.sentences == n and report.translated == n and not report.failed
     assert f"uk: {n} sentences, {n} translated" in report.summary()
-    lines = (tmp_path / "in.en-uk.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (tmp_path / "large" / "in.en-uk.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == n
     assert json.loads(lines[-1])["src"] == sents[-1] and json.loads(lines[-1])["src_idx"] == [n - 1]
-    tus = sum(1 for _ in etree.iterparse(str(tmp_path / "in.en-uk.tmx"), tag="tu"))
+    tus = sum(1 for _ in etree.iterparse(str(tmp_path / "large" / "in.en-uk.tmx"), tag="tu"))
     assert tus == n
