@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import socket
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,11 +13,11 @@ from lxml import etree
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.qa import CHECKS, QAConfig, run_qa
+from pipeline.qa import CHECKS, QAConfig, QAContext, run_qa
 from pipeline.qa import language as lang_mod
 from pipeline.qa.config import WrongLanguageCheck
 from pipeline.qa.language import fasttext_lite, judge_language
-from pipeline.qa.numbers import compare_numbers
+from pipeline.qa.numbers import compare_numbers, extract_numbers
 from pipeline.records import AlignedPair
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -306,3 +307,252 @@ def test_korean_output_passes_and_reports_its_counts(monkeypatch: pytest.MonkeyP
     assert report["qa"]["failure"] is None and report["qa"]["checks"]["wrong_language"]["wrong"] == 0
     assert set(report["qa"]["counts"]) == {c for c in CHECKS if c != "low_mt_score"}
     assert not _out(base, ".review.html").exists()
+
+
+# --------------------------------------------------------------------------- thresholds at their boundaries
+# Every comparison with a threshold in pipeline/qa/ is tested exactly at the threshold and just past it,
+# and with a value other than the default: a hard-coded default or a flipped > / >= fails a test.
+
+
+def _check(name: str, pairs: Sequence[AlignedPair], lang: str = "uk", **cfg: object) -> dict[int, str]:
+    """The pairs one check flags (index -> detail), with its section configured by ``cfg``."""
+    check = CHECKS[name]
+    return check.run(pairs, check.config.model_validate(cfg), QAContext("en", lang, None)).flagged
+
+
+def _ko_targets(wrong: int, right: int) -> list[AlignedPair]:
+    targets = ["Lorem ipsum dolor sit amet."] * wrong + ["병사들이 생포됐다."] * right
+    return [_pair(i, "The soldiers were captured.", t) for i, t in enumerate(targets)]
+
+
+@pytest.mark.parametrize(
+    ("limit", "wrong", "fails"),
+    [
+        (0.5, 2, False),  # 2 of 4 judged = 0.5: at the limit is not over it
+        (0.5, 3, True),
+        (0.25, 1, False),
+        (0.25, 2, True),  # a gate that used 0.5 instead of the configured 0.25 would pass this run
+        (0.75, 3, False),  # ...and fail this one
+        (0.0, 0, False),
+        (0.0, 1, True),
+        (1.0, 4, False),  # 1.0: never fails
+    ],
+)
+def test_wrong_language_gate_fails_only_over_its_configured_ratio(limit: float, wrong: int, fails: bool) -> None:
+    cfg = QAConfig.model_validate({"fail_wrong_language_ratio": limit, "wrong_language": {"use_lid": False}})
+    _, summary = run_qa(_ko_targets(wrong, 4 - wrong), cfg, src_lang="en", tgt_lang="ko")
+    assert (summary.stats["wrong_language"]["judged"], summary.stats["wrong_language"]["wrong"]) == (4, wrong)
+    assert (summary.failure is not None) is fails, summary.failure
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "cfg", "verdict"),
+    [
+        # script_min_letters (>=): 3 letters are judged by script, 2 are not
+        ("abc", "ko", {}, "wrong"),
+        ("ab", "ko", {}, "unknown"),
+        ("abcd", "ko", {"script_min_letters": 5}, "unknown"),
+        ("abcde", "ko", {"script_min_letters": 5}, "wrong"),
+        # script_min_ratio (<): 2 Hangul letters of 4 = 0.5 is not under 0.5; 2 of 5 = 0.4 is
+        ("가나 ab", "ko", {}, "ok"),
+        ("가나 abc", "ko", {}, "wrong"),
+        ("가나 abc", "ko", {"script_min_ratio": 0.4}, "ok"),
+        ("가나 abc", "ko", {"script_min_ratio": 0.41}, "wrong"),
+        ("가나 ab", "ko", {"script_min_ratio": 0.51}, "wrong"),
+        # acronyms of up to 6 capitals do not count against the script; 7 do
+        ("가나다 ABCDEF", "ko", {}, "ok"),
+        ("가나다 ABCDEFG", "ko", {}, "wrong"),
+        # marker_min (>=): 2 Russian-only letters (ы э) and no Ukrainian-only one mark a uk target; 1 does not
+        ("мы это дома", "uk", {}, "wrong"),
+        ("мы дома", "uk", {}, "ok"),
+        ("мы это дома", "uk", {"marker_min": 3}, "ok"),
+        ("він їх бачить", "ru", {}, "wrong"),  # і ї in a ru target
+        ("він їх бачить", "ru", {"marker_min": 3}, "ok"),
+    ],
+)
+def test_script_and_letter_thresholds_at_their_boundaries(
+    text: str, lang: str, cfg: dict[str, object], verdict: str
+) -> None:
+    src = "The soldiers were captured."
+    check = WrongLanguageCheck.model_validate({"use_lid": False, **cfg})
+    assert judge_language(text, lang, src, check, None).verdict == verdict
+
+
+HANGUL = "가나다라마바사아자차카타파하거너더러머버서어저처커터퍼허"
+
+
+@pytest.mark.parametrize(
+    ("letters", "cands", "cfg", "verdict"),
+    [
+        # lid_min_letters (>=): fastText is asked from 20 letters on; below, the right script says ok
+        (20, [("ja", 0.99)], {}, "wrong"),
+        (19, [("ja", 0.99)], {}, "ok"),
+        (20, [("ja", 0.99)], {"lid_min_letters": 21}, "ok"),
+        # lid_accept_prob (>=): the target language among the top k with 0.15 clears the text
+        (20, [("ja", 0.9), ("ko", 0.15)], {}, "ok"),
+        (20, [("ja", 0.9), ("ko", 0.149)], {}, "wrong"),
+        (20, [("ja", 0.9), ("ko", 0.2)], {"lid_accept_prob": 0.25}, "wrong"),
+        # lid_min_prob_same_script (>=): in the right script, another language needs 0.85
+        (20, [("ja", 0.85)], {}, "wrong"),
+        (20, [("ja", 0.849)], {}, "unknown"),
+        (20, [("ja", 0.85)], {"lid_min_prob_same_script": 0.9}, "unknown"),
+        (20, [("ja", 0.87)], {"lid_min_prob": 0.9}, "unknown"),  # the larger of the two applies
+        # lid_min_prob (>=): when the script was not judged (script_min_letters above the text), 0.6 suffices
+        (20, [("ja", 0.6)], {"script_min_letters": 1000}, "wrong"),
+        (20, [("ja", 0.599)], {"script_min_letters": 1000}, "unknown"),
+        (20, [("ja", 0.65)], {"script_min_letters": 1000, "lid_min_prob": 0.7}, "unknown"),
+        (20, [("ja", 0.7)], {"script_min_letters": 1000, "lid_min_prob": 0.7}, "wrong"),
+    ],
+)
+def test_language_identification_thresholds_at_their_boundaries(
+    letters: int, cands: list[tuple[str, float]], cfg: dict[str, object], verdict: str
+) -> None:
+    asked: list[int] = []
+
+    def identify(text: str, k: int) -> list[tuple[str, float]]:
+        asked.append(k)
+        return cands
+
+    check = WrongLanguageCheck.model_validate({"lid_top_k": 4, **cfg})
+    assert judge_language(HANGUL[:letters], "ko", "The soldiers.", check, identify).verdict == verdict
+    assert asked == ([4] if letters >= check.lid_min_letters else [])  # with the configured k
+
+
+def _ratio_pairs(tgt_lens: Sequence[int], src_len: int = 20) -> list[AlignedPair]:
+    return [_pair(i, "s" * src_len, "т" * n, "uk") for i, n in enumerate(tgt_lens)]
+
+
+#: 7 pairs of ratio 1 and one of ratio 2: median log ratio 0, MAD 0 (so the floor 0.1), the outlier's
+#: log ratio exactly log(2) and its robust z-score the value below (the check's own formula)
+OUTLIER = _ratio_pairs([20] * 7 + [40])
+OUTLIER_Z = 0.6745 * (math.log(40 / 20) - 0.0) / 0.1
+
+
+@pytest.mark.parametrize(
+    ("cfg", "flagged"),
+    [
+        ({}, [7]),
+        # min_factor (>=): a ratio exactly 2 away from the median is far enough at 2, not just above it
+        ({"min_factor": 2.0}, [7]),
+        ({"min_factor": math.nextafter(2.0, 3.0)}, []),
+        # z_max (>): a z-score equal to z_max is not over it; just under it is
+        ({"z_max": OUTLIER_Z}, []),
+        ({"z_max": math.nextafter(OUTLIER_Z, 0.0)}, [7]),
+        ({"z_max": 5.0}, []),  # above the outlier's 4.67: a hard-coded 3.5 would flag it
+        # mad_floor: a floor of 0.2 halves the z-score (2.3): not flagged
+        ({"mad_floor": 0.2}, []),
+    ],
+)
+def test_length_ratio_thresholds_at_their_boundaries(cfg: dict[str, object], flagged: list[int]) -> None:
+    assert 4.6 < OUTLIER_Z < 4.7
+    assert sorted(_check("length_ratio", OUTLIER, **cfg)) == flagged
+
+
+def test_length_ratio_judges_sources_from_min_chars_and_documents_from_min_pairs() -> None:
+    check = CHECKS["length_ratio"]
+    ctx = QAContext("en", "uk", None)
+
+    def stats(pairs: Sequence[AlignedPair], **cfg: object) -> dict[str, object]:
+        return check.run(pairs, check.config.model_validate(cfg), ctx).stats
+
+    five_of_12 = [_pair(i, "s" * n, "т" * n, "uk") for i, n in enumerate([12, 12, 12, 12, 12, 11])]
+    assert stats(five_of_12)["judged"] == 5  # a source of exactly min_chars (12) is judged, 11 is not
+    assert stats(five_of_12, min_chars=11)["judged"] == 6
+    assert "skipped" in stats(five_of_12, min_chars=13)
+    assert "median_ratio" in stats(five_of_12[:5])  # exactly min_pairs (5) judged pairs: checked
+    assert "skipped" in stats(five_of_12[:4])
+    assert "skipped" in stats(five_of_12[:5], min_pairs=6)
+    assert stats(OUTLIER)["mad_log"] == 0.1 and stats(OUTLIER, mad_floor=0.3)["mad_log"] == 0.3
+
+
+def test_identical_counts_letters_from_min_letters() -> None:
+    pairs = [_pair(0, "Kursk", "Kursk", "uk"), _pair(1, "Kurs", "Kurs", "uk")]
+    assert list(_check("identical", pairs)) == [0]  # 5 letters (min_letters) flagged, 4 not
+    assert list(_check("identical", pairs, min_letters=4)) == [0, 1]
+    assert list(_check("identical", pairs, min_letters=6)) == []
+
+
+@pytest.mark.parametrize(
+    ("tgt", "cfg", "flagged"),
+    [
+        # min_repeats (>=): a word n-gram 3 times in a row is a loop, twice is not
+        ("вони там вони там вони там", {}, True),
+        ("вони там вони там", {}, False),
+        ("вони там вони там вони там", {"min_repeats": 4}, False),
+        ("вони там вони там", {"min_repeats": 2}, True),
+        # max_n: n-grams up to 4 words are looked for, not 5
+        ("а б в г а б в г а б в г", {}, True),
+        ("а б в г ґ а б в г ґ а б в г ґ", {}, False),
+        ("а б в г ґ а б в г ґ а б в г ґ", {"max_n": 5}, True),
+        # char_min_span (>=): a letter run of 8 repeated letters is a loop, 7 is not
+        ("т" * 8, {}, True),
+        ("т" * 7, {}, False),
+        ("т" * 8, {"char_min_span": 9}, False),
+        # char_min_repeats: a letter sequence 3 times in a row (12 letters) is a loop, twice (8) is not
+        ("абвг" * 3, {}, True),
+        ("абвг" * 2, {}, False),
+        ("абвг" * 3, {"char_min_repeats": 4}, False),
+        ("абвг" * 2, {"char_min_repeats": 2}, True),
+    ],
+)
+def test_repetition_thresholds_at_their_boundaries(tgt: str, cfg: dict[str, object], flagged: bool) -> None:
+    assert (0 in _check("repetition", [_pair(0, "They were there.", tgt, "uk")], **cfg)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("check", "field", "cfg", "value", "flagged"),
+    [
+        ("low_score", "score", {}, 0.3, False),  # at min_score is not below it
+        ("low_score", "score", {}, 0.2999, True),
+        ("low_score", "score", {"min_score": 0.5}, 0.4, True),
+        ("low_score", "score", {"min_score": 0.1}, 0.2, False),
+        ("low_mt_score", "mt_score", {"enabled": True}, 0.2, False),
+        ("low_mt_score", "mt_score", {"enabled": True}, 0.1999, True),
+        ("low_mt_score", "mt_score", {"enabled": True, "min_mt_score": 0.5}, 0.4, True),
+        ("low_mt_score", "mt_score", {"enabled": True, "min_mt_score": 0.1}, 0.15, False),
+    ],
+)
+def test_score_thresholds_at_their_boundaries(
+    check: str, field: str, cfg: dict[str, object], value: float, flagged: bool
+) -> None:
+    pair = _pair(0, "A sentence here.", "Речення тут.", "uk", **{field: value})
+    assert (0 in _check(check, [pair], **cfg)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "values"),
+    [
+        # a leading group of up to 3 digits is a thousands group; 4 digits are two numbers (a list)
+        ("123,456", "en", [{"123456"}]),
+        ("1234,567", "en", [{"1234"}, {"567"}]),
+        # an abbreviated range end means the full year only when that is later: 1950-51, not 1950-50 or 1950-49
+        ("1950-51", "en", [{"1950"}, {"51", "1951"}]),
+        ("1950-50", "en", [{"1950"}, {"50"}]),
+        ("1950-49", "en", [{"1950"}, {"49"}]),
+    ],
+)
+def test_number_grouping_and_range_boundaries(text: str, lang: str, values: list[set[str]]) -> None:
+    assert [set(m.values) for m in extract_numbers(text, lang)] == values
+
+
+# --------------------------------------------------------------------------- uk/ru: 34,000 and 34.000 both ways
+
+
+@pytest.mark.parametrize("lang", ["uk", "ru"])
+@pytest.mark.parametrize("sep", [",", "."])
+def test_uk_ru_grouped_numbers_are_read_as_thousands_and_as_decimals(lang: str, sep: str) -> None:
+    """README: in uk/ru ``34,000`` and ``34.000`` are read both as 34000 and as a decimal (MT often keeps
+    the English comma; a uk/ru decimal comma with three decimals looks the same)."""
+    assert [set(m.values) for m in extract_numbers(f"34{sep}000", lang)] == [{"34000", "34"}]
+    assert [set(m.values) for m in extract_numbers(f"2{sep}500", lang)] == [{"2500", "2.5"}]
+    # the thousands reading: an English 34,000 is found in the target
+    assert compare_numbers("About 34,000 have made the journey.", f"Близько 34{sep}000 осіб.", "en", lang) == ([], [])
+    # the decimal reading: an English 2.5 (2.500) is found in the target
+    assert compare_numbers("It weighs 2.500 kg.", f"Вага 2{sep}500 кг.", "en", lang) == ([], [])
+    assert compare_numbers("It weighs 2.5 kg.", f"Вага 2{sep}500 кг.", "en", lang) == ([], [])
+
+
+def test_english_grouped_numbers_are_read_one_way() -> None:
+    """In English ``34,000`` is thousands and ``34.000`` a decimal, never the other way."""
+    assert [set(m.values) for m in extract_numbers("34,000", "en")] == [{"34000"}]
+    assert [set(m.values) for m in extract_numbers("34.000", "en")] == [{"34"}]
