@@ -87,7 +87,13 @@ def test_page_is_self_contained_and_data_round_trips(tmp_path: Path) -> None:
     # No network: no external URL anywhere, a CSP that forbids loading anything.
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|@import|<link\b|url\(""", html)
     assert "default-src 'none'" in html
-    assert html.count('dir="auto"') >= 0 and 'dir: "auto"' in html  # text cells are built with dir=auto
+    # Every text the page shows is built by its script (no text cell in the static HTML), each with dir=auto so
+    # that right-to-left text displays right to left: the text cells, the target editor and the split editor's
+    # two read-only texts. (test_review_browser.py checks the rendered attribute in Chromium.)
+    assert 'const div = el("div", { cls: "text", dir: "auto", lang: lang });' in html
+    textareas = re.findall(r'el\("textarea", \{([^}]*)\}', html)
+    assert len(textareas) == 3 and all('dir: "auto"' in props for props in textareas), textareas
+    assert 'dir="rtl"' not in html and 'dir="ltr"' not in html
 
 
 def test_page_title_is_escaped() -> None:
@@ -131,6 +137,7 @@ def test_apply_reject_accept_merge_split(tmp_path: Path) -> None:
     assert all(p.src != pairs[1].src for p in out)
     merged = out[1]
     assert merged.src == f"{pairs[2].src} {pairs[3].src}" and merged.src_idx == (2, 3) and merged.tgt_idx == (2, 3)
+    assert merged.tgt == f"{pairs[2].tgt} {pairs[3].tgt}"
     assert merged.flags == ("reviewed:merged",)
     a, b = out[2], out[3]
     assert (a.src, a.tgt, a.src_idx, a.tgt_idx) == ("Kursk is far.", "Курськ далеко.", (4,), (4,))
@@ -140,6 +147,72 @@ def test_apply_reject_accept_merge_split(tmp_path: Path) -> None:
     c, d = out[5], out[6]
     assert (c.src, c.tgt, c.src_idx) == ("Kim Jong U", "Кім Чен Ин є", (7,)) and d.src == "n is the leader."
     assert d.src_idx == (7,) and d.tgt == "лідером."
+
+
+
+def distinct_pairs() -> list[AlignedPair]:
+    """Pairs whose sources, targets, scores, model scores and flags all differ, so that a decision that
+    takes a field from the wrong pair (or from one pair of a group only) shows in the result."""
+    rows = [
+        ("Alpha one.", "Альфа один.", (0,), (0,), 0.91, 0.51, 0, ("number_mismatch",)),
+        ("Bravo two.", "Браво два.", (1,), (1,), 0.92, 0.52, 0, ()),
+        ("Charlie three.", "Чарлі три.", (2,), (2,), 0.83, 0.63, 0, ("length_ratio",)),
+        ("Delta four.", "Дельта чотири.", (3,), (3,), 0.74, 0.44, 1, ()),
+        ("Echo five.", "Ехо пʼять.", (4,), (4,), 0.95, None, 1, ()),
+        ("Foxtrot six. Golf seven. Hotel eight.", "Фокстрот шість. Гольф сім. Готель вісім.", (5, 6, 7), (5, 6, 7),
+         0.86, 0.56, 2, ("low_score",)),
+        ("India nine.", "Індія девʼять.", (8,), (8,), 0.97, 0.57, 2, ()),
+        ("Juliett ten.", "Джульєтта десять.", (9,), (9,), 0.88, 0.48, 3, ()),
+        ("Kilo eleven.", "", (10,), (), 0.0, None, 3, ("empty_target",)),
+        ("Lima twelve.", "Ліма дванадцять.", (11,), (10,), 0.99, 0.59, 3, ("identical",)),
+    ]  # fmt: skip
+    return [AlignedPair(n, "en", "uk", *row) for n, row in enumerate(rows)]
+
+
+def test_every_decision_op_puts_each_text_where_it_belongs() -> None:
+    """accept, reject, a 3-pair merge (all three targets, joined in order), a 3-part split (each part its
+    own source, target and indices), edit, a merge with an empty target, and an untouched pair."""
+    pairs = distinct_pairs()
+    assert len({p.tgt for p in pairs}) == len(pairs) and len({p.src for p in pairs}) == len(pairs)
+    doc = {
+        "format": DECISIONS_FORMAT,
+        "run": {"hash": run_hash(pairs, SIG.as_string())},
+        "decisions": [
+            {"op": "accept", "id": 0},
+            {"op": "reject", "id": 1},
+            {"op": "merge", "ids": [2, 3, 4]},
+            {"op": "split", "id": 5, "src_at": [12, 24], "tgt_at": [15, 26]},
+            {"op": "edit", "id": 6, "tgt": "Індія, девʼять."},
+            {"op": "merge", "ids": [7, 8]},
+        ],
+    }
+    out, counts = apply_decisions(pairs, parse_decisions(doc), signature=SIG.as_string())
+    assert counts == {"reject": 1, "accept": 1, "merge": 2, "split": 1, "edit": 1}
+    got = [(p.id, p.src, p.tgt, p.src_idx, p.tgt_idx, p.score, p.mt_score, p.paragraph, p.flags) for p in out]
+    assert got == [
+        (0, "Alpha one.", "Альфа один.", (0,), (0,), 0.91, 0.51, 0, ("reviewed:accepted",)),
+        (1, "Charlie three. Delta four. Echo five.", "Чарлі три. Дельта чотири. Ехо пʼять.", (2, 3, 4), (2, 3, 4),
+         0.74, 0.44, 0, ("reviewed:merged",)),  # the lowest scores of the group, the first paragraph
+        (2, "Foxtrot six.", "Фокстрот шість.", (5,), (5,), 0.86, 0.56, 2, ("reviewed:split",)),
+        (3, "Golf seven.", "Гольф сім.", (6,), (6,), 0.86, 0.56, 2, ("reviewed:split",)),
+        (4, "Hotel eight.", "Готель вісім.", (7,), (7,), 0.86, 0.56, 2, ("reviewed:split",)),
+        (5, "India nine.", "Індія, девʼять.", (8,), (8,), 0.97, None, 2, ("reviewed:edited",)),
+        (6, "Juliett ten. Kilo eleven.", "Джульєтта десять.", (9, 10), (9,), 0.0, 0.48, 3, ("reviewed:merged",)),
+        (7, "Lima twelve.", "Ліма дванадцять.", (11,), (10,), 0.99, 0.59, 3, ("identical",)),  # untouched
+    ]  # fmt: skip
+
+
+def test_a_merge_keeps_every_target_of_its_pairs_in_order() -> None:
+    pairs = distinct_pairs()
+    for ids in ([0, 1], [2, 3, 4], [6, 7, 8, 9]):
+        doc = {"format": DECISIONS_FORMAT, "run": {"hash": run_hash(pairs, SIG.as_string())},
+               "decisions": [{"op": "merge", "ids": ids}]}  # fmt: skip
+        out, _ = apply_decisions(pairs, parse_decisions(doc), signature=SIG.as_string())
+        merged = out[ids[0]]
+        assert merged.tgt == " ".join(pairs[i].tgt for i in ids if pairs[i].tgt), ids
+        assert merged.src == " ".join(pairs[i].src for i in ids), ids
+        assert len(out) == len(pairs) - len(ids) + 1
+        assert [p.tgt for p in out[: ids[0]] + out[ids[0] + 1 :]] == [p.tgt for p in pairs if p.id not in ids]
 
 
 def test_apply_edit_replaces_the_target_and_keeps_the_rest(tmp_path: Path) -> None:
