@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -320,7 +321,19 @@ def test_hf_dataset_card(tmp_path: Path) -> None:
     assert "Warning" not in prose
     assert "2024-05-06 07:08:09 UTC" in prose
     table_rows = [line for line in prose.splitlines() if line.startswith("| ")]
+    assert len(table_rows) >= 16  # the signature table and the columns table: each cell's "|" escaped
     assert all(line.count(" | ") + 2 == line.count("|") - line.count("\\|") for line in table_rows)
+
+
+def test_hf_card_escapes_pipes_inside_table_cells(tmp_path: Path) -> None:
+    """A "|" in a signature value (model path, an extra value) is written as "\\|" so the row keeps 2 cells."""
+    sig = dataclasses.replace(SIG, model="/models/en|ko", extra=(("unit", "sentence"), ("note", "a|b")))
+    write_all(tmp_path, sig=sig, formats=["hf"])
+    _, prose = card(tmp_path / f"{BASE}.hf")
+    rows = {line.split(" | ")[0]: line for line in prose.splitlines() if line.startswith("| ")}
+    assert rows["| model"] == "| model | `/models/en\\|ko` |"
+    assert rows["| note"] == "| note | `a\\|b` |"
+    assert all(len(re.findall(r"(?<!\\)\|", line)) == line.count(" | ") + 2 for line in rows.values())
 
 
 def test_hf_card_warns_about_local_models(tmp_path: Path) -> None:
