@@ -12,7 +12,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.translate import get_translator
-from pipeline.translate.cache import CachedTranslator, model_fingerprint
+from pipeline.translate.cache import CachedTranslator, entry_key, model_fingerprint
 from pipeline.translate.models import resolve_files
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -27,7 +27,7 @@ def _cfg(model: Path, db: Path, *extra: str, backend: str = "transformers"):
         overrides=[
             f"translate.model={model}",
             f"translate.backend={backend}",
-            "translate.max_new_tokens=6",
+            "translate.max_new_tokens=16",  # long enough that every text of TEXTS gets its own output
             "translate.num_beams=1",
             "translate.batch_size=2",  # many small batches: five for TEXTS
             f"translate.cache_path={db}",
@@ -69,7 +69,54 @@ def reference(en_uk_model: Path, tmp_path_factory: pytest.TempPathFactory) -> li
     db = tmp_path_factory.mktemp("ref") / "unused.sqlite3"
     tr = get_translator(_cfg(en_uk_model, db, "translate.cache=false"), "uk")
     assert not isinstance(tr, CachedTranslator) and not db.exists()
-    return _texts(tr.translate(TEXTS))
+    texts = _texts(tr.translate(TEXTS))
+    assert len(set(texts)) == len(TEXTS)  # a translation served for the wrong text cannot go unseen
+    return texts
+
+
+def test_each_entry_holds_the_translation_of_its_own_text(
+    en_uk_model: Path, tmp_path: Path, reference: list[str]
+) -> None:
+    """Read the database itself: the row under a text's key is that text's translation."""
+    db = tmp_path / "c.sqlite3"
+    tr = get_translator(_cfg(en_uk_model, db), "uk")
+    assert isinstance(tr, CachedTranslator)
+    tr.translate(TEXTS)
+    rows = dict(sqlite3.connect(db).execute("SELECT key, text FROM translations").fetchall())
+    assert len(rows) == len(TEXTS)
+    assert [rows[entry_key(tr.namespace, t)] for t in TEXTS] == reference
+
+
+def test_a_text_repeated_in_one_call_is_translated_once_and_answered_everywhere(
+    en_uk_model: Path, tmp_path: Path, reference: list[str]
+) -> None:
+    tr = get_translator(_cfg(en_uk_model, tmp_path / "c.sqlite3"), "uk")
+    texts = [TEXTS[3], TEXTS[0], TEXTS[3], TEXTS[1], TEXTS[0]]
+    assert _texts(tr.translate(texts)) == [reference[3], reference[0], reference[3], reference[1], reference[0]]
+    assert tr.inner.stats.sentences == 3  # type: ignore[attr-defined]
+
+
+def test_key_covers_the_target_language_prefix(en_zle_model: Path, tmp_path: Path) -> None:
+    """One multi-target model, one cache: Russian must not be served the Ukrainian entries (>>rus<< vs >>ukr<<)."""
+    db = tmp_path / "c.sqlite3"
+
+    def run(lang: str, *extra: str) -> tuple[list[str], Any]:
+        cfg = load_config(
+            lang=lang,
+            overrides=[
+                f"translate.model={en_zle_model}",
+                "translate.max_new_tokens=16",
+                f"translate.cache_path={db}",
+                *extra,
+            ],
+        ).translate
+        tr = get_translator(cfg, lang)
+        return _texts(tr.translate(TEXTS)), tr
+
+    uk, _ = run("uk")
+    ru, tr = run("ru")
+    assert tr.stats.cached == 0
+    assert ru == run("ru", "translate.cache=false")[0] and ru != uk
 
 
 def test_second_run_is_served_from_the_cache(en_uk_model: Path, tmp_path: Path, reference: list[str]) -> None:
@@ -130,7 +177,7 @@ def test_no_cache_flag_and_the_summary_line(
 ) -> None:
     db = tmp_path / "c.sqlite3"
     args = ["translate", "--lang", "uk", "--model", str(en_uk_model), "--input", str(SEED), "--set"]
-    fast = ["translate.max_new_tokens=4", "--set", "translate.num_beams=1", "--set", f"translate.cache_path={db}"]
+    fast = ["translate.max_new_tokens=16", "--set", "translate.num_beams=1", "--set", f"translate.cache_path={db}"]
     caplog.set_level(logging.INFO)
     assert main([*args, *fast, "--out", str(tmp_path / "a"), "--no-cache"]) == 0
     assert not db.exists()

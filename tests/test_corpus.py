@@ -6,7 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from corpus_helpers import BAD, FAST, FailOn, rejects, shard_records, write_corpus
+from corpus_helpers import (
+    BAD,
+    FAST,
+    FailOn,
+    assert_each_target_is_its_own_sources_translation,
+    rejects,
+    shard_records,
+    write_corpus,
+)
 from lxml import etree
 
 from pipeline.bench.translation import make_sentences
@@ -19,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DTD = ROOT / "tests" / "fixtures" / "tmx14b.dtd"
 
 
-def _cfg(model: Path, lang: str = "uk", *extra: str):
+def _cfg(model: Path, lang: str = "ru", *extra: str):
     return load_config(lang=lang, overrides=[f"translate.model={model}", *FAST, "corpus.shard_records=20", *extra])
 
 
@@ -30,9 +38,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, in
 
 
 @pytest.fixture(scope="module")
-def local_run(corpus, en_uk_model: Path, tmp_path_factory: pytest.TempPathFactory):
+def local_run(corpus, en_ru_model: Path, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("out-local")
-    report = run_corpus(_cfg(en_uk_model), corpus[0], out, engine="local")
+    report = run_corpus(_cfg(en_ru_model), corpus[0], out, engine="local")
     return out, report
 
 
@@ -72,31 +80,36 @@ def test_shard_outputs_match_the_single_article_records(local_run) -> None:
     for marker in sorted(shards.glob("*.done.json")):
         body = json.loads(marker.read_text(encoding="utf-8"))
         name = body["name"]
-        jsonl_path = shards / f"{name}.en-uk.jsonl"
+        jsonl_path = shards / f"{name}.en-ru.jsonl"
         lines = [json.loads(x) for x in jsonl_path.read_text(encoding="utf-8").splitlines()]
         for rec in lines:
             validator.validate(rec)
             assert rec["signature"] == body["signature"]
         assert [p.doc for p in read_jsonl(jsonl_path)] == [r["doc"] for r in lines]
-        table = pq.read_table(shards / f"{name}.en-uk.parquet")
+        table = pq.read_table(shards / f"{name}.en-ru.parquet")
         assert table.column_names[:2] == ["doc", "id"] and table.num_rows == len(lines)
-        tree = etree.parse(str(shards / f"{name}.en-uk.tmx"))
+        tree = etree.parse(str(shards / f"{name}.en-ru.tmx"))
         assert dtd.validate(tree), dtd.error_log
         assert len(tree.findall(".//tu")) == len(lines)
     assert report.signatures and all("align:by-construction.v1+checked:length" in s for s in report.signatures)
 
 
-def test_resume_skips_written_shards_and_redoes_missing_ones(corpus, en_uk_model: Path, tmp_path: Path) -> None:
-    cfg = _cfg(en_uk_model)
+def test_each_target_is_the_translation_of_its_own_source(local_run, en_ru_model: Path) -> None:
+    out, _ = local_run
+    assert_each_target_is_its_own_sources_translation(_cfg(en_ru_model), shard_records(out))
+
+
+def test_resume_skips_written_shards_and_redoes_missing_ones(corpus, en_ru_model: Path, tmp_path: Path) -> None:
+    cfg = _cfg(en_ru_model)
     first = run_corpus(cfg, corpus[0], tmp_path, engine="local")
     before = shard_records(tmp_path)
     markers = sorted((tmp_path / "shards").glob("*.done.json"))
     markers[1].unlink()  # as if the job had been killed before that shard was committed
-    (tmp_path / "shards" / markers[2].name.replace(".done.json", ".en-uk.tmx")).unlink()  # a lost file
+    (tmp_path / "shards" / markers[2].name.replace(".done.json", ".en-ru.tmx")).unlink()  # a lost file
     again = run_corpus(cfg, corpus[0], tmp_path, engine="local")
     assert again.skipped == first.shards - 2 and again.sentences_now < first.sentences_now
     assert shard_records(tmp_path) == before and again.records == first.records
-    changed = run_corpus(_cfg(en_uk_model, "uk", "translate.num_beams=1"), corpus[0], tmp_path, engine="local")
+    changed = run_corpus(_cfg(en_ru_model, "ru", "translate.num_beams=1"), corpus[0], tmp_path, engine="local")
     assert changed.skipped == 0  # a setting that changes the output redoes every shard
 
 

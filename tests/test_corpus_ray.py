@@ -13,7 +13,15 @@ import pytest
 
 ray = pytest.importorskip("ray")  # guard for the core install only; .ci/run installs the extra and runs these
 
-from corpus_helpers import BAD, FAST, DieOnceFactory, rejects, shard_records, write_corpus  # noqa: E402
+from corpus_helpers import (  # noqa: E402
+    BAD,
+    FAST,
+    DieOnceFactory,
+    assert_each_target_is_its_own_sources_translation,
+    rejects,
+    shard_records,
+    write_corpus,
+)
 
 from pipeline.bench.translation import make_sentences  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
@@ -51,6 +59,7 @@ def test_ray_gives_the_same_pairs_and_rejects_as_local(corpus, en_ko_broken_mode
     pairs = shard_records(tmp_path / "local")
     assert local.sentences >= 250 and len(pairs) == local.pairs
     assert shard_records(tmp_path / "ray") == pairs  # same sentence pairs, scores, flags and signature
+    assert_each_target_is_its_own_sources_translation(cfg, pairs)  # and neither engine moved a translation
     assert rejects(tmp_path / "ray") == rejects(tmp_path / "local")
     for where, stage, reason in BAD:
         assert any(

@@ -39,7 +39,7 @@ EXPECTED = {
 
 def _run(model: Path, out: Path, cache: Path, *extra: str) -> None:
     args = ["-q", "translate", "--lang", "ru", "--model", str(model), "--out", str(out), "--input", str(SEED)]
-    for s in ("translate.max_new_tokens=6", "translate.num_beams=2", f"translate.cache_path={cache}", ALL_FORMATS):
+    for s in ("translate.max_new_tokens=16", "translate.num_beams=2", f"translate.cache_path={cache}", ALL_FORMATS):
         args += ["--set", s]
     assert main([*args, *extra]) == 0
 
@@ -71,6 +71,12 @@ def three_runs(en_ru_model: Path, tmp_path_factory: pytest.TempPathFactory) -> l
     finally:
         mp.undo()
     return [first, second, third]
+
+
+def test_the_compared_runs_give_every_sentence_its_own_target(three_runs: list[dict[str, bytes]]) -> None:
+    """Else a cache entry served to the wrong sentence would leave the bytes unchanged."""
+    pairs = [json.loads(line) for line in three_runs[0][f"{BASE}.jsonl"].decode().splitlines()]
+    assert len(pairs) > 10 and len({p["tgt"] for p in pairs}) == len({p["src"] for p in pairs}) == len(pairs)
 
 
 def test_every_output_format_is_written(three_runs: list[dict[str, bytes]]) -> None:

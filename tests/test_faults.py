@@ -32,7 +32,7 @@ STEM = "in"
 def _args(model: Path, src: Path, out: Path, cache: Path | None, *extra: str) -> list[str]:
     cache_args = ["--set", f"translate.cache_path={cache}"] if cache else ["--no-cache"]
     return ["translate", "--lang", "uk", "--model", str(model), "--input", str(src), "--out", str(out),
-            "--set", "translate.max_new_tokens=4", "--set", "translate.num_beams=2", "--set", "translate.threads=1",
+            "--set", "translate.max_new_tokens=8", "--set", "translate.num_beams=2", "--set", "translate.threads=1",
             "--set", "output.creation_date=2026-01-01T00:00:00Z", *cache_args, *extra]  # fmt: skip
 
 
@@ -239,6 +239,8 @@ def test_a_run_killed_mid_translation_resumes_from_its_cache_byte_identical(
     assert main(["-q", *args]) == 0
     reference = _files(out)
     assert len(reference) >= 8
+    targets = [json.loads(line)["tgt"] for line in reference[f"{STEM}.en-uk.jsonl"].decode().splitlines()]
+    assert len(set(targets)) == 96  # every sentence its own output: a cache entry served to the wrong one shows
     shutil.rmtree(out)
     cache.unlink()
 

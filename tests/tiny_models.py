@@ -1,21 +1,28 @@
-"""Build tiny MarianMT models locally (no hub): SentencePiece trained on the fly, random weights.
+"""Build tiny MarianMT models locally (no hub): SentencePiece trained on the fly, weights set by hand.
 
-The output of these models is not a translation; they exercise the real code paths (tokenizer
-layouts, ids, batching, generate) at a size that runs in seconds.
+The output of these models is not a translation. Their weights are not random either: random small
+weights give one output for every input, which hides a translation attached to the wrong sentence.
+:func:`make_copying` sets the weights so that the model *copies* its input through a fixed mapping of
+source pieces to target pieces (a "transliteration": English pieces come out as Cyrillic or Hangul
+pieces). Distinct inputs thus give distinct outputs, ``tests/test_fixtures.py`` asserts it, and every
+code path (tokenizer layouts, ids, batching, beam search, CTranslate2 conversion) runs for real at a
+size that takes seconds.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import shutil
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 TINY = dict(
-    d_model=16,
+    d_model=128,  # half of it carries the copied token, half the position the decoder reads it from
     encoder_layers=1,
     decoder_layers=1,
     encoder_attention_heads=2,
@@ -45,10 +52,9 @@ def train_spm(lines: list[str], path: Path, vocab_size: int) -> list[str]:
 
 
 def _save_model(folder: Path, vocab_size: int, pad: int, eos: int, **extra: object) -> None:
-    import torch
+    """A copying model (:func:`make_copying`) over the tokenizer files already in ``folder``."""
     from transformers import GenerationConfig, MarianConfig, MarianMTModel
 
-    torch.manual_seed(0)
     cfg = MarianConfig(
         vocab_size=vocab_size,
         decoder_vocab_size=vocab_size,
@@ -64,6 +70,7 @@ def _save_model(folder: Path, vocab_size: int, pad: int, eos: int, **extra: obje
         **extra,
     )
     model = MarianMTModel(cfg).eval()
+    make_copying(model, piece_pairs(folder, pad))
     model.save_pretrained(folder)
     GenerationConfig(
         bad_words_ids=[[pad]],
@@ -78,10 +85,119 @@ def _save_model(folder: Path, vocab_size: int, pad: int, eos: int, **extra: obje
     ).save_pretrained(folder)
 
 
+def piece_pairs(folder: Path, pad: int) -> list[tuple[int, int]]:
+    """Pairs (source-only id, target-only id) in id order: what the copying model swaps.
+
+    Ids are those of the pipeline's own tokenizer for ``folder`` (the broken en-ko layout repaired), so
+    an English piece is copied as a piece that the target SentencePiece model can decode. Ids on both
+    sides (punctuation, ``</s>``, ``>>ukr<<``) are copied as themselves.
+    """
+    import sentencepiece as spm
+
+    from pipeline.translate.tokenizer import load_tokenizer
+
+    tok, _ = load_tokenizer({p.name: p for p in folder.iterdir()}, pad_id=pad, model=str(folder))
+    source_ids: dict[str, int] = tok.encoder
+    target_ids: dict[str, int] = tok.target_encoder if tok.separate_vocabs else tok.encoder
+
+    def ids(spm_file: str, table: dict[str, int]) -> set[int]:
+        sp = spm.SentencePieceProcessor(model_file=str(folder / spm_file))
+        return {table[p] for p in (sp.IdToPiece(i) for i in range(sp.GetPieceSize())) if p in table}
+
+    src, tgt = ids("source.spm", source_ids), ids("target.spm", target_ids)
+    return list(zip(sorted(src - tgt), sorted(tgt - src), strict=False))  # the longer side's rest: copied as is
+
+
+def make_copying(model: Any, pairs: list[tuple[int, int]], *, norm: float = 3.0, seed: int = 0) -> Any:
+    """Set a one-layer ``MarianMTModel``'s weights so that it copies its input, each id of ``pairs`` swapped.
+
+    Decoder step t reads source position t through cross-attention and emits that token, swapped with
+    its partner (an involution) or as itself, so the copied ``</s>`` ends the output. How:
+
+    - Marian's sinusoidal positions fill all ``d_model`` dims. The fast-turning half (high frequencies)
+      carries the position: cross-attention's query and key read it there, and their dot product,
+      a sum of ``cos(w * (t - j))``, peaks at ``j = t``. A sharp softmax (large ``beta``) picks it.
+    - Token embeddings live in the slow half, orthogonal to what positions and LayerNorm's mean put
+      there (constant, ``cos ~ 1`` and ``sin ~ w * t`` directions), so positions do not leak into the
+      logits. One dim (the slowest ``sin``, about 0 everywhere) is left free: LayerNorm subtracts the
+      mean of each hidden vector from every dim, and that dim reads the mean back so that query and
+      key see the positions alone.
+    - Value and output projections carry the token dims through a symmetric orthogonal involution
+      ``R``; partners have embeddings ``e`` and ``R e``; unpaired ids lie in ``R``'s fixed space. The
+      tied output layer then scores the partner of the attended token highest.
+    - Everything else (self-attention, feed-forward) is zero and LayerNorms are plain normalisations.
+    """
+    import numpy as np
+    import torch
+
+    cfg = model.config
+    d = cfg.d_model
+    half, quarter = d // 2, d // 4
+    vocab = model.model.shared.weight.shape[0]
+    rng = np.random.default_rng(seed)
+    pos_dims = np.r_[0:quarter, half : half + quarter]  # sin and cos of the fast frequencies
+    mean_dim = half - 1  # sin of the slowest frequency: about 0 at every position
+    tok_dims = np.r_[quarter : half - 1, half + quarter : d]
+    k = len(tok_dims)
+    freq = 10000 ** (-np.arange(half) * 2 / d)
+    leaks = np.stack(
+        [
+            np.ones(k),  # LayerNorm's mean
+            np.r_[np.zeros(half - 1 - quarter), np.ones(d - half - quarter)],  # cos of slow frequencies ~ 1
+            np.r_[freq[quarter : half - 1], np.zeros(d - half - quarter)],  # sin of slow frequencies ~ w * t
+        ],
+        axis=1,
+    )
+    basis, _ = np.linalg.qr(np.c_[leaks, rng.standard_normal((k, k - leaks.shape[1]))])
+    free = basis[:, leaks.shape[1] :]  # the token space: orthogonal to the leaks
+    m = free.shape[1]
+    rot, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    involution = rot @ np.diag(np.r_[np.ones(m // 2), -np.ones(m - m // 2)]) @ rot.T
+    swap = np.eye(k) + free @ (involution - np.eye(m)) @ free.T
+    fixed = free @ rot[:, : m // 2]  # vectors that ``swap`` leaves alone
+
+    emb = np.zeros((vocab, d))
+    partner = dict(pairs) | {b: a for a, b in pairs}
+    draws = rng.standard_normal((vocab, m))
+    for v in range(vocab):
+        vec = free @ draws[v] if v in partner else fixed @ (rot[:, : m // 2].T @ draws[v])
+        vec *= norm / np.linalg.norm(vec)
+        if v not in partner:
+            emb[v, tok_dims] = vec
+        elif v < partner[v]:
+            emb[v, tok_dims] = vec
+            emb[partner[v], tok_dims] = swap @ vec
+    emb[cfg.pad_token_id] = 0.0  # the decoder starts from a zero embedding (CTranslate2 assumes it)
+
+    # LayerNorm divides by about sqrt(norm^2 + 1/2); beta makes the attention one-hot
+    beta = 12.0 * math.sqrt(d // cfg.decoder_attention_heads) * (norm * norm + 0.5)
+    read_pos = torch.zeros(len(pos_dims), d)
+    read_pos[:, torch.tensor(pos_dims)] = torch.eye(len(pos_dims))
+    read_pos[:, mean_dim] = -1.0
+    t = torch.tensor(tok_dims)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "embed_positions" not in name:
+                p.zero_()
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.LayerNorm):
+                mod.weight.fill_(1.0)
+        model.model.shared.weight.copy_(torch.tensor(emb, dtype=torch.float32))
+        cross = model.model.decoder.layers[0].encoder_attn  # head 0 does the copying; head 1 stays zero
+        cross.q_proj.weight[: len(pos_dims)] = read_pos * beta
+        cross.k_proj.weight[: len(pos_dims)] = read_pos
+        cross.v_proj.weight[torch.arange(k), t] = 1.0
+        cross.out_proj.weight[t[:, None], torch.arange(k)[None, :]] = torch.tensor(10.0 * swap, dtype=torch.float32)
+    return model
+
+
 def build_en_uk_model(folder: Path) -> Path:
-    """Random weights of the en-uk architecture (shrunk) around the real OPUS-MT en-uk tokenizer files."""
+    """A copying model of the en-uk architecture (shrunk) around the real OPUS-MT en-uk tokenizer files."""
     src = FIXTURES / "opus-mt-en-uk"
     real = json.loads((src / "config.json").read_text(encoding="utf-8"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("source.spm", "target.spm", "vocab.json", "tokenizer_config.json"):
+        shutil.copy(src / name, folder / name)
     _save_model(
         folder,
         vocab_size=real["vocab_size"],
@@ -90,8 +206,6 @@ def build_en_uk_model(folder: Path) -> Path:
         activation_function=real["activation_function"],
         max_position_embeddings=real["max_position_embeddings"],
     )
-    for name in ("source.spm", "target.spm", "vocab.json", "tokenizer_config.json"):
-        shutil.copy(src / name, folder / name)
     return folder
 
 
