@@ -236,8 +236,8 @@ def run_corpus_bench(
                         runs[engine].append(run)
                         devices[engine] |= used
                         log.info(
-                            "%s, %d worker(s), run %d/%d: %.1fs, %.2f sentences/s",
-                            engine, workers, round_, repeat, run.wall, run.rate,
+                            "%s, %d core(s), run %d/%d: %.1fs, %.2f sentences/s",
+                            engine, workers * threads, round_, repeat, run.wall, run.rate,
                         )  # fmt: skip
                 for engine in engines:
                     worker_threads = threads * workers if engine == "local" else threads
@@ -247,7 +247,7 @@ def run_corpus_bench(
                     )
                     loaded = sorted({r.loads for r in runs[engine]})
                     if engine == "ray" and loaded != [count]:
-                        result.notes.append(f"ray, {count} actor(s): {loaded} actor(s) loaded the model")
+                        result.notes.append(f"ray, {count} actor(s): {loaded} of them translated a shard")
         finally:
             cluster.stop()
     return result
