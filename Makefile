@@ -35,7 +35,7 @@ ENGINE ?= local
 RAY_ADDRESS ?=
 
 .PHONY: help venv venv-ray translate translate-all translate-corpus segment align bench bench-align bench-corpus \
-	test test-ray lint clean
+	test test-ray lint clean mutate
 
 help:
 	@echo "make translate LANG=ko|uk|ru [MODEL=ID_OR_DIR] [INPUT=FILE] [OUT=DIR] [SET='key=value ...']"
@@ -46,6 +46,7 @@ help:
 	@echo "make bench-corpus   translate-corpus sentences/s: local vs ray engine (installs the ray extra)"
 	@echo "make test           lint, type-check and run the tests (the Ray tests skip without the ray extra)"
 	@echo "make test-ray       install the ray extra and run the Ray Data tests (.ci/run runs make test test-ray)"
+	@echo "make mutate [MODULE=segment|align_search|cache|batching|qa|apply_review|tmx]  mutation testing (mutmut), share killed"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -106,6 +107,15 @@ test: lint
 # The tests of the Ray Data engine, with the extra installed (in `make test` they skip when ray is missing).
 test-ray: $(RAY_STAMP)
 	$(PY) -m pytest -q tests/test_corpus_ray.py
+
+# Mutation testing of the core modules (tools/mutate.py, results in docs/mutation.md); long, not part of `make test`.
+MUTATE_STAMP := $(VENV)/.installed-mutate
+$(MUTATE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,mutate]"
+	touch $(MUTATE_STAMP)
+
+mutate: $(MUTATE_STAMP)
+	$(PY) tools/mutate.py $(if $(MODULE),--module "$(MODULE)")
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
