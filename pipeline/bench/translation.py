@@ -28,7 +28,6 @@ import json
 import logging
 import random
 import shutil
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from pipeline.bench import median
 from pipeline.config import repo_root
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class Row:
     @property
     def rate(self) -> float:
         """Median tokens/s over the runs."""
-        return statistics.median(self.rates) if self.seconds else 0.0
+        return median(self.rates)
 
     @property
     def rate_min(self) -> float:
@@ -112,7 +112,7 @@ class Row:
 
     @property
     def median_seconds(self) -> float:
-        return statistics.median(self.seconds) if self.seconds else 0.0
+        return median(self.seconds)
 
 
 @dataclass

@@ -16,8 +16,7 @@ HELP = (
 def default_dev_dir() -> Path:
     from pipeline.config import repo_root
 
-    p = repo_root().parent / "shared" / "align-dev"
-    return p if p.is_dir() else Path("/work/shared/align-dev")
+    return repo_root().parent / "shared" / "align-dev"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -28,13 +28,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.bench import median
 from pipeline.config import Config
 
 log = logging.getLogger(__name__)
@@ -94,12 +94,12 @@ class EngineRow:
 
     @property
     def wall(self) -> float:
-        return statistics.median(r.wall for r in self.runs) if self.runs else 0.0
+        return median(r.wall for r in self.runs)
 
     @property
     def rate(self) -> float:
         """Median sentences/s of the whole job."""
-        return statistics.median(r.rate for r in self.runs) if self.runs else 0.0
+        return median(r.rate for r in self.runs)
 
     @property
     def rate_min(self) -> float:
@@ -112,11 +112,11 @@ class EngineRow:
     @property
     def per_worker(self) -> float:
         """Median per-worker sentences/s."""
-        return statistics.median(r.per_worker for r in self.runs) if self.runs else 0.0
+        return median(r.per_worker for r in self.runs)
 
     @property
     def load(self) -> float:
-        return statistics.median(r.load for r in self.runs) if self.runs else 0.0
+        return median(r.load for r in self.runs)
 
 
 @dataclass
