@@ -393,12 +393,12 @@ def test_furniture_must_be_a_list() -> None:
 def test_segmenter_names() -> None:
     en = get_segmenter("en")
     assert isinstance(en, Segmenter)
-    assert (en.name, en.lang) == ("rules-en.v1", "en")
-    assert get_segmenter("ru").name == "rules-ru.v1"
-    assert get_segmenter("uk").name == "rules-uk.v1"
-    assert get_segmenter("ko").name == "rules-ko.v1"
+    assert (en.name, en.lang) == ("rules-en.v2", "en")
+    assert get_segmenter("ru").name == "rules-ru.v2"
+    assert get_segmenter("uk").name == "rules-uk.v2"
+    assert get_segmenter("ko").name == "rules-ko.v2"
     de = get_segmenter("de")
-    assert (de.name, de.lang) == ("rules-generic.v1", "de")
+    assert (de.name, de.lang) == ("rules-generic.v2", "de")
     assert get_segmenter("zho").lang == "zho"
 
 
@@ -432,6 +432,10 @@ PATHOLOGICAL = {
     "quotes": lambda k: '"' * k,
     "dotted-word": lambda k: "a" + ".a" * (k // 2),
     "spaces": lambda k: "\n" + " " * k + "x",
+    "spaced-ellipsis": lambda k: "x" + " ." * (k // 2),
+    "abbreviations": lambda k: "At 5 a.m. x" * (k // 11),  # each a.m. looks back at its sentence's start
+    "interrupted-quote": lambda k: "«Go. – " * (k // 7),  # each candidate counts the guillemets before it
+    "dateline-dash": lambda k: "SPOKANE. — x" * (k // 12),  # each candidate looks back for a dateline
 }
 
 

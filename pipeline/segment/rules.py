@@ -8,6 +8,7 @@ at the word before it and the word after it; nothing is matched with unbounded b
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,6 +41,12 @@ _CANDIDATE = re.compile(f"(?<![{_cls(_TERMS)}])([{_cls(_TERMS)}]+)([{_cls(_CLOSE
 _HAS_CJK = re.compile(f"[{_cls(''.join(sorted(_CJK_TERMS)))}]")
 # A list item or bullet at the start of a line: "1. ", "2) ", "a. ", "- ", "• ".
 _MARKER = re.compile(r"^[^\S\n]*(?:(\d{1,3}|[a-z])[.)]|[-*•‣–—])[^\S\n]+(?=\S)", re.MULTILINE)
+# Inline list markers: "1.", "2)", "3.)", "a." (optionally after a bullet: "• 9.", "⁃10."), and bullets alone.
+_BULLETS = "•‣⁃◦▪●"
+_INLINE_MARKER = re.compile(f"(?<!\\S)([{_BULLETS}][^\\S\\n]*)?(?:(\\d{{1,3}})|([a-z]))(\\.\\)|[.)])(?=[^\\S\\n]+\\S)")
+_BULLET = re.compile(f"(?<!\\S)[{_BULLETS}](?=[^\\S\\n]*\\S)")
+# A spaced ellipsis ". . ." (MLA/Chicago): three or more periods, one space apart.
+_SPACED_DOTS = re.compile(r"\.(?:[^\S\n]\.){2,}")
 _WS = re.compile(r"\s*")
 _TOKEN = re.compile(r"\S{1,64}")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -62,31 +69,42 @@ class LangRules:
     after_number: frozenset[str] = frozenset()  # may end after a number (2020 г.), else never end (г. Москва)
     cap_only: frozenset[str] = frozenset()  # only abbreviations when capitalised (Jan., Sat.)
     starters: frozenset[str] = frozenset()  # capitalised words that typically start a sentence
-    maybe_mode: Literal["capital", "starters"] = "capital"  # how maybe_end/after_number decide
+    titles: frozenset[str] = frozenset()  # "Mr", "Dr": never end, and start a sentence after a maybe_end ("P.M.")
+    prepositions: frozenset[str] = frozenset()  # capitalised: "At 5 a.m." / "В 1854 году" go on after an abbreviation
+    pronouns: frozenset[str] = frozenset()  # one-letter words that are not initials after a lowercase word ("and I.")
+    maybe_mode: Literal["capital", "starters"] = "capital"  # how maybe_end decides
     single_lower_ends: bool = True  # may a single lowercase letter + "." end a sentence?
 
 
 _EN_MONTHS_DAYS = _words("jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun")
+# US states in AP style (datelines: "SPOKANE, Wash. —"); only abbreviations when capitalised ("ill.", "mass.")
+_EN_STATES = _words(
+    "ala ariz ark calif colo conn del fla ga ill ind kan kans ky la md mass mich minn miss mo mont neb nev okla ore "
+    "pa tenn tex vt va wash wis wyo"
+)
+_EN_TITLES = _words("mr mrs ms mssrs messrs dr prof gen sen gov rep rev hon pres supt capt lt col maj sgt cpl pvt adm")
 
 EN = LangRules(
     tag="en",
-    never_end=_words(
-        "mr mrs ms mssrs messrs dr prof gen sen gov rep rev hon pres supt capt lt col maj sgt cpl pvt adm cmdr cdr "
-        "brig fr mt vs v e.g i.e cf viz approx ca esp incl univ assn"
-    ),
+    never_end=_EN_TITLES | _words("cmdr cdr brig fr mt vs v e.g i.e cf viz approx ca esp incl univ assn"),
     maybe_end=_words(
         "etc inc ltd co corp llc plc jr sr bros a.m p.m u.s u.k u.n e.u u.s.a d.c ph.d m.d b.a m.a b.sc al st ave "
         "blvd rd dept est ft oz lb lbs hr hrs mins yrs govt intl natl ibid"
     )
-    | _EN_MONTHS_DAYS,
-    before_number=_words("no nos nr fig figs p pp vol vols art sec ch chap para eq op tel ext pt ref"),
-    cap_only=_EN_MONTHS_DAYS,
+    | _EN_MONTHS_DAYS
+    | _EN_STATES,
+    before_number=_words("no nos nr n° nº № fig figs p pp vol vols art sec ch chap para eq op tel ext pt ref"),
+    cap_only=_EN_MONTHS_DAYS | _EN_STATES,
+    titles=_EN_TITLES,
+    prepositions=_words("At On In By From Until Till Since Before After Around About Near Shortly Early Late"),
+    pronouns=frozenset({"I"}),
     starters=_words(
         "A An The This That These Those It Its He She They We I You His Her Their Our My Your There Here But And Or "
         "So Yet However Meanwhile Then Now In On At For After Before When While If As Although Though Since Because "
         "Some Many Most All Other Others One Two What Who Why How Where Which Still Also Later Earlier Today "
         "Yesterday Tomorrow Last Next Such No Not Both Each Every Despite According By From With Without Under Over "
-        "During Once Instead Finally First Officials Police"
+        "During Once Instead Finally First Officials Police Did Do Does Is Are Was Were Has Have Had Can Could Will "
+        "Would Should May Might Must"
     ),
     maybe_mode="starters",
 )
@@ -95,10 +113,11 @@ RU = LangRules(
     tag="ru",
     never_end=_words(
         "т е к н им ул просп пер пл наб гр с ст напр см ср рис табл гл илл о оз р пос дер акад проф доц ген полк "
-        "тов св ок мл зам нач кв корп стр вып ч т.е т.к т.н"
+        "тов св ок мл зам нач кв корп стр вып ч т.е т.к т.н пгт"
     ),
-    maybe_end=_words("д п др пр т.д т.п млн млрд трлн тыс руб коп долл гг вв обл км кг чел экз шт"),
-    after_number=_words("г р в вв см м с"),
+    maybe_end=_words("д п др пр т.д т.п млн млрд трлн тыс руб коп долл обл км кг чел экз шт"),
+    after_number=_words("г гг р в вв см м с"),
+    prepositions=_words("В Во На По С Со Кроме После До При К Ко У Из От За Под Над Для О Об Через Между Перед"),
     starters=_words(
         "Он Она Оно Они Это Этот Эта Эти Я Мы Вы Ты Но И А Однако В Во На По С Со Так Также Кроме После До При "
         "Когда Если Как Что Там Тогда Затем Потом Его Ее Её Их Не Ни Да Нет Все Всё"
@@ -111,8 +130,9 @@ UK = LangRules(
         "т ч е ім вул просп пров пл бул наб с смт напр див рис табл гл о оз акад проф доц ген св зам заст кв "
         "корп стор вип розд т.ч"
     ),
-    maybe_end=_words("д п ін інш т.д т.п тис млн млрд трлн грн коп дол крб рр обл км кг чол шт"),
-    after_number=_words("р м с ст"),
+    maybe_end=_words("д п ін інш т.д т.п тис млн млрд трлн грн коп дол крб обл км кг чол шт"),
+    after_number=_words("р рр м с ст"),
+    prepositions=_words("В У На По З Із Зі Крім Після До При Від Для Через Між Перед За Під Над Біля"),
     starters=_words(
         "Він Вона Воно Вони Це Цей Ця Ці Я Ми Ви Ти Але І Й А Та Однак Проте В У На По З Із Так Також Крім Після "
         "До При Коли Якщо Як Що Там Тоді Потім Його Її Їх Не Ні Всі Усі"
@@ -123,7 +143,7 @@ GENERIC = LangRules(
     tag="generic",
     never_end=_words("mr mrs ms dr prof vs e.g i.e z.b bzw vgl ca st hr fr sr sra mme mlle usw"),
     maybe_end=_words("etc inc ltd jr a.m p.m u.s u.k u.a"),
-    before_number=_words("no nr fig abb p pp vol art"),
+    before_number=_words("no nr n° nº № fig abb p pp vol art"),
     single_lower_ends=False,
 )
 
@@ -144,7 +164,7 @@ class RuleSegmenter:
     def __init__(self, lang: str, rules: LangRules) -> None:
         self.lang = lang
         self.rules = rules
-        self.name = f"rules-{rules.tag}.v1"
+        self.name = f"rules-{rules.tag}.v2"
 
     def __repr__(self) -> str:
         return f"RuleSegmenter(lang={self.lang!r}, name={self.name!r})"
@@ -160,41 +180,42 @@ class RuleSegmenter:
 
     def _paragraph(self, p: str) -> list[tuple[int, int]]:
         n = len(p)
-        cuts: list[int] = []
-        no_cut: set[int] = set()
-        in_list = False
-        for m in _MARKER.finditer(p):
-            # A list item starts the paragraph, follows a line ending in punctuation ("Steps:"), or
-            # continues a list; otherwise "rose to\n15. It fell" is hard-wrapped prose.
-            if m.start() > 0:
-                j = m.start()
-                while j > 0 and p[j - 1].isspace():
-                    j -= 1
-                if not in_list and p[j - 1] not in _LIST_INTRO:
-                    continue
-                cuts.append(m.start())
-            in_list = True
-            if m.group(1) is not None and p[m.end(1)] == ".":
-                no_cut.add(m.end(1) + 1)
+        cuts, no_cut = _line_markers(p)
+        list_cuts, list_keep = self._inline_lists(p)
+        dot_cuts, dot_keep = _spaced_ellipses(p)
+        cuts += list_cuts + dot_cuts + _headline_breaks(p)
+        no_cut |= list_keep | dot_keep
+        fixed = sorted(cuts)  # decided before the candidates: what each candidate's sentence starts after
+        last = 0  # the last cut made by a candidate
+        guillemets = 0  # « minus » before the candidate (direct speech interrupted by the author's words)
+        counted = 0
         has_cjk = _HAS_CJK.search(p) is not None
         for m in _SPACED.finditer(p):
             e = m.end()
             if e >= n or e in no_cut:
                 continue
-            token, term, _close, nxt = m.groups()
+            token, term, close, nxt = m.groups()
             if nxt is None or (has_cjk and _HAS_CJK.search(term)):
                 continue  # the end of the paragraph; CJK runs are decided below
-            if nxt in _DASHES:
+            if not term.strip(".…") and token.endswith(("[", "(")) and close[:1] in "])":
+                continue  # "[...]", "(…)": an omission inside a quotation, not an end
+            guillemets += p.count("«", counted, e) - p.count("»", counted, e)
+            counted = e
+            dash = nxt in _DASHES
+            if dash:
                 nxt = _next_token(p, e)
-            if self._boundary(p, m.start(), token.lstrip(_OPENERS), term, nxt):
+            prev = max(last, fixed[bisect_right(fixed, m.start()) - 1] if fixed and fixed[0] <= m.start() else 0)
+            if dash and (guillemets > 0 or _is_dateline(p, prev, e)):
+                continue  # «Why? – she asked. – Go on.» / SPOKANE, Wash. — Officials said
+            if self._boundary(p, prev, m.start(), token.lstrip(_OPENERS), term, nxt):
                 cuts.append(e)
+                last = e
         if has_cjk:
             for m in _CANDIDATE.finditer(p):
                 e = m.end()
                 term, close = m.groups()
                 if e < n and _HAS_CJK.search(term) and self._cjk_boundary(p, term, close, e):
                     cuts.append(e)
-        cuts += _headline_breaks(p)
         cuts.sort()
         spans: list[tuple[int, int]] = []
         prev = 0
@@ -207,6 +228,46 @@ class RuleSegmenter:
             prev = c
         return spans
 
+    def _inline_lists(self, p: str) -> tuple[list[int], set[int]]:
+        """Items of lists run into a paragraph: "1.) One 2.) Two", "a. One b. Two", "• 9. Nine • 10. Ten".
+
+        A numbered list is a chain of markers of one kind ("1." / "1)" / "1.)", digits or lowercase letters)
+        whose values go up by one, starting at 1 (or a) at the start of the paragraph or after a sentence end
+        or a colon; a bulleted list is two or more bullets. Each item starts a sentence (a cut before its
+        marker) and its marker is never a sentence of its own (no cut after it).
+        """
+        cuts: list[int] = []
+        keep: set[int] = set()
+        bullets = [m.start() for m in _BULLET.finditer(p)]
+        if len(bullets) >= 2:
+            cuts += [b for b in bullets if b > 0]
+        chains: dict[tuple[bool, str], list[re.Match[str]]] = {}
+        done: list[list[re.Match[str]]] = []
+        for m in _INLINE_MARKER.finditer(p):
+            bullet, digits, letter, suffix = m.groups()
+            if bullet:
+                keep.add(m.end())
+            if _token_before(p, m.start()).lower().rstrip(".") in self.rules.before_number:
+                continue  # "No. 1. Then No. 2." are numbers, not markers
+            value = int(digits) if digits else ord(letter) - ord("a") + 1
+            key = (digits is not None, suffix)
+            chain = chains.get(key)
+            if chain is not None and _marker_value(chain[-1]) + 1 == value:
+                chain.append(m)
+            elif value == 1 or bullet:
+                j = m.start()
+                while j > 0 and p[j - 1].isspace():
+                    j -= 1
+                if j == 0 or bullet or p[j - 1] in _LIST_INTRO:
+                    if chain is not None:
+                        done.append(chain)
+                    chains[key] = [m]
+        for chain in [*done, *chains.values()]:
+            if len(chain) >= 2:
+                cuts += [m.start() for m in chain if m.start() > 0]
+                keep.update(m.end() for m in chain)
+        return cuts, keep
+
     @staticmethod
     def _cjk_boundary(p: str, term: str, close: str, e: int) -> bool:
         nxt = p[e]
@@ -215,8 +276,11 @@ class RuleSegmenter:
         # “为什么？”他问 / 「なぜ？」と: a quoted question or exclamation running on into its clause.
         return not (close and not nxt.isspace() and not any(c in _CJK_FULL_STOPS for c in term))
 
-    def _boundary(self, p: str, start: int, core: str, term: str, nxt: str) -> bool:
-        """Decide a candidate: ``core`` is the word (at ``start``) before the run ``term``, ``nxt`` the next word."""
+    def _boundary(self, p: str, prev: int, start: int, core: str, term: str, nxt: str) -> bool:
+        """Decide a candidate: ``core`` is the word (at ``start``) before the run ``term``, ``nxt`` the next word.
+
+        ``prev`` is where the sentence that the candidate would end starts.
+        """
         first = nxt.lstrip(_OPENERS)[:1]
         if term != "." and any(c not in _ELLIPSIS_TERMS for c in term):  # ? ! and other strong terminators
             return not first.islower()
@@ -224,30 +288,46 @@ class RuleSegmenter:
             return first.isupper()
         if not core or len(core) > _MAX_WORD:
             return not first.islower()
-        return self._period(p, core, start, nxt, first)
+        return self._period(p, prev, core, start, nxt, first)
 
-    def _period(self, p: str, core: str, start: int, nxt: str, first: str) -> bool:
+    def _period(self, p: str, prev: int, core: str, start: int, nxt: str, first: str) -> bool:
         r = self.rules
         low = core.lower()
         if low in r.cap_only and not core[0].isupper():
             return not first.islower()
         if low in r.after_number:
-            if _NUMLIKE.fullmatch(_token_before(p, start)):
-                return self._maybe_end(nxt, first)
-            return False
+            # "в 2010 г. Виктор" / "1898 г. В 1854 году" go on; "у 2024 р. Він сказав" ends
+            return _NUMLIKE.fullmatch(_token_before(p, start)) is not None and self._starts_clause(nxt)
         if low in r.never_end:
             return False
         if low in r.before_number and first.isdigit():
             return False
         if low in r.maybe_end or _DOTTED.fullmatch(core):
+            if low not in r.maybe_end and core.isupper():  # initials run together: Л.Н. Толстой, J.R.R. Tolkien
+                return self._starts_sentence(nxt)
+            if self._lead_phrase(p, prev, start):  # "At 5 a.m. Mr. Smith went ..."
+                return False
             return self._maybe_end(nxt, first)
         if len(core) == 1 and core.isalpha():
+            if core in r.pronouns and _token_before(p, start)[:1].islower():  # "you and I. Did you"
+                return not first.islower()
             if core.isupper():  # an initial: J. R. R. Tolkien, George W. Bush
                 return self._starts_sentence(nxt)
             if not r.single_lower_ends:
                 return False
             return self._maybe_end(nxt, first)
         return not first.islower()
+
+    def _lead_phrase(self, p: str, prev: int, start: int) -> bool:
+        """Is the text from ``prev`` up to the word at ``start`` a short phrase opening with a preposition?
+
+        "At 5 a.m." or "On Jan." is the start of a sentence, not a sentence: an abbreviation after it does not
+        end one.
+        """
+        if start - prev > _MAX_WORD:  # bounded: linear time
+            return False
+        words = p[prev:start].split()
+        return 0 < len(words) <= 3 and words[0].lstrip(_OPENERS) in self.rules.prepositions
 
     def _maybe_end(self, nxt: str, first: str) -> bool:
         if self.rules.maybe_mode == "capital":
@@ -260,9 +340,88 @@ class RuleSegmenter:
         if m is None:
             return False
         word = m.group()
-        if len(word) == 1 and w[1:2] == ".":  # another initial
-            return False
+        if w[len(word) : len(word) + 1] == ".":
+            if len(word) == 1:  # another initial
+                return False
+            return word.lower() in self.rules.titles  # "... at 6 P.M. Mr. Smith then went"
         return word in self.rules.starters
+
+    def _starts_clause(self, nxt: str) -> bool:
+        """A sentence starter that is not a preposition: after "2024 р." a preposition goes on, "Він" does not."""
+        word = _WORD.match(nxt.lstrip(_OPENERS))
+        return self._starts_sentence(nxt) and (word is None or word.group() not in self.rules.prepositions)
+
+
+def _marker_value(m: re.Match[str]) -> int:
+    digits, letter = m.group(2), m.group(3)
+    return int(digits) if digits else ord(letter) - ord("a") + 1
+
+
+def _line_markers(p: str) -> tuple[list[int], set[int]]:
+    """Cuts before list items at line starts ("1. ", "2) ", "- ", "• "), and the ends of their "N." markers."""
+    cuts: list[int] = []
+    no_cut: set[int] = set()
+    in_list = False
+    for m in _MARKER.finditer(p):
+        # A list item starts the paragraph, follows a line ending in punctuation ("Steps:"), or
+        # continues a list; otherwise "rose to\n15. It fell" is hard-wrapped prose.
+        if m.start() > 0:
+            j = m.start()
+            while j > 0 and p[j - 1].isspace():
+                j -= 1
+            if not in_list and p[j - 1] not in _LIST_INTRO:
+                continue
+            cuts.append(m.start())
+        in_list = True
+        if m.group(1) is not None and p[m.end(1)] == ".":
+            no_cut.add(m.end(1) + 1)
+    return cuts, no_cut
+
+
+def _spaced_ellipses(p: str) -> tuple[list[int], set[int]]:
+    """Spaced ellipses ". . ." are one mark, never a run of sentences.
+
+    Following the MLA/Chicago convention, four periods after a word ("compounds. . . . The") are the
+    sentence's period plus an ellipsis that opens the next sentence; four spaced periods ("a period . . . .
+    Next") end the sentence; three (". . . I didn't") are an omission inside it, unless a quotation closes
+    after them.
+    """
+    cuts: list[int] = []
+    keep: set[int] = set()
+    for m in _SPACED_DOTS.finditer(p):
+        end = m.end()
+        while end < len(p) and p[end] in _CLOSERS:
+            end += 1
+        keep.update(range(m.start() + 1, end + 1))
+        j = _skip_ws(p, end)
+        if j >= len(p) or not p[j].lstrip(_OPENERS)[:1].isupper():
+            continue
+        dots = m.group().count(".")
+        if end > m.end():  # a quotation trailing off: "the book . . .' Something"
+            cuts.append(end)
+        elif dots >= 4:
+            attached = m.start() > 0 and not p[m.start() - 1].isspace()
+            cuts.append(m.start() + 1 if attached else end)
+    return cuts, keep
+
+
+def _is_dateline(p: str, prev: int, e: int) -> bool:
+    """Is ``p[prev:e]`` a dateline ("SPOKANE, Wash.", "КИЇВ, 5 березня.") opening a paragraph or a line?"""
+    if e - prev > _MAX_WORD:  # bounded: linear time
+        return False
+    j = prev
+    while j > 0 and p[j - 1] in " \t":
+        j -= 1
+    if j > 0 and p[j - 1] != "\n":
+        return False
+    words = p[prev:e].split()
+    if not 1 <= len(words) <= 6:
+        return False
+    head = words[0].strip(",")
+    letters = [c for c in head if c.isalpha()]
+    if any(c.isupper() or c.islower() for c in letters):
+        return len(letters) >= 2 and head.isupper()
+    return "," in p[prev:e]  # a script without case (Korean): a place and a date
 
 
 def _headline_breaks(p: str) -> list[int]:
