@@ -116,6 +116,225 @@ def test_band_around_a_coarse_path() -> None:
     assert band.ncells < 11 * 13
 
 
+def test_bead_types_defaults_and_limits() -> None:
+    # defaults max_bead=5, max_side=4: 1-1 first, the n-m types by source then target size, then 1-0 and 0-1
+    n_m = [(1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1)]
+    assert bead_types() == n_m + [(1, 0), (0, 1)]
+    wide = bead_types(max_bead=6)  # max_side stays 4
+    assert (2, 4) in wide and (4, 2) in wide and (3, 3) in wide and (1, 5) not in wide and (5, 1) not in wide
+    assert bead_types(max_bead=6, max_side=2) == [(1, 1), (1, 2), (2, 1), (2, 2), (1, 0), (0, 1)]
+    assert bead_types(max_bead=3, max_side=3) == [(1, 1), (1, 2), (2, 1), (1, 0), (0, 1)]  # a + b == max_bead included
+
+
+def test_band_index_and_cells_agree_and_outside_is_minus_one() -> None:
+    band = band_around(4, 5, np.arange(10) * 4 // 9, 1)
+    i, j = band.cells()
+    assert i.dtype == j.dtype == band.lo.dtype == band.hi.dtype == band.base.dtype == np.int64
+    assert band.index(i, j).tolist() == list(range(band.ncells))
+    assert band.index([0, 4], [0, 5]).tolist() == [0, band.ncells - 1]  # plain lists of ints are accepted
+    # outside the grid (negative, past n or m) and inside the grid but outside the band
+    outside = band.index(np.array([-1, 0, 5, 0, 4, 0]), np.array([0, -1, 0, 6, 0, 5]))
+    assert outside.tolist() == [-1] * 6
+
+
+def test_band_around_clips_the_path_to_the_grid() -> None:
+    # a path stuck at i = 0 (below the grid on the last diagonals) and one past n on every diagonal
+    low = band_around(3, 3, np.zeros(7, dtype=np.int64), 1)
+    assert (low.lo.tolist(), low.hi.tolist()) == ([0, 0, 0, 0, 1, 2, 3], [0, 1, 1, 1, 2, 3, 3])
+    high = band_around(3, 3, np.full(7, 99), 1)
+    assert (high.lo.tolist(), high.hi.tolist()) == ([0, 0, 1, 2, 2, 2, 3], [0, 1, 2, 3, 3, 3, 3])
+    assert high.lo.dtype == high.hi.dtype == np.int64
+
+
+def test_band_around_a_real_valued_path_is_a_consistent_band() -> None:
+    n, m = 4, 4
+    centers = np.linspace(0, n, n + m + 1) + 0.6  # not whole cells: truncated to the cell below
+    band = band_around(n, m, centers, 1)
+    same = band_around(n, m, centers.astype(np.int64), 1)
+    assert band.lo.tolist() == same.lo.tolist() and band.hi.tolist() == same.hi.tolist()
+    assert band.base.tolist() == same.base.tolist()
+    assert band.ncells == int((band.hi - band.lo + 1).sum())
+    i, j = band.cells()
+    assert band.index(i, j).tolist() == list(range(band.ncells))
+
+
+def test_band_around_rejects_a_negative_width() -> None:
+    with pytest.raises(ValueError, match=r"^empty diagonal in band$"):
+        band_around(3, 3, np.arange(7) // 2, -1)
+
+
+def _favour(band, types, beads):  # type: ignore[no-untyped-def]
+    """Scores of -1 for every bead except the given (src_start, src_end, tgt_start, tgt_end) ones (0)."""
+    S = np.full((len(types), band.ncells), -1.0)
+    for s0, s1, t0, t1 in beads:
+        S[types.index((s1 - s0, t1 - t0)), band.index(np.array([s1]), np.array([t1]))[0]] = 0.0
+    return S
+
+
+@pytest.mark.parametrize(
+    "beads",
+    [
+        [(0, 0, 0, 1)],
+        [(0, 1, 0, 0)],
+        [(0, 1, 0, 1)],
+        [(0, 1, 0, 0), (1, 1, 0, 1)],
+        [(0, 0, 0, 1), (0, 1, 1, 1)],
+        [(0, 1, 0, 2)],
+        [(0, 1, 0, 0), (1, 2, 0, 0), (2, 2, 0, 1), (2, 2, 1, 2)],
+        [(0, 0, 0, 1), (0, 1, 1, 2), (1, 2, 2, 2)],
+    ],
+)
+def test_dp_returns_the_favoured_beads_on_tiny_grids(beads: list) -> None:  # type: ignore[type-arg]
+    types = bead_types()
+    band = dense_band(beads[-1][1], beads[-1][3])
+    spans, scores = dp(band, types, _favour(band, types, beads))
+    assert spans == beads
+    assert scores == [0.0] * len(beads)
+
+
+_REACHES = {  # which grids a set of bead types can cross from (0, 0) to (n, m)
+    "no 1-0": lambda n, m: n <= m,
+    "no 0-1": lambda n, m: m <= n,
+    "any": lambda n, m: True,
+}
+
+
+@pytest.mark.parametrize(
+    ("types", "reach"),
+    [
+        ([(1, 1), (0, 1)], "no 1-0"),
+        ([(0, 1), (2, 1), (1, 1)], "no 1-0"),
+        ([(1, 1), (1, 0)], "no 0-1"),
+        ([(1, 0), (1, 2), (1, 1)], "no 0-1"),
+        ([(1, 0), (0, 1)], "any"),
+        ([(1, 0), (0, 1), (1, 1), (2, 1)], "any"),  # skip types first: 1-0 is type 0
+        ([(0, 1), (1, 0), (1, 1), (1, 2)], "any"),  # 0-1 is type 0
+    ],
+)
+@pytest.mark.parametrize("affine", [False, True])
+def test_dp_is_exact_for_any_set_and_order_of_bead_types(types: list, reach: str, affine: bool) -> None:  # type: ignore[type-arg]
+    rng = np.random.default_rng(7)
+    grids = [(n, m) for n, m in itertools.product(range(5), range(5)) if _REACHES[reach](n, m)]
+    for n, m in grids:
+        band = dense_band(n, m)
+        S = rng.normal(size=(len(types), band.ncells))
+        E = rng.normal(size=(2, band.ncells)) if affine else None
+        i, j = band.cells()
+        at = {(int(a), int(b)): c for c, (a, b) in enumerate(zip(i, j, strict=True))}
+        spans, scores = dp(band, types, S, extend=E)
+        ref = _brute(
+            n,
+            m,
+            types,
+            lambda t, a, b, S=S, at=at: S[t, at[(a, b)]],
+            (lambda r, a, b, E=E, at=at: E[r, at[(a, b)]]) if E is not None else None,
+        )
+        assert sum(scores) == pytest.approx(ref), (n, m)
+        pos = (0, 0)
+        for s0, s1, t0, t1 in spans:
+            assert (s0, t0) == pos and (s1 - s0, t1 - t0) in types
+            pos = (s1, t1)
+        assert pos == (n, m)
+
+
+def test_dp_without_a_path_to_the_end_says_so() -> None:
+    types = [(1, 1), (0, 1)]  # no 1-0 bead: a source longer than the target cannot be crossed
+    band = dense_band(3, 2)
+    with pytest.raises(ValueError, match=r"^no path through the band$"):
+        dp(band, types, np.zeros((len(types), band.ncells)))
+
+
+def test_search_rejects_scores_or_predecessors_that_do_not_match() -> None:
+    from pipeline.align.search import max_marginals
+
+    types = bead_types()
+    band = dense_band(3, 4)
+    S = np.zeros((len(types), band.ncells))
+    msg = r"^scores / predecessors do not match the band and the bead types$"
+    other = predecessors(dense_band(3, 3), types)  # the predecessors of another band
+    for search in (dp, max_marginals):
+        with pytest.raises(ValueError, match=msg):
+            search(band, types, S, other)
+        with pytest.raises(ValueError, match=msg):  # scores and predecessors for one bead type fewer
+            search(band, types, S[:-1], predecessors(band, types[:-1]))
+
+
+def _max_marginals_reference(n: int, m: int, types, S, E) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Brute force: best into the bead's start + the bead + the best forward pass over the reversed documents."""
+    band = dense_band(n, m)
+    i, j = band.cells()
+    at = {(int(a), int(b)): c for c, (a, b) in enumerate(zip(i, j, strict=True))}
+    score = lambda t, a, b: S[t, at[(a, b)]]  # noqa: E731
+    ext = (lambda r, a, b: E[r, at[(a, b)]]) if E is not None else None  # noqa: E731
+    # the reversed documents: a bead ending at (a, b) there starts at (n - a, m - b) here, charged at its end here
+    rscore = lambda t, a, b: S[t, at[(n - a + types[t][0], m - b + types[t][1])]]  # noqa: E731
+    rext = (lambda r, a, b: E[r, at[(n - a + (r == 0), m - b + (r == 1))]]) if E is not None else None  # noqa: E731
+    into = {cell: _brute(cell[0], cell[1], types, score, ext) for cell in at}
+    onward = {cell: _brute(n - cell[0], m - cell[1], types, rscore, rext) for cell in at}
+    want = np.full((len(types), band.ncells), -np.inf)
+    for (a, b), c in at.items():
+        for t, (ta, tb) in enumerate(types):
+            if a >= ta and b >= tb:
+                want[t, c] = into[(a - ta, b - tb)] + S[t, c] + onward[(a, b)]
+    return want
+
+
+@pytest.mark.parametrize("types", [bead_types(4, 3), [(1, 0), (0, 1), (1, 1), (2, 1), (1, 2)]])
+@pytest.mark.parametrize("affine", [False, True])
+def test_max_marginals_match_a_brute_force_reference(types: list, affine: bool) -> None:  # type: ignore[type-arg]
+    from pipeline.align.search import max_marginals
+
+    rng = np.random.default_rng(11)
+    for n, m in [(3, 4), (4, 2), (0, 2)]:
+        band = dense_band(n, m)
+        S = rng.normal(size=(len(types), band.ncells))
+        E = rng.normal(size=(2, band.ncells)) if affine else None
+        mm, best = max_marginals(band, types, S, extend=E)  # predecessors computed when not given
+        np.testing.assert_allclose(mm, _max_marginals_reference(n, m, types, S, E), atol=1e-9)
+        assert best == pytest.approx(sum(dp(band, types, S, extend=E)[1]))
+
+
+@pytest.mark.parametrize(
+    ("spans", "want"),
+    [
+        ([], [(0, 0)]),
+        ([(0, 1, 0, 1), (1, 3, 1, 2)], [(0, 0), (1, 1), (3, 2)]),
+        # a run of skips is one step, from the end of the bead before it to the start of the bead after it
+        ([(0, 1, 0, 1), (1, 2, 1, 1), (2, 3, 1, 1), (3, 4, 1, 2)], [(0, 0), (1, 1), (3, 1), (4, 2)]),
+        ([(0, 1, 0, 0), (1, 1, 0, 1), (1, 2, 1, 2)], [(0, 0), (1, 1), (2, 2)]),  # a 1-0 and a 0-1 together
+        ([(0, 0, 0, 1), (0, 1, 1, 2)], [(0, 0), (0, 1), (1, 2)]),  # starting with a skip
+        ([(0, 1, 0, 1), (1, 1, 1, 2), (1, 1, 2, 3)], [(0, 0), (1, 1), (1, 3)]),  # ending with a skip run
+    ],
+)
+def test_corners_merge_runs_of_skips_into_one_step(spans: list, want: list) -> None:  # type: ignore[type-arg]
+    assert corners(spans) == want
+
+
+def test_scaled_corners_are_rounded_clipped_and_end_at_n_m() -> None:
+    spans = [(0, 1, 0, 1), (1, 3, 1, 2), (3, 5, 2, 6)]  # a coarse path to (5, 6)
+    assert corners(spans, 2.0, 2.0, 10, 12) == [(0, 0), (2, 2), (6, 4), (10, 12)]  # ends at (n, m) once
+    assert corners(spans, 2.0, 2.0, 11, 12) == [(0, 0), (2, 2), (6, 4), (10, 12), (11, 12)]  # (n, m) added
+    assert corners(spans, 2.0, 1.0, 11, 6) == [(0, 0), (2, 1), (6, 2), (10, 6), (11, 6)]  # one side scaled
+    assert corners(spans, 1.0, 2.0, 5, 13) == [(0, 0), (1, 2), (3, 4), (5, 12), (5, 13)]
+    assert corners(spans, 2.2, 2.2, 10, 12) == [(0, 0), (2, 2), (7, 4), (10, 12)]  # 11 and 13.2 clipped
+
+
+def test_centers_follow_straight_lines_between_corners() -> None:
+    cen = centers_from_corners([(0, 0), (2, 1), (2, 1), (2, 3)], 2, 3)  # a repeated corner is skipped
+    assert cen.dtype == np.int64
+    assert cen.tolist() == [0, 1, 1, 2, 2, 2]  # i on diagonals 0..5, rounded to the nearest cell
+
+
+def test_downsample_sums_pairs_by_default_and_keeps_the_dtype() -> None:
+    from pipeline.align.search import downsample
+
+    lengths = np.array([1, 2, 3, 4, 5])
+    out = downsample(lengths)
+    assert out.tolist() == [3, 7, 5] and out.dtype == lengths.dtype  # the last group is smaller
+    rows = np.arange(10).reshape(5, 2)
+    assert downsample(rows, 3).tolist() == [[6, 9], [14, 16]]
+
+
 # --------------------------------------------------------------------------- aligner on synthetic data
 
 
