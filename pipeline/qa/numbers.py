@@ -260,7 +260,7 @@ def _times(text: str, found: list[Mention]) -> list[Mention]:
     out = list(found)
     for i in range(len(out) - 1):
         h, mnt = out[i], out[i + 1]
-        if text[h.end : mnt.start] == ":" and h.raw.isdigit() and int(h.raw) <= 12 and _PM.match(text, mnt.end):
+        if text[h.end : mnt.start] == ":" and h.raw.isdigit() and int(h.raw) < 12 and _PM.match(text, mnt.end):
             out[i] = Mention(h.raw, h.values | {str(int(h.raw) + 12)}, h.required, h.start, h.end)
     return out
 
