@@ -6,8 +6,9 @@ import contextlib
 import errno
 import json
 import logging
+import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,7 +20,7 @@ from pipeline.errors import ConfigError, OutputError
 from pipeline.io import atomic_write as real_atomic_write
 from pipeline.records import AlignedPair, Signature
 from pipeline.write import FILE_EXTENSIONS, WRITERS, read_jsonl, render_pairs, write_pairs, xml_safe
-from pipeline.write.tmx import resolve_creation_date, seg_text, tmx_date
+from pipeline.write.tmx import forbidden_counts, resolve_creation_date, seg_text, tmx_date
 
 DTD_PATH = Path(__file__).parent / "fixtures" / "tmx14b.dtd"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -251,6 +252,97 @@ def test_tmx_creation_date(monkeypatch: pytest.MonkeyPatch) -> None:
         resolve_creation_date()
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert resolve_creation_date().tzinfo is not None
+
+
+@pytest.fixture
+def seoul_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time zone is UTC+9 (POSIX rule: no tz database needed), restored afterwards."""
+    monkeypatch.setenv("TZ", "KST-9")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_tmx_dates_are_utc_whatever_the_local_time_zone(seoul_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert time.localtime(0).tm_hour == 9  # the fixture took effect
+    # A naive datetime is UTC (not local time); an aware one is converted to UTC (not to local time).
+    assert tmx_date(datetime(2024, 1, 2, 3, 4, 5)) == "20240102T030405Z"
+    assert tmx_date(datetime.fromisoformat("2024-01-02T05:04:05+02:00")) == "20240102T030405Z"
+    assert tmx_date(datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)) == "20240102T030405Z"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert resolve_creation_date() == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
+    assert resolve_creation_date().utcoffset() == timedelta(0)
+    out = render_pairs("tmx", [], signature=SIG, src_lang="en", tgt_lang="ko")
+    assert 'creationdate="20231114T221320Z"' in out
+
+
+@pytest.mark.parametrize("epoch", ["yesterday", "1.5e9", "99999999999999999999"])
+def test_bad_source_date_epoch_says_what_to_set(monkeypatch: pytest.MonkeyPatch, epoch: str) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", f" {epoch} ")
+    with pytest.raises(ConfigError) as e:
+        render_pairs("tmx", [], signature=SIG, src_lang="en", tgt_lang="ko")
+    assert str(e.value) == (
+        f"SOURCE_DATE_EPOCH is not a Unix timestamp: {epoch!r}; set it to whole seconds since 1970-01-01 UTC "
+        "(e.g. `date +%s`), or unset it, or fix the time with --set output.creation_date=2024-01-01T00:00:00Z"
+    )
+
+
+def test_tmx_header_names_every_signature_field() -> None:
+    """A reader finds each part of the signature under its own x-sig-* name, in this order."""
+    header = parse_tmx(render("tmx", [])).getroot().find("header")
+    assert header is not None
+    assert [(p.get("type"), p.text) for p in header.findall("prop")] == [
+        ("x-signature", SIG.as_string()),
+        ("x-sig-package-version", "0.1.0"),
+        ("x-sig-segmenter", "rules-1"),
+        ("x-sig-model", "Helsinki-NLP/opus-mt-en-ko"),
+        ("x-sig-model-revision", "abc123"),
+        ("x-sig-backend", "torch-cpu"),
+        ("x-sig-decoding", "beam4"),
+        ("x-sig-aligner", "bleualign"),
+        ("x-sig-extra-seed", "0"),
+    ]
+
+
+def test_tmx_unit_props_and_tuid_of_corpus_and_plain_pairs() -> None:
+    """A corpus pair's unit is <doc>#<id> and starts with x-doc; a plain pair's is its id, without x-doc.
+    Every prop has its value (scores with four decimals, the paragraph number, comma-joined lists)."""
+    pairs = [
+        make_pair(3, "A.", "ㄱ.", score=0.91234, mt_score=0.5, src_idx=(3, 4), tgt_idx=(3,), paragraph=2,
+                  flags=("merged", "low-score"), doc="report-7"),
+        make_pair(5, "B.", "ㄴ.", score=1.0, mt_score=None, src_idx=(5,), tgt_idx=(), paragraph=0),
+    ]  # fmt: skip
+    tus = parse_tmx(render("tmx", pairs)).getroot().findall("body/tu")
+    assert [tu.get("tuid") for tu in tus] == ["report-7#3", "5"]
+    assert [[(p.get("type"), p.text or "") for p in tu.findall("prop")] for tu in tus] == [
+        [("x-doc", "report-7"), ("x-score", "0.9123"), ("x-mt-score", "0.5000"), ("x-src-idx", "3,4"),
+         ("x-tgt-idx", "3"), ("x-paragraph", "2"), ("x-flags", "merged,low-score")],
+        [("x-score", "1.0000"), ("x-src-idx", "5"), ("x-tgt-idx", ""), ("x-paragraph", "0")],
+    ]  # fmt: skip
+
+
+def test_forbidden_counts_add_source_and_target_and_skip_clean_pairs() -> None:
+    pairs = [make_pair(0, "ok", "ok"), make_pair(7, "a\x00b\x07", "c\ud800d"), make_pair(9, "x", "\uffff")]
+    assert forbidden_counts(pairs) == {7: 3, 9: 1}
+
+
+def test_seg_text_keeps_text_around_other_tools_inline_codes() -> None:
+    """Only <ph type="x-char"> is read back as a character; other inline elements (a <ph> of another type,
+    <bpt>/<ept>) are native codes of other tools: left out, with the text after them kept."""
+    seg = etree.fromstring(
+        '<seg>a<bpt i="1">&lt;b&gt;</bpt>b<ept i="1">&lt;/b&gt;</ept>c<ph type="x-other">U+0041</ph>d'
+        '<ph>U+0042</ph>e<ph type="x-char">U+0007</ph>f</seg>'
+    )
+    assert seg_text(seg) == "abcde\x07f"
+
+
+@pytest.mark.parametrize(("ph", "shown"), [("U+12", "'U+12'"), ("u+0007", "'u+0007'"), ("", "None")])
+def test_seg_text_rejects_a_malformed_char_placeholder(ph: str, shown: str) -> None:
+    seg = etree.fromstring(f'<seg>a<ph type="x-char">{ph}</ph>b</seg>')
+    with pytest.raises(ValueError) as e:
+        seg_text(seg)
+    assert str(e.value) == f"malformed <ph type='x-char'> content {shown}"
 
 
 # ---------------------------------------------------------------- JSONL
