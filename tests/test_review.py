@@ -16,7 +16,9 @@ from pipeline.errors import InputError
 from pipeline.records import AlignedPair, Signature
 from pipeline.review import (
     DECISIONS_FORMAT,
+    Decision,
     apply_decisions,
+    load_decisions,
     parse_decisions,
     parse_signature,
     render_review_page,
@@ -282,6 +284,159 @@ def test_malformed_decisions_file(
     assert main(["apply-review", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and re.search(expected, err), err
+
+
+FIX = "export the decisions again from the review page"
+
+
+def _doc(pairs: Sequence[AlignedPair], *items: Any) -> dict[str, Any]:
+    return {"format": DECISIONS_FORMAT, "run": {"hash": run_hash(pairs, SIG.as_string())}, "decisions": list(items)}
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        ({"op": "delete", "id": 4}, "op must be one of reject, accept, merge, split, edit"),
+        ("reject 4", "op must be one of reject, accept, merge, split, edit"),
+        ({"op": "merge", "ids": 4}, "merge ids must be a list of integers"),
+        ({"op": "merge", "ids": [4, "5"]}, "merge ids must be a list of integers"),
+        ({"op": "merge", "ids": [True, 2]}, "merge ids must be a list of integers"),
+        ({"op": "merge", "ids": [4]}, "a merge needs at least two ids"),
+        ({"op": "reject"}, "id must be an integer"),
+        ({"op": "accept", "id": "3"}, "id must be an integer"),
+        ({"op": "reject", "id": True}, "id must be an integer"),
+        ({"op": "split", "id": 4, "src_at": [3.5], "tgt_at": [3]}, "src_at must be a list of integers"),
+        ({"op": "split", "id": 4, "src_at": [3], "tgt_at": None}, "tgt_at must be a list of integers"),
+        ({"op": "split", "id": 4, "src_at": [], "tgt_at": []},
+         "src_at and tgt_at need the same number (1 or more) of offsets"),
+        ({"op": "split", "id": 4, "src_at": [3, 9], "tgt_at": [3]},
+         "src_at and tgt_at need the same number (1 or more) of offsets"),
+        ({"op": "edit", "id": 2, "tgt": " \n "},
+         "an edit needs the corrected target text (tgt), not empty: reject the pair instead"),
+    ],
+)  # fmt: skip
+def test_a_malformed_decision_is_named_with_what_is_wrong(item: Any, reason: str) -> None:
+    """The message names the decision (counted from 1) and what is wrong with it, then how to fix it."""
+    with pytest.raises(InputError) as e:
+        parse_decisions(_doc(distinct_pairs(), {"op": "accept", "id": 0}, item))
+    assert str(e.value) == f"decisions: decision 2 is malformed ({reason}); {FIX}"
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ([], "is not a review decisions file (format 'pipeline-review/1')"),
+        ({"format": "pipeline-review/2", "run": {"hash": "h"}, "decisions": []},
+         "is not a review decisions file (format 'pipeline-review/1')"),
+        ({"format": DECISIONS_FORMAT, "decisions": []}, "has no run hash"),
+        ({"format": DECISIONS_FORMAT, "run": {"hash": 5}, "decisions": []}, "has no run hash"),
+        ({"format": DECISIONS_FORMAT, "run": {"hash": "h"}}, "has no decisions list"),
+        ({"format": DECISIONS_FORMAT, "run": {"hash": "h"}, "decisions": {"op": "reject", "id": 1}},
+         "has no decisions list"),
+    ],
+)  # fmt: skip
+def test_a_malformed_decisions_document_is_named_with_its_source(data: Any, problem: str) -> None:
+    with pytest.raises(InputError) as e:
+        parse_decisions(data)
+    assert str(e.value) == f"decisions {problem}; {FIX}"
+    with pytest.raises(InputError) as e:
+        parse_decisions(data, "review/d.json")
+    assert str(e.value) == f"review/d.json {problem}; {FIX}"
+
+
+def test_decisions_file_read_errors_say_what_to_do(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.json"
+    with pytest.raises(InputError) as e:
+        load_decisions(missing)
+    assert str(e.value) == f"decisions file not found: {missing}; check the path of the exported file"
+    binary = tmp_path / "d.json"
+    binary.write_bytes(b'{"format": "\xff"}')
+    with pytest.raises(InputError) as e:
+        load_decisions(binary)
+    assert str(e.value).startswith(f"cannot read decisions file {binary}: 'utf-8' codec can't decode byte 0xff")
+    assert str(e.value).endswith("; give the exported JSON file")
+    with pytest.raises(InputError) as e:
+        load_decisions(tmp_path)  # a folder
+    assert str(e.value).startswith(f"cannot read decisions file {tmp_path}: ")
+    assert str(e.value).endswith("; give the exported JSON file")
+    binary.write_text("[1,\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_decisions(binary)
+    assert str(e.value) == f"decisions file {binary} is not JSON (line 2: Expecting value); {FIX}"
+
+
+def test_a_decisions_file_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    pairs = distinct_pairs()
+    path = tmp_path / "d.json"
+    path.write_text("\ufeff" + json.dumps(_doc(pairs, {"op": "reject", "id": 1})), encoding="utf-8")
+    decisions = load_decisions(path)
+    assert decisions.decisions == (Decision("reject", (1,)),) and decisions.source == str(path)
+
+
+def test_errors_against_the_run_name_the_decisions_file(tmp_path: Path) -> None:
+    pairs = distinct_pairs()
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(_doc(pairs, {"op": "accept", "id": 0}, {"op": "reject", "id": 99})), "utf-8")
+    with pytest.raises(InputError) as e:
+        apply_decisions(pairs, load_decisions(path), signature=SIG.as_string())
+    assert str(e.value) == f"{path}: decision 2 (reject 99): the run has no pair 99; {FIX}"
+    path.write_text(json.dumps(_doc(pairs, {"op": "accept", "id": 0}, {"op": "split", "id": 5, "src_at": [0],
+                                                                       "tgt_at": [3]})), "utf-8")  # fmt: skip
+    with pytest.raises(InputError) as e:
+        apply_decisions(pairs, load_decisions(path), signature=SIG.as_string())
+    assert str(e.value) == (
+        f"{path}: decision 2 (split 5): src_at offsets must increase strictly inside the text (1..36); {FIX}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([{"op": "accept", "id": 0}, {"op": "merge", "ids": [1, 3]}],
+         "decision 2 (merge 1, 3): only consecutive pairs can be merged, in order"),
+        ([{"op": "merge", "ids": [3, 2]}], "decision 1 (merge 3, 2): only consecutive pairs can be merged, in order"),
+        ([{"op": "merge", "ids": [0, 1]}, {"op": "reject", "id": 1}],
+         "decision 2 (reject 1): pair 1 already has a decision (merge 0, 1)"),
+        ([{"op": "reject", "id": 0}, {"op": "split", "id": 5, "src_at": [12, 12], "tgt_at": [15, 26]}],
+         "decision 2 (split 5): src_at offsets must increase strictly inside the text (1..36)"),
+        ([{"op": "reject", "id": 0}, {"op": "split", "id": 5, "src_at": [12], "tgt_at": [40]}],
+         "decision 2 (split 5): tgt_at offsets must increase strictly inside the text (1..39)"),
+        ([{"op": "accept", "id": 1}, {"op": "reject", "id": 0}, {"op": "split", "id": 5, "src_at": [12, 13],
+                                                                  "tgt_at": [15, 26]}],
+         "decision 3 (split 5): part 2 has no source or no target text"),
+    ],
+)  # fmt: skip
+def test_decisions_that_do_not_fit_the_run_are_named(items: list[dict[str, Any]], message: str) -> None:
+    pairs = distinct_pairs()
+    with pytest.raises(InputError) as e:
+        apply_decisions(pairs, parse_decisions(_doc(pairs, *items)), signature=SIG.as_string())
+    assert str(e.value) == f"decisions: {message}; {FIX}"
+
+
+def test_a_merged_pair_takes_the_first_known_paragraph_and_the_first_pairs_record() -> None:
+    """The paragraph is the first one any pair of the group has; with none (or no model score) it stays
+    unset; the rest of the record (its document) is the first pair's."""
+    pairs = [
+        AlignedPair(0, "en", "uk", "One.", "Один.", (0,), (0,), 0.9, None, None, (), "d1"),
+        AlignedPair(1, "en", "uk", "Two.", "Два.", (1,), (1,), 0.8, None, 4, (), "d2"),
+        AlignedPair(2, "en", "uk", "Three.", "Три.", (2,), (2,), 0.7, None, None, (), "d2"),
+        AlignedPair(3, "en", "uk", "Four.", "Чотири.", (3,), (3,), 0.6, None, None, (), "d2"),
+    ]
+    doc = _doc(pairs, {"op": "merge", "ids": [0, 1]}, {"op": "merge", "ids": [2, 3]})
+    out, _ = apply_decisions(pairs, parse_decisions(doc), signature=SIG.as_string())
+    got = [(p.id, p.src, p.score, p.mt_score, p.paragraph, p.doc) for p in out]
+    assert got == [(0, "One. Two.", 0.8, None, 4, "d1"), (1, "Three. Four.", 0.6, None, None, "d2")]
+
+
+def test_a_split_bead_that_does_not_segment_into_its_sentences_gets_proportional_indices() -> None:
+    """A two-sentence bead whose text the segmenter reads as one sentence: each half gets one index."""
+    pairs = [AlignedPair(0, "en", "uk", "alpha beta gamma delta", "сонце вітер хмари дощі", (5, 6), (5, 6), 0.9)]
+    doc = _doc(pairs, {"op": "split", "id": 0, "src_at": [11], "tgt_at": [11]})
+    out, _ = apply_decisions(pairs, parse_decisions(doc), signature=SIG.as_string())
+    assert [(p.src, p.tgt, p.src_idx, p.tgt_idx) for p in out] == [
+        ("alpha beta", "сонце вітер", (5,), (5,)),
+        ("gamma delta", "хмари дощі", (6,), (6,)),
+    ]
 
 
 def test_apply_review_command_writes_corrected_tmx_and_jsonl(tmp_path: Path) -> None:
