@@ -429,13 +429,20 @@ def test_a_merged_pair_takes_the_first_known_paragraph_and_the_first_pairs_recor
 
 
 def test_a_split_bead_that_does_not_segment_into_its_sentences_gets_proportional_indices() -> None:
-    """A two-sentence bead whose text the segmenter reads as one sentence: each half gets one index."""
-    pairs = [AlignedPair(0, "en", "uk", "alpha beta gamma delta", "сонце вітер хмари дощі", (5, 6), (5, 6), 0.9)]
-    doc = _doc(pairs, {"op": "split", "id": 0, "src_at": [11], "tgt_at": [11]})
+    """A two-sentence bead whose text the segmenter reads as one sentence: each half gets one index.
+    A one-sentence target that reads as two sentences: both parts keep its one index."""
+    pairs = [
+        AlignedPair(0, "en", "uk", "alpha beta gamma delta", "сонце вітер хмари дощі", (5, 6), (5, 6), 0.9),
+        AlignedPair(1, "en", "uk", "Kilo eleven and twelve.", "Кіло одинадцять. Ліма дванадцять.", (7,), (7,), 0.9),
+    ]
+    doc = _doc(pairs, {"op": "split", "id": 0, "src_at": [11], "tgt_at": [11]},
+               {"op": "split", "id": 1, "src_at": [12], "tgt_at": [17]})  # fmt: skip
     out, _ = apply_decisions(pairs, parse_decisions(doc), signature=SIG.as_string())
     assert [(p.src, p.tgt, p.src_idx, p.tgt_idx) for p in out] == [
         ("alpha beta", "сонце вітер", (5,), (5,)),
         ("gamma delta", "хмари дощі", (6,), (6,)),
+        ("Kilo eleven", "Кіло одинадцять.", (7,), (7,)),
+        ("and twelve.", "Ліма дванадцять.", (7,), (7,)),
     ]
 
 
