@@ -47,6 +47,8 @@ _INLINE_MARKER = re.compile(f"(?<!\\S)([{_BULLETS}][^\\S\\n]*)?(?:(\\d{{1,3}})|(
 _BULLET = re.compile(f"(?<!\\S)[{_BULLETS}](?=[^\\S\\n]*\\S)")
 # A spaced ellipsis ". . ." (MLA/Chicago): three or more periods, one space apart.
 _SPACED_DOTS = re.compile(r"\.(?:[^\S\n]\.){2,}")
+# Korean: a sentence ending run straight into the next sentence ("했다.그러나"); not "끝났다.”라고" (a closer between)
+_HANGUL_RUN_ON = re.compile(r"(?<=[\uac00-\ud7a3])[.?!]+(?=[\uac00-\ud7a3])")
 _WS = re.compile(r"\s*")
 _TOKEN = re.compile(r"\S{1,64}")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -74,6 +76,7 @@ class LangRules:
     pronouns: frozenset[str] = frozenset()  # one-letter words that are not initials after a lowercase word ("and I.")
     maybe_mode: Literal["capital", "starters"] = "capital"  # how maybe_end decides
     single_lower_ends: bool = True  # may a single lowercase letter + "." end a sentence?
+    hangul_run_on: bool = False  # does "다.그" (no space) end a sentence?
 
 
 _EN_MONTHS_DAYS = _words("jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun")
@@ -153,6 +156,7 @@ KO = LangRules(
     maybe_end=GENERIC.maybe_end,
     before_number=GENERIC.before_number,
     single_lower_ends=False,
+    hangul_run_on=True,
 )
 
 LANG_RULES: dict[str, LangRules] = {"en": EN, "ru": RU, "uk": UK, "ko": KO}
@@ -210,6 +214,8 @@ class RuleSegmenter:
             if self._boundary(p, prev, m.start(), token.lstrip(_OPENERS), term, nxt):
                 cuts.append(e)
                 last = e
+        if self.rules.hangul_run_on:
+            cuts += [m.end() for m in _HANGUL_RUN_ON.finditer(p)]
         if has_cjk:
             for m in _CANDIDATE.finditer(p):
                 e = m.end()
