@@ -342,6 +342,20 @@ def test_spans_invariants(pieces: list[str], lang: str) -> None:
         "Read more",
         "Subscribe",
         "Click to share on Twitter (Opens in new window)\nClick to share on Facebook (Opens in new window)",
+        "© 2024 The Associated Press. All rights reserved.",
+        "Copyright 2024 Reuters. All Rights Reserved",
+        # the same page furniture around articles in the other languages, when their text is segmented
+        "Реклама",
+        "Читайте также:",
+        "Читати далі »",
+        "Поділитися",
+        "Комментарии (12)",
+        "Підписуйтесь на наш Telegram-канал",
+        "광고",
+        "▶ 관련기사",
+        "기사 더보기",
+        "댓글 3",
+        "ⓒ 연합뉴스, 무단 전재-재배포, AI 학습 및 활용 금지",
     ],
 )
 def test_default_furniture_dropped(para: str) -> None:
@@ -362,6 +376,12 @@ def test_default_furniture_dropped(para: str) -> None:
         "Read more books.",
         "Subscribers complained.",
         "The advertisement was banned.",
+        "Copyright law protects all rights reserved by authors.",
+        "Реклама алкоголя запрещена с 2012 года.",
+        "Читайте також нашу аналітику про ринок праці.",
+        "광고 시장이 크게 성장했다.",
+        "관련 기사를 쓴 기자는 해고됐다.",
+        "댓글 조작 의혹이 제기됐다.",
     ],
 )
 def test_real_text_never_dropped(para: str) -> None:

@@ -30,6 +30,21 @@ DEFAULT_FURNITURE: tuple[str, ...] = (
     r"sign\s+up\s+for\s+our\s+newsletter\.?",
     r"post\s+navigation|skip\s+to\s+(?:main\s+)?content",
     r"(?:previous|next)\s+(?:post|article|story)\s*:?",
+    r"(?:copyright\s*)?(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?[^\n]{0,80}all\s+rights\s+reserved\.?",
+    # Russian and Ukrainian: advertisement, read also / more, share, comments, subscribe
+    r"реклама",
+    r"(?:читайте|читать)\s+(?:также|тоже|далее|полностью|ещё|еще)\s*(?::|»|\.\.\.|…)?",
+    r"(?:читайте|читати)\s+(?:також|далі|більше|повністю)\s*(?::|»|\.\.\.|…)?",
+    r"(?:поделиться|поділитися)\s*:?",
+    r"(?:комментарии|коментарі)(?:\s*\(\d+\))?\s*:?",
+    r"(?:подписывайтесь|підписуйтесь|підписуйтеся)\s+на\s+(?:наш|нас)[^\n]{0,60}",
+    # Korean: advertisement, related articles, more, share, comments, the agencies' copyright line
+    r"광고",
+    r"[▶▷■]?\s*관련\s*기사\s*:?",
+    r"(?:기사\s*)?더\s*보기",
+    r"공유(?:하기)?",
+    r"댓글(?:\s*\d+)?",
+    r"(?:<저작권자\s*)?(?:ⓒ|©)[^\n]{0,80}(?:무단\s*전재|재배포)[^\n]{0,60}",
 )
 
 
