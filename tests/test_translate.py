@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 import sentencepiece as spm
 
 from pipeline.config import load_config
-from pipeline.errors import ConfigError, ModelError
-from pipeline.translate import get_translator
+from pipeline.errors import ConfigError, ModelError, TranslationError
+from pipeline.translate import Output, batching, get_translator
+from pipeline.translate.batching import (
+    BatchedTranslator,
+    TranslateStats,
+    plan_batches,
+    progress_bar,
+    rejoin,
+    split_words,
+)
+from pipeline.translate.cache import model_fingerprint
 from pipeline.translate.models import DEFAULT_MODELS, resolve_files
 from pipeline.translate.tokenizer import load_tokenizer
 
@@ -152,3 +163,262 @@ def test_missing_model_setting_is_a_config_error() -> None:
     cfg = load_config(lang=None)
     with pytest.raises(ConfigError, match="no translation model configured"):
         get_translator(cfg.translate, "uk")
+
+
+# --------------------------------------------------------------------------- batching, on a fake backend
+
+
+class _PieceTokenizer:
+    """Each space-separated word is one token per 4 characters; id 0 is ``</s>``."""
+
+    def __init__(self) -> None:
+        self.pieces = ["</s>"]
+
+    def _id(self, piece: str) -> int:
+        if piece not in self.pieces:
+            self.pieces.append(piece)
+        return self.pieces.index(piece)
+
+    def __call__(self, texts: list[str], add_special_tokens: bool = True) -> dict[str, list[list[int]]]:
+        ids = [[self._id(w[i : i + 4]) for w in t.split() for i in range(0, len(w), 4)] for t in texts]
+        return {"input_ids": [x + [0] if add_special_tokens else x for x in ids]}
+
+    def decode(self, ids: list[int]) -> str:
+        return "".join(self.pieces[i] if i else "" for i in ids)
+
+
+class _FakeBackend(BatchedTranslator):
+    """Upper-cases its input (score 0.5, one target token per source token); fails on inputs with 'BOOM'."""
+
+    def __init__(self, *, batch_tokens: int = 1000, batch_size: int = 64, max_input_tokens: int = 64,
+                 prefix: str | None = None, device: str = "cpu") -> None:  # fmt: skip
+        super().__init__()
+        self.name, self.model_id = "fake-1", "org/opus-mt-fake/"
+        self.model_revision, self.model_fingerprint = "r1", "fp"
+        self.device, self.prefix, self.max_input_tokens = device, prefix, max_input_tokens
+        self.cfg = load_config(lang="uk", overrides=[f"translate.batch_tokens={batch_tokens}",
+                                                     f"translate.batch_size={batch_size}"]).translate  # fmt: skip
+        self.tokenizer = _PieceTokenizer()
+        self.batches: list[list[str]] = []
+        self.fail_always: Exception | None = None
+
+    def _translate_ids(self, batch: list[list[int]]) -> tuple[list[Output], int]:
+        texts = [self.tokenizer.decode(ids) for ids in batch]
+        self.batches.append(texts)
+        if self.fail_always is not None:
+            raise self.fail_always
+        if any("BOOM" in t for t in texts):
+            raise RuntimeError(f"cannot translate {len(batch)} input(s)\nsecond line")
+        return [Output(t.upper(), 0.5) for t in texts], sum(len(ids) - 1 for ids in batch)
+
+
+def test_stats_add_every_counter_and_summarise_in_one_line() -> None:
+    a = TranslateStats(sentences=10, cached=4, batches=3, src_tokens=120, tgt_tokens=300, seconds=2.0)
+    a.add(TranslateStats(sentences=1, cached=2, batches=3, src_tokens=4, tgt_tokens=5, seconds=0.5))
+    assert a == TranslateStats(sentences=11, cached=6, batches=6, src_tokens=124, tgt_tokens=305, seconds=2.5)
+    assert a.summary(backend="fake-1", device="cpu") == (
+        "translated 11 sentences (6 cache hits): 305 target tokens in 2.5s, 122 tokens/s, 6 batches (fake-1 on cpu)"
+    )
+    assert TranslateStats(sentences=2).summary(device="cpu") == (
+        "translated 2 sentences (0 cache hits): 0 target tokens in 0.0s, 0 tokens/s, 0 batches"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lengths", "budget", "cap", "batches"),
+    [
+        ([3, 5, 3, 1, 5], 10, None, [[1, 4], [0, 2, 3]]),  # longest first, ties in input order; 5*2 fits 10
+        ([3, 5, 3, 1, 5], 9, None, [[1], [4], [0, 2, 3]]),  # 5*2 > 9
+        ([3, 5, 3, 1, 5], 100, 2, [[1, 4], [0, 2], [3]]),  # at most 2 units
+        ([3, 5, 3, 1, 5], 100, 5, [[1, 4, 0, 2, 3]]),
+        ([20, 2, 2], 10, None, [[0], [1, 2]]),  # over the budget alone: a batch of its own
+        ([0, 0, 0], 2, None, [[0, 1], [2]]),  # an empty input still costs a token
+        ([], 10, None, []),
+    ],
+)
+def test_plan_batches_longest_first_within_the_padded_budget(
+    lengths: list[int], budget: int, cap: int | None, batches: list[list[int]]
+) -> None:
+    assert plan_batches(lengths, budget, cap) == batches
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "chunks"),
+    [
+        ("aa bb cc dd", 4, ["aa bb", "cc dd"]),  # a chunk may use the whole limit
+        ("aa bb cc dd", 5, ["aa bb", "cc dd"]),
+        ("aa bb cc dd", 6, ["aa bb cc", "dd"]),
+        ("a abcdefghij b", 4, ["a", "abc", "def", "ghi", "j", "b"]),  # a long word is cut by characters
+        ("abcdefghij", 1, ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]),
+        ("x  y", 3, ["x  y"]),  # spaces kept inside a chunk
+        ("   ", 3, []),
+    ],
+)
+def test_split_words_packs_words_up_to_the_limit(text: str, limit: int, chunks: list[str]) -> None:
+    assert split_words(text, limit, lambda words: [len(w) for w in words]) == chunks
+
+
+def test_rejoin_joins_parts_with_the_geometric_mean_score() -> None:
+    parts = [Output("a", 0.25), Output("b", 1.0), Output("c", 0.5), Output("", 0.5), Output("d", None)]
+    assert rejoin(parts, [0, 0, 1, 2, 2], 3) == [Output("a b", 0.5), Output("c", 0.5), Output("d", 0.5)]
+    assert rejoin([Output("a", None), Output("b", None)], [0, 0], 1) == [Output("a b", None)]
+
+
+def test_rejoin_fails_an_input_with_a_failed_part() -> None:
+    parts = [Output("x", 0.5), Output("", None, "E1"), Output("", None, "E2"), Output("y", 0.5)]
+    assert rejoin(parts, [0, 0, 0, 1], 2) == [Output("", None, "a part failed: E1"), Output("y", 0.5)]
+    with pytest.raises(RuntimeError) as e:
+        rejoin([Output("x", 0.5), None], [0, 1], 2)
+    assert str(e.value) == "no output for a part of input 1"
+
+
+def test_translate_iter_yields_finished_inputs_batch_by_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blank inputs first (empty output, never sent to the model), then each batch's inputs in input order;
+    skipped inputs are planned but neither run nor yielded; stats count what was run."""
+    bars: list[tuple[int, str]] = []
+    real_bar = batching.progress_bar
+    monkeypatch.setattr(batching, "progress_bar", lambda n, desc: bars.append((n, desc)) or real_bar(n, desc))
+    tr = _FakeBackend(batch_tokens=6)
+    texts = ["aa bb", " ", "cc", "dd ee ff gg hh", "", "ii jj", "kk"]
+    got = list(tr.translate_iter(texts, skip={5}))
+    assert got == [
+        ([1, 4], [Output("", None), Output("", None)]),
+        ([3], [Output("DDEEFFGGHH", 0.5)]),
+        ([0], [Output("AABB", 0.5)]),  # planned with 5 (ii jj), which is skipped
+        ([2, 6], [Output("CC", 0.5), Output("KK", 0.5)]),
+    ]
+    assert tr.batches == [["ddeeffgghh"], ["aabb"], ["cc", "kk"]]
+    assert bars == [(5, "translate opus-mt-fake")]
+    s = tr.stats
+    assert (s.sentences, s.batches, s.src_tokens, s.tgt_tokens) == (6, 3, 6 + 3 + 4, 5 + 2 + 2) and s.seconds > 0
+    assert tr.translate(texts) == [Output("AABB", 0.5), Output("", None), Output("CC", 0.5),
+                                   Output("DDEEFFGGHH", 0.5), Output("", None), Output("IIJJ", 0.5),
+                                   Output("KK", 0.5)]  # fmt: skip
+    assert list(tr.translate_iter([])) == []
+
+
+def test_long_inputs_are_split_with_the_prefix_on_every_part(caplog: pytest.LogCaptureFixture) -> None:
+    tr = _FakeBackend(max_input_tokens=6, prefix=">>ukr<<")
+    long = "aa bb cc dd ee ff gg"  # 2 (the prefix) + 7 + 1 (</s>) tokens: over the limit of 6 - 2
+    with caplog.at_level(logging.WARNING, logger="pipeline.translate.batching"):
+        pieces, owners = tr._split_long([f">>ukr<< {long}", ">>ukr<< hh"])
+    assert pieces == [">>ukr<< aa bb", ">>ukr<< cc dd", ">>ukr<< ee ff", ">>ukr<< gg", ">>ukr<< hh"]
+    assert owners == [0, 0, 0, 0, 1]
+    assert caplog.messages == ["input 0 has 10 tokens (limit 4): translating it in parts"]
+    out = tr.translate([long, "hh"])
+    assert out == [Output(">>UKR<<AABB >>UKR<<CCDD >>UKR<<EEFF >>UKR<<GG", 0.5), Output(">>UKR<<HH", 0.5)]
+    plain = _FakeBackend(max_input_tokens=5)
+    assert plain._split_long(["aa bb cc dd ee"]) == (["aa bb cc", "dd ee"], [0, 0])
+
+
+def test_a_failing_input_is_isolated_and_left_empty(caplog: pytest.LogCaptureFixture) -> None:
+    tr = _FakeBackend()
+    with caplog.at_level(logging.WARNING, logger="pipeline.translate.batching"):
+        out = tr.translate(["aa", "bb", "BOOM", "cc"])
+    reason = "RuntimeError: cannot translate 1 input(s)"
+    assert out == [Output("AA", 0.5), Output("BB", 0.5), Output("", None, reason), Output("CC", 0.5)]
+    assert tr.batches == [["aa", "bb", "BOOM", "cc"], ["aa", "bb"], ["BOOM", "cc"], ["BOOM"], ["cc"]]
+    assert caplog.messages == [
+        "a batch of 4 inputs failed (RuntimeError: cannot translate 4 input(s)): retrying it in halves",
+        "a batch of 2 inputs failed (RuntimeError: cannot translate 2 input(s)): retrying it in halves",
+        f"an input of 2 tokens failed to translate ({reason}): left empty",
+    ]
+    assert (tr.stats.batches, tr.stats.tgt_tokens) == (1, 3)
+
+
+def test_a_batch_whose_every_input_fails_alone_stops_the_run() -> None:
+    tr = _FakeBackend()
+    with pytest.raises(TranslationError) as e:
+        tr.translate(["aa BOOM", "bb BOOM"])
+    assert str(e.value) == (
+        "every input of a batch of 2 failed to translate on its own (RuntimeError: cannot translate 1 input(s)); "
+        "the model or backend is broken: check the model folder, the device and its memory"
+    )
+    assert tr.translate(["BOOM"]) == [Output("", None, "RuntimeError: cannot translate 1 input(s)")]
+
+
+def test_too_many_failed_inputs_stop_the_run() -> None:
+    tr = _FakeBackend(batch_size=1)
+    texts = [f"BOOM{n}" for n in range(12)] + ["aa"] * 30
+    with pytest.raises(TranslationError) as e:
+        tr.translate(texts)
+    assert str(e.value) == (
+        "11 inputs failed to translate so far (RuntimeError: cannot translate 1 input(s)); "
+        "the model or backend is broken: check the model folder, the device and its memory"
+    )
+    assert len(tr.batches) == 11  # stopped at the 11th failure, more than max(10, 42 // 20)
+    many = _FakeBackend(batch_size=1)
+    out = many.translate([f"BOOM{n}" for n in range(12)] + ["aa"] * 228)  # 12 is not more than 240 // 20
+    assert sum(o.error is not None for o in out) == 12
+
+
+@pytest.mark.parametrize("message", ["libcudnn.so.9: cannot open shared object file", "driver version is insufficient"])
+def test_a_missing_library_stops_the_run_at_once(message: str) -> None:
+    tr = _FakeBackend(device="cuda:1")
+    tr.fail_always = OSError(message)
+    with pytest.raises(TranslationError) as e:
+        tr.translate(["aa", "bb"])
+    assert str(e.value) == (
+        f"the fake-1 backend cannot run on cuda:1 (OSError: {message}); install the missing library, or choose "
+        "another device or backend (translate.device, translate.backend)"
+    )
+    assert len(tr.batches) == 1  # not retried in halves
+
+
+def test_a_pipeline_error_of_the_backend_is_not_retried() -> None:
+    tr = _FakeBackend()
+    tr.fail_always = ModelError("the model is gone", "fix it")
+    with pytest.raises(ModelError, match="the model is gone"):
+        tr.translate(["aa", "bb"])
+    assert len(tr.batches) == 1
+
+
+@pytest.mark.parametrize(("device", "releases"), [("cuda:0", 2), ("cpu", 0)])
+def test_a_failed_batch_gives_back_cached_gpu_memory(
+    monkeypatch: pytest.MonkeyPatch, device: str, releases: int
+) -> None:
+    import torch
+
+    calls: list[int] = []
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: calls.append(1))
+    tr = _FakeBackend(device=device)
+    failed = Output("", None, "RuntimeError: cannot translate 1 input(s)")
+    assert tr.translate(["aa", "BOOM"]) == [Output("AA", 0.5), failed]
+    assert len(calls) == releases  # after the batch of 2 and after the failing single input
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: 1 / 0)
+    tr.translate(["BOOM", "aa"])  # a failure to release memory is not an error
+
+
+def test_cache_settings_name_everything_that_decides_the_output() -> None:
+    tr = _FakeBackend(device="cuda:1", prefix=">>ukr<<", max_input_tokens=32)
+    assert tr.cache_settings() == {
+        "backend": "fake-1", "model": "org/opus-mt-fake/", "fingerprint": "fp", "device": "cuda",
+        "num_beams": tr.cfg.num_beams, "max_new_tokens": tr.cfg.max_new_tokens, "max_input_tokens": 32,
+        "prefix": ">>ukr<<",
+    }  # fmt: skip
+
+
+def test_resolve_model_without_a_model_says_how_to_give_one() -> None:
+    cfg = load_config(lang=None).translate
+    with pytest.raises(ModelError) as e:
+        _FakeBackend()._resolve_model(cfg, "uk")
+    assert str(e.value) == "no translation model configured for uk; pass --model ID_OR_DIR"
+
+
+def test_resolve_model_takes_a_local_folder_and_fingerprints_its_files(en_uk_model: Path) -> None:
+    tr = _FakeBackend()
+    cfg = _cfg(en_uk_model).translate
+    files = tr._resolve_model(cfg, "uk")
+    assert tr.cfg is cfg and tr.model_id == str(en_uk_model) and files.is_local
+    assert tr.model_revision == files.revision and tr.model_fingerprint == model_fingerprint(files)
+    assert len(tr.model_fingerprint) >= 16 and tr.model_fingerprint != tr.model_revision
+
+
+def test_progress_bar_shows_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with progress_bar(3, "translate x") as bar:
+        assert bar.disable
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with progress_bar(3, "translate x") as bar:
+        assert not bar.disable and bar.total == 3 and bar.desc == "translate x" and bar.unit == "sent"
+        assert bar.delay == 2.0 and not bar.leave
