@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import sqlite3
+import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from pipeline.cli import main
 from pipeline.config import load_config
-from pipeline.translate import get_translator
-from pipeline.translate.cache import CachedTranslator, entry_key, model_fingerprint
-from pipeline.translate.models import resolve_files
+from pipeline.translate import Output, get_translator
+from pipeline.translate.batching import TranslateStats
+from pipeline.translate.cache import (
+    CachedTranslator,
+    TranslationCache,
+    _checksum,
+    _is_corruption,
+    cache_root,
+    default_cache_path,
+    entry_key,
+    model_fingerprint,
+    wrap_with_cache,
+)
+from pipeline.translate.models import ModelFiles, resolve_files
 
 DATA = Path(__file__).resolve().parent / "data"
 TEXTS = (DATA / "seed.en.txt").read_text(encoding="utf-8").splitlines()[:10]
@@ -302,3 +317,323 @@ def test_unwritable_cache_folder_is_bypassed(
     assert not isinstance(tr, CachedTranslator)
     (msg,) = _warnings(caplog)
     assert "bypassed" in msg
+
+
+# --------------------------------------------------------------------------- the cache on its own, fake backends
+
+
+class _Batched:
+    """A backend that reports batch by batch (like BatchedTranslator): two texts per batch, upper-cased;
+    'BAD' texts fail (an Output with error). Keeps stats like the real backends."""
+
+    name, model_id, model_revision, device = "fake-1", "org/fake", "r1", "cpu"
+
+    def __init__(self) -> None:
+        self.stats = TranslateStats()
+        self.asked: list[list[str]] = []
+        self.extra = "passed through"
+
+    def cache_settings(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": "org/fake", "prefix": "»ü«"}
+
+    def translate_iter(self, texts: list[str], skip: Any = ()) -> Any:
+        for start in range(0, len(texts), 2):
+            idx = [j for j in range(start, min(start + 2, len(texts))) if j not in skip]
+            if idx:
+                self.asked.append([texts[j] for j in idx])
+                self.stats.batches += 1
+                self.stats.src_tokens += 10
+                self.stats.tgt_tokens += 7
+                yield idx, [Output("", None, "boom") if "BAD" in texts[j] else Output(texts[j].upper(), 0.5)
+                            for j in idx]  # fmt: skip
+
+
+class _Plain:
+    """A backend with only ``translate`` (no batch-wise results, no stats)."""
+
+    name, model_id, model_revision, device = "plain-1", "org/plain", "r2", "cuda:0"
+
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    def cache_settings(self) -> dict[str, Any]:
+        return {"backend": self.name}
+
+    def translate(self, texts: list[str]) -> list[Output]:
+        self.asked.append(list(texts))
+        return [Output(t[::-1], 0.25) for t in texts]
+
+
+def _cache_cfg(path: Path | str | None) -> Any:
+    return load_config(lang="uk", overrides=[f"translate.cache_path={path if path is not None else 'null'}"]).translate
+
+
+def _wrap(backend: Any, db: Path) -> CachedTranslator:
+    tr = wrap_with_cache(backend, _cache_cfg(db))
+    assert isinstance(tr, CachedTranslator)
+    return tr
+
+
+def test_cache_location_follows_xdg_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_path() == tmp_path / "xdg" / "opus-align-pipeline" / "translations.sqlite3"
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_root() == tmp_path / "home" / ".cache" / "opus-align-pipeline"
+    monkeypatch.setenv("XDG_CACHE_HOME", "~/elsewhere")
+    assert cache_root() == tmp_path / "home" / "elsewhere" / "opus-align-pipeline"
+    tr = wrap_with_cache(_Batched(), _cache_cfg(None))  # no cache_path: the default file
+    assert isinstance(tr, CachedTranslator)
+    assert tr.cache.path == tmp_path / "home" / "elsewhere" / "opus-align-pipeline" / "translations.sqlite3"
+    tr.close()
+    tr = wrap_with_cache(_Batched(), _cache_cfg("~/my/c.sqlite3"))  # a path with ~ is the user's home
+    assert isinstance(tr, CachedTranslator) and tr.cache.path == tmp_path / "home" / "my" / "c.sqlite3"
+    assert (tmp_path / "home" / "my" / "c.sqlite3").exists()
+
+
+def test_keys_and_checksums_of_existing_cache_files_stay_valid() -> None:
+    """Entries written by an earlier run are found (same key) and pass their check (same checksum): a change
+    of either derivation would silently throw every user's cache away without a schema version change."""
+    assert entry_key('{"model": "m"}', "Hello.") == hashlib.sha256(b'{"model": "m"}\0Hello.').hexdigest()
+    assert len({entry_key("ns", "Hello."), entry_key("ns", "Hello!"), entry_key("ns2", "Hello.")}) == 3
+    assert _checksum("k", "Привіт.", 0.5) == hashlib.sha256("k\0Привіт.\x000.5".encode()).hexdigest()[:16]
+    assert _checksum("k", "t", None) == hashlib.sha256(b"k\0t\0None").hexdigest()[:16]
+
+
+@pytest.mark.parametrize("name", ["config.json", "source.spm", "model.safetensors", "pytorch_model.bin"])
+def test_a_local_models_fingerprint_covers_its_config_tokenizer_and_weights(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    for n in ("config.json", "source.spm", "model.safetensors", "pytorch_model.bin", "README.md"):
+        (folder / n).write_text(n, encoding="utf-8")
+    files = ModelFiles(str(folder), "local", True, folder / "config.json", {})
+    before = model_fingerprint(files)
+    assert before.startswith("local-")
+    (folder / "README.md").write_text("changed", encoding="utf-8")
+    assert model_fingerprint(files) == before  # not a model file
+    (folder / name).write_text("changed", encoding="utf-8")
+    assert model_fingerprint(files) != before
+    assert model_fingerprint(ModelFiles("org/m", "abc123", False, folder / "config.json", {})) == "abc123"
+
+
+def _db_error(cls: type[sqlite3.Error], code: int | None) -> sqlite3.DatabaseError:
+    e = cls("x")
+    if code is not None:
+        e.sqlite_errorcode = code  # type: ignore[attr-defined]
+    return e  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("cls", "code", "corrupt"),
+    [
+        (sqlite3.DatabaseError, 11, True),  # SQLITE_CORRUPT
+        (sqlite3.DatabaseError, 26, True),  # SQLITE_NOTADB
+        (sqlite3.DatabaseError, 11 | (1 << 8), True),  # SQLITE_CORRUPT_VTAB: an extended code of CORRUPT
+        (sqlite3.OperationalError, 5, False),  # SQLITE_BUSY: another run holds it
+        (sqlite3.OperationalError, 14, False),  # SQLITE_CANTOPEN
+        (sqlite3.DatabaseError, 10, False),  # SQLITE_IOERR
+        (sqlite3.OperationalError, None, False),
+        (sqlite3.DatabaseError, None, True),
+    ],
+)
+def test_only_a_damaged_file_counts_as_corrupt(cls: type[sqlite3.Error], code: int | None, corrupt: bool) -> None:
+    assert _is_corruption(_db_error(cls, code)) is corrupt
+
+
+def test_a_new_cache_file_has_its_tables_and_waits_for_a_busy_one(tmp_path: Path) -> None:
+    db = tmp_path / "sub" / "c.sqlite3"
+    cache = TranslationCache(db)
+    assert cache.ok and db.exists()
+    assert cache.db.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+    con = sqlite3.connect(db)
+    assert dict(con.execute("SELECT key, value FROM meta").fetchall()) == {
+        "app": "opus-align-pipeline/translation-cache", "schema_version": "1"}  # fmt: skip
+    assert con.execute("SELECT count(*) FROM translations").fetchone()[0] == 0
+    cache.put_many([("k1", Output("one", 0.5)), ("k2", Output("two", None))])
+    row = con.execute("SELECT key, text, score, checksum, created FROM translations WHERE key = 'k1'").fetchone()
+    assert row[:4] == ("k1", "one", 0.5, _checksum("k1", "one", 0.5)) and abs(row[4] - time.time()) < 60
+    assert cache.get_many(["k2", "k0", "k1"]) == {"k1": Output("one", 0.5), "k2": Output("two", None)}
+    cache.close()
+    cache.close()  # closing twice is harmless
+    again = TranslationCache(db)  # a valid file is kept
+    assert again.get_many(["k1"]) == {"k1": Output("one", 0.5)}
+    empty = tmp_path / "empty.sqlite3"
+    empty.write_bytes(b"")
+    assert TranslationCache(empty).get_many(["k1"]) == {}
+
+
+def test_many_keys_are_looked_up_in_chunks(tmp_path: Path) -> None:
+    cache = TranslationCache(tmp_path / "c.sqlite3")
+    items = [(f"k{n}", Output(f"t{n}", n / 2000)) for n in range(1203)]
+    cache.put_many(items)
+    assert cache.get_many([k for k, _ in items]) == dict(items)  # more than SQLite's variables in one query
+
+
+def test_cache_file_problems_are_each_one_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    # damaged entries
+    db = tmp_path / "c.sqlite3"
+    cache = TranslationCache(db)
+    cache.put_many([("k1", Output("one", 0.5)), ("k2", Output("two", 0.5)), ("k3", Output("three", 0.5))])
+    with cache.db:
+        cache.db.execute("UPDATE translations SET score = 0.25 WHERE key != 'k2'")
+    assert cache.get_many(["k1", "k2", "k3"]) == {"k2": Output("two", 0.5)}
+    assert caplog.messages == [f"translation cache {db}: 2 damaged entries ignored (translated again)"]
+    caplog.clear()
+    # a read error, then a write error: the cache is off for the rest of the run
+    cache.db.close()
+    assert cache.get_many(["k2"]) == {} and not cache.ok
+    assert caplog.messages == [
+        f"translation cache {db}: error reading it (Cannot operate on a closed database.); going on without the cache"
+    ]
+    assert cache.get_many(["k2"]) == {}
+    cache.put_many([("k4", Output("four", 0.5))])  # off: not even tried
+    assert len(caplog.messages) == 1
+    caplog.clear()
+    writer = TranslationCache(tmp_path / "w.sqlite3")
+    writer.db.close()
+    writer.put_many([("k4", Output("four", 0.5))])
+    assert caplog.messages == [
+        f"translation cache {tmp_path / 'w.sqlite3'}: error writing it (Cannot operate on a closed database.); "
+        "going on without the cache"
+    ]
+    assert not writer.ok
+
+
+def test_a_corrupt_file_is_moved_aside_with_its_journal_removed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "c.sqlite3"
+    db.write_bytes(b"not a database" * 500)
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{db}{suffix}").write_bytes(b"stale")
+    with caplog.at_level(logging.WARNING):
+        cache = TranslationCache(db)
+    (msg,) = caplog.messages
+    (aside,) = tmp_path.glob("c.sqlite3.corrupt-*")
+    assert re.fullmatch(r"c\.sqlite3\.corrupt-\d{10}", aside.name)
+    assert abs(int(aside.name.rsplit("-", 1)[1]) - time.time()) < 60
+    assert msg == (f"translation cache {db} is unreadable (file is not a database); moved it to {aside.name} "
+                   "and starting a new one")  # fmt: skip
+    assert aside.read_bytes() == b"not a database" * 500
+    for suffix in ("-wal", "-shm", "-journal"):  # the old file's journals are not applied to the new one
+        assert not Path(f"{db}{suffix}").exists() or Path(f"{db}{suffix}").read_bytes() != b"stale"
+    cache.put_many([("k", Output("t", 0.5))])
+    assert cache.get_many(["k"]) == {"k": Output("t", 0.5)}
+
+
+@pytest.mark.parametrize(
+    ("setup", "problem"),
+    [
+        ("CREATE TABLE notes (body TEXT)", "foreign"),
+        ("CREATE TABLE meta (key TEXT, value TEXT); INSERT INTO meta VALUES ('app', 'other-program')", "foreign"),
+        ("CREATE TABLE meta (key TEXT, value TEXT); INSERT INTO meta VALUES ('app', "
+         "'opus-align-pipeline/translation-cache'); INSERT INTO meta VALUES ('schema_version', '2');"
+         "CREATE TABLE translations (key TEXT)", "schema version '2', this program uses 1"),
+        ("CREATE TABLE meta (key TEXT, value TEXT); INSERT INTO meta VALUES ('app', "
+         "'opus-align-pipeline/translation-cache'); INSERT INTO meta VALUES ('schema_version', '1')",
+         "schema version '1', this program uses 1"),  # no translations table
+    ],
+)  # fmt: skip
+def test_another_programs_file_is_left_alone_and_another_schema_rebuilt(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, setup: str, problem: str
+) -> None:
+    db = tmp_path / "c.sqlite3"
+    con = sqlite3.connect(db)
+    con.executescript(setup)
+    con.close()
+    caplog.set_level(logging.WARNING)
+    tr = wrap_with_cache(_Batched(), _cache_cfg(db))
+    if problem == "foreign":
+        assert not isinstance(tr, CachedTranslator)
+        assert caplog.messages == [
+            f"translation cache bypassed: {db} is an SQLite file of another program; not touching it"
+        ]
+        assert sqlite3.connect(db).execute("SELECT count(*) FROM sqlite_master").fetchone()[0] >= 1
+        return
+    assert isinstance(tr, CachedTranslator)
+    assert caplog.messages == [f"translation cache {db}: {problem}; rebuilding it"]
+    assert dict(sqlite3.connect(db).execute("SELECT key, value FROM meta").fetchall())["schema_version"] == "1"
+
+
+def test_an_unusable_cache_path_is_bypassed_with_the_reason(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    folder = tmp_path / "a-folder.sqlite3"
+    folder.mkdir()
+    backend = _Batched()
+    assert wrap_with_cache(backend, _cache_cfg(folder)) is backend
+    assert caplog.messages == [f"translation cache bypassed: cannot open {folder}: unable to open database file"]
+    caplog.clear()
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    assert wrap_with_cache(backend, _cache_cfg(tmp_path / "file" / "c.sqlite3")) is backend
+    assert caplog.messages == [f"translation cache bypassed: cannot create {tmp_path / 'file'}: File exists"]
+    caplog.clear()
+    opaque = SimpleNamespace(name="opaque-1", translate=lambda texts: [])  # no cache_settings
+    assert wrap_with_cache(opaque, _cache_cfg(tmp_path / "c.sqlite3")) is opaque  # type: ignore[arg-type]
+    assert not (tmp_path / "c.sqlite3").exists()
+    assert caplog.messages == ["translation cache: backend opaque-1 gives no cache settings; not caching"]
+
+
+def test_cached_translator_answers_hits_dedups_and_keeps_stats(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "c.sqlite3"
+    backend = _Batched()
+    tr = _wrap(backend, db)
+    assert (tr.name, tr.model_id, tr.model_revision, tr.device) == ("fake-1", "org/fake", "r1", "cpu")
+    assert tr.extra == "passed through"  # anything else comes from the backend
+    assert tr.namespace == '{"backend": "fake-1", "cache_schema": 1, "model": "org/fake", "prefix": "»ü«"}'
+    texts = ["a", "b", "a", "BAD", "c"]
+    assert tr.translate(texts) == [Output("A", 0.5), Output("B", 0.5), Output("A", 0.5), Output("", None, "boom"),
+                                   Output("C", 0.5)]  # fmt: skip
+    assert backend.asked == [["a", "b"], ["BAD", "c"]]  # each distinct text once
+    stored = dict(sqlite3.connect(db).execute("SELECT key, text FROM translations").fetchall())
+    assert stored == {entry_key(tr.namespace, t): t.upper() for t in "abc"}  # never a failed one
+    s = tr.stats
+    assert (s.sentences, s.cached, s.batches, s.src_tokens, s.tgt_tokens) == (5, 0, 2, 20, 14) and s.seconds > 0
+    backend.asked.clear()
+    with caplog.at_level(logging.INFO, logger="pipeline.translate.cache"):
+        out = tr.translate(["c", "d", "BAD", "a", "e", "c"])
+    assert out == [Output("C", 0.5), Output("D", 0.5), Output("", None, "boom"), Output("A", 0.5), Output("E", 0.5),
+                   Output("C", 0.5)]  # fmt: skip
+    # planned over every distinct text (c d | BAD a | e), run for the missing ones only
+    assert backend.asked == [["d"], ["BAD"], ["e"]]
+    assert caplog.messages == [f"translation cache: 3 of 6 units found in {db}"]
+    assert (s.sentences, s.cached, s.batches, s.src_tokens, s.tgt_tokens) == (11, 3, 5, 50, 35)
+    caplog.clear()
+    backend.asked.clear()
+    with caplog.at_level(logging.INFO, logger="pipeline.translate.cache"):
+        assert tr.translate(["a", "c"]) == [Output("A", 0.5), Output("C", 0.5)]
+    assert backend.asked == [] and s.batches == 5 and s.cached == 5
+    assert caplog.messages == [f"translation cache: 2 of 2 units found in {db}"]
+    tr.close()
+
+
+def test_a_backend_without_batch_results_gets_the_missing_texts_at_once(tmp_path: Path) -> None:
+    backend = _Plain()
+    tr = _wrap(backend, tmp_path / "c.sqlite3")
+    assert tr.device == "cuda:0"
+    assert tr.translate(["ab", "cd"]) == [Output("ba", 0.25), Output("dc", 0.25)]
+    assert tr.translate(["cd", "ef", "gh", "ef"]) == [Output("dc", 0.25), Output("fe", 0.25), Output("hg", 0.25),
+                                                      Output("fe", 0.25)]  # fmt: skip
+    assert backend.asked == [["ab", "cd"], ["ef", "gh"]]
+    assert (tr.stats.sentences, tr.stats.cached, tr.stats.batches) == (6, 1, 0)
+
+
+def test_stats_are_counted_even_when_the_backend_fails(tmp_path: Path) -> None:
+    backend = _Batched()
+    tr = _wrap(backend, tmp_path / "c.sqlite3")
+    real = backend.translate_iter
+
+    def dies(texts: list[str], skip: Any = ()) -> Any:
+        it = real(texts, skip)
+        yield next(it)
+        raise KeyboardInterrupt
+
+    backend.translate_iter = dies  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        tr.translate(["a", "b", "c", "d"])
+    assert (tr.stats.sentences, tr.stats.batches, tr.stats.src_tokens, tr.stats.tgt_tokens) == (4, 1, 10, 7)
+    backend.translate_iter = real  # type: ignore[method-assign]
+    tr.translate(["a", "b", "c", "d"])
+    assert backend.asked == [["a", "b"], ["c", "d"]] and tr.stats.cached == 2  # the first batch was committed
