@@ -49,6 +49,7 @@ _BULLET = re.compile(f"(?<!\\S)[{_BULLETS}](?=[^\\S\\n]*\\S)")
 _SPACED_DOTS = re.compile(r"\.(?:[^\S\n]\.){2,}")
 # Korean: a sentence ending run straight into the next sentence ("했다.그러나"); not "끝났다.”라고" (a closer between)
 _HANGUL_RUN_ON = re.compile(r"(?<=[\uac00-\ud7a3])[.?!]+(?=[\uac00-\ud7a3])")
+_OPENER_RUN = re.compile(f"[{_cls(_OPENERS)}]+")
 _WS = re.compile(r"\s*")
 _TOKEN = re.compile(r"\S{1,64}")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -211,7 +212,7 @@ class RuleSegmenter:
             prev = max(last, fixed[bisect_right(fixed, m.start()) - 1] if fixed and fixed[0] <= m.start() else 0)
             if dash and (guillemets > 0 or _is_dateline(p, prev, e)):
                 continue  # «Why? – she asked. – Go on.» / SPOKANE, Wash. — Officials said
-            if self._boundary(p, prev, m.start(), token.lstrip(_OPENERS), term, nxt):
+            if self._boundary(p, prev, m.start(), _core(token), term, nxt):
                 cuts.append(e)
                 last = e
         if self.rules.hangul_run_on:
@@ -356,6 +357,13 @@ class RuleSegmenter:
         """A sentence starter that is not a preposition: after "2024 р." a preposition goes on, "Він" does not."""
         word = _WORD.match(nxt.lstrip(_OPENERS))
         return self._starts_sentence(nxt) and (word is None or word.group() not in self.rules.prepositions)
+
+
+def _core(token: str) -> str:
+    """The word that a terminator follows, without the brackets or quotes before it: "미국(U.S" -> "U.S"."""
+    if len(token) > _MAX_WORD:
+        return token
+    return _OPENER_RUN.split(token)[-1]
 
 
 def _marker_value(m: re.Match[str]) -> int:
