@@ -637,3 +637,21 @@ def test_stats_are_counted_even_when_the_backend_fails(tmp_path: Path) -> None:
     backend.translate_iter = real  # type: ignore[method-assign]
     tr.translate(["a", "b", "c", "d"])
     assert backend.asked == [["a", "b"], ["c", "d"]] and tr.stats.cached == 2  # the first batch was committed
+
+
+def test_translate_time_adds_up_over_calls(tmp_path: Path) -> None:
+    backend = _Batched()
+    tr = _wrap(backend, tmp_path / "c.sqlite3")
+    real = backend.translate_iter
+
+    def slow(texts: list[str], skip: Any = ()) -> Any:
+        time.sleep(0.2)
+        yield from real(texts, skip)
+
+    backend.translate_iter = slow  # type: ignore[method-assign]
+    tr.translate(["a"])
+    first = tr.stats.seconds
+    assert first >= 0.2
+    backend.translate_iter = real  # type: ignore[method-assign]
+    tr.translate(["b"])
+    assert tr.stats.seconds > first

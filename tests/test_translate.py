@@ -6,6 +6,7 @@ import json
 import logging
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -201,10 +202,12 @@ class _FakeBackend(BatchedTranslator):
         self.tokenizer = _PieceTokenizer()
         self.batches: list[list[str]] = []
         self.fail_always: Exception | None = None
+        self.delay = 0.0
 
     def _translate_ids(self, batch: list[list[int]]) -> tuple[list[Output], int]:
         texts = [self.tokenizer.decode(ids) for ids in batch]
         self.batches.append(texts)
+        time.sleep(self.delay)
         if self.fail_always is not None:
             raise self.fail_always
         if any("BOOM" in t for t in texts):
@@ -250,6 +253,7 @@ def test_plan_batches_longest_first_within_the_padded_budget(
         ("aa bb cc dd", 6, ["aa bb cc", "dd"]),
         ("a abcdefghij b", 4, ["a", "abc", "def", "ghi", "j", "b"]),  # a long word is cut by characters
         ("abcdefghij", 1, ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]),
+        ("abcde", 4, ["abc", "de"]),  # pieces of len * limit // (count + 1) characters
         ("x  y", 3, ["x  y"]),  # spaces kept inside a chunk
         ("   ", 3, []),
     ],
@@ -272,12 +276,27 @@ def test_rejoin_fails_an_input_with_a_failed_part() -> None:
     assert str(e.value) == "no output for a part of input 1"
 
 
+class _Bar:
+    """Records what a progress bar is told."""
+
+    def __init__(self, total: int, desc: str) -> None:
+        self.total, self.desc, self.updates = total, desc, []
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        self.updates.append(n)
+
+
 def test_translate_iter_yields_finished_inputs_batch_by_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blank inputs first (empty output, never sent to the model), then each batch's inputs in input order;
     skipped inputs are planned but neither run nor yielded; stats count what was run."""
-    bars: list[tuple[int, str]] = []
-    real_bar = batching.progress_bar
-    monkeypatch.setattr(batching, "progress_bar", lambda n, desc: bars.append((n, desc)) or real_bar(n, desc))
+    bars: list[_Bar] = []
+    monkeypatch.setattr(batching, "progress_bar", lambda total, desc: bars.append(_Bar(total, desc)) or bars[-1])
     tr = _FakeBackend(batch_tokens=6)
     texts = ["aa bb", " ", "cc", "dd ee ff gg hh", "", "ii jj", "kk"]
     got = list(tr.translate_iter(texts, skip={5}))
@@ -288,13 +307,24 @@ def test_translate_iter_yields_finished_inputs_batch_by_batch(monkeypatch: pytes
         ([2, 6], [Output("CC", 0.5), Output("KK", 0.5)]),
     ]
     assert tr.batches == [["ddeeffgghh"], ["aabb"], ["cc", "kk"]]
-    assert bars == [(5, "translate opus-mt-fake")]
+    assert [(b.total, b.desc, b.updates) for b in bars] == [(5, "translate opus-mt-fake", [1, 2, 2])]  # to 5 of 5
     s = tr.stats
     assert (s.sentences, s.batches, s.src_tokens, s.tgt_tokens) == (6, 3, 6 + 3 + 4, 5 + 2 + 2) and s.seconds > 0
     assert tr.translate(texts) == [Output("AABB", 0.5), Output("", None), Output("CC", 0.5),
                                    Output("DDEEFFGGHH", 0.5), Output("", None), Output("IIJJ", 0.5),
                                    Output("KK", 0.5)]  # fmt: skip
     assert list(tr.translate_iter([])) == []
+
+
+def test_translate_time_adds_up_over_calls() -> None:
+    tr = _FakeBackend()
+    tr.delay = 0.2
+    tr.translate(["aa"])
+    first = tr.stats.seconds
+    assert first >= 0.2
+    tr.delay = 0.0
+    tr.translate(["bb"])
+    assert tr.stats.seconds > first
 
 
 def test_long_inputs_are_split_with_the_prefix_on_every_part(caplog: pytest.LogCaptureFixture) -> None:

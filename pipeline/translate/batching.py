@@ -260,7 +260,7 @@ class BatchedTranslator:
                         left[owners[i]] -= 1
                         if left[owners[i]] == 0:
                             done.append(owners[i])
-                    bar.update(len(batch))
+                    bar.update(len(planned))  # skipped (cached) inputs of the batch included
                     if done:
                         done.sort()
                         yield [keep[n] for n in done], [self._joined([results[i] for i in parts[n]]) for n in done]
