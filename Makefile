@@ -20,6 +20,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 RAY_STAMP := $(VENV)/.installed-ray
+BENCH_STAMP := $(VENV)/.installed-bench
 
 MODEL ?=
 INPUT ?=
@@ -34,7 +35,8 @@ ACCURATE ?=
 ENGINE ?= local
 RAY_ADDRESS ?=
 
-.PHONY: help venv venv-ray translate translate-all translate-corpus segment align bench bench-align bench-corpus \
+.PHONY: help venv venv-ray translate translate-all translate-corpus segment align bench bench-align bench-segment \
+	bench-corpus \
 	test test-ray lint clean mutate
 
 help:
@@ -42,6 +44,7 @@ help:
 	@echo "make align SRC=FILE TGT=FILE SRC_LANG=en TGT_LANG=ko [FORMAT=beads|tmx|jsonl|tsv] [ACCURATE=1]"
 	@echo "make bench          translation speed: naive / transformers batched / ctranslate2"
 	@echo "make bench-align    dev-set benchmark of the aligner"
+	@echo "make bench-segment  segmenter cases passed and MB/s beside pySBD and sentencex (installs the bench extra)"
 	@echo "make translate-corpus LANG=ko INPUT=DATA OUT=DIR [ENGINE=local|ray] [RAY_ADDRESS=ADDR] [MODEL=...] [SET=...]"
 	@echo "make bench-corpus   translate-corpus sentences/s: local vs ray engine (installs the ray extra)"
 	@echo "make test           lint, type-check and run the tests (the Ray tests skip without the ray extra)"
@@ -93,6 +96,14 @@ bench: $(STAMP)
 
 bench-align: $(STAMP)
 	$(PY) -m pipeline bench-align
+
+# pySBD and sentencex, the segmenters bench-segment compares ours with: pip install ".[bench]".
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+bench-segment: $(BENCH_STAMP)
+	$(PY) -m pipeline bench-segment
 
 bench-corpus: $(RAY_STAMP)
 	$(PY) -m pipeline bench-corpus

@@ -22,6 +22,7 @@ COMMANDS = (
     "pipeline.commands.segment",
     "pipeline.commands.align",
     "pipeline.commands.bench_align",
+    "pipeline.commands.bench_segment",
     "pipeline.commands.bench",
     "pipeline.commands.bench_corpus",
     "pipeline.commands.apply_review",
