@@ -41,6 +41,12 @@ _CANDIDATE = re.compile(f"(?<![{_cls(_TERMS)}])([{_cls(_TERMS)}]+)([{_cls(_CLOSE
 _HAS_CJK = re.compile(f"[{_cls(''.join(sorted(_CJK_TERMS)))}]")
 # A list item or bullet at the start of a line: "1. ", "2) ", "a. ", "- ", "• ".
 _MARKER = re.compile(r"^[^\S\n]*(?:(\d{1,3}|[a-z])[.)]|[-*•‣–—])[^\S\n]+(?=\S)", re.MULTILINE)
+# A bullet symbol at the start of a line ("· 09:00 개회식", "▲소화기 미비"): always a list item, space or not.
+_SYMBOL_BULLET = re.compile(r"^[^\S\n]*[•‣·▪◦●○■□▲△▶▷◆◇※►➤](?=[^\S\n]*\S)", re.MULTILINE)
+# A news tag opening a headline: "[속보]", "【서울】", "[UPDATE]".
+_HEADLINE_TAG = re.compile(r"[\[【][^\]】\n]{1,12}[\]】]")
+# A date written with periods: "2024. 3. 5." (Korean): its periods end nothing.
+_DOTTED_DATE = re.compile(r"(?<!\d)\d{4}\.[^\S\n]?\d{1,2}\.[^\S\n]?\d{1,2}\.")
 # Inline list markers: "1.", "2)", "3.)", "a." (optionally after a bullet: "• 9.", "⁃10."), and bullets alone.
 _BULLETS = "•‣⁃◦▪●"
 _INLINE_MARKER = re.compile(f"(?<!\\S)([{_BULLETS}][^\\S\\n]*)?(?:(\\d{{1,3}})|([a-z]))(\\.\\)|[.)])(?=[^\\S\\n]+\\S)")
@@ -49,6 +55,10 @@ _BULLET = re.compile(f"(?<!\\S)[{_BULLETS}](?=[^\\S\\n]*\\S)")
 _SPACED_DOTS = re.compile(r"\.(?:[^\S\n]\.){2,}")
 # Korean: a sentence ending run straight into the next sentence ("했다.그러나"); not "끝났다.”라고" (a closer between)
 _HANGUL_RUN_ON = re.compile(r"(?<=[\uac00-\ud7a3])[.?!]+(?=[\uac00-\ud7a3])")
+_DATELINE = re.compile(
+    r"^[^\S\n]*([^\n—–/]{2,60}?)[^\S\n]*([—–]|/[^/\s][^/\n]{0,30}/\.?)(?:[^\S\n]*((?:[^\W\d_][\w-]*[^\S\n]?){1,3}\.))?",
+    re.MULTILINE,
+)
 _OPENER_RUN = re.compile(f"[{_cls(_OPENERS)}]+")
 _WS = re.compile(r"\s*")
 _TOKEN = re.compile(r"\S{1,64}")
@@ -78,6 +88,8 @@ class LangRules:
     maybe_mode: Literal["capital", "starters"] = "capital"  # how maybe_end decides
     single_lower_ends: bool = True  # may a single lowercase letter + "." end a sentence?
     hangul_run_on: bool = False  # does "다.그" (no space) end a sentence?
+    latin_never_ends: bool = False  # a period after a Latin letter never ends a sentence (Korean text)
+    endings: frozenset[str] = frozenset()  # final syllables of a sentence (Korean: "다", "요"): end before "…"
 
 
 _EN_MONTHS_DAYS = _words("jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun")
@@ -117,14 +129,15 @@ RU = LangRules(
     tag="ru",
     never_end=_words(
         "т е к н им ул просп пер пл наб гр с ст напр см ср рис табл гл илл о оз р пос дер акад проф доц ген полк "
-        "тов св ок мл зам нач кв корп стр вып ч т.е т.к т.н пгт"
+        "тов св ок мл зам нач кв корп стр вып ч т.е т.к т.н пгт бульв бул"
     ),
     maybe_end=_words("д п др пр т.д т.п млн млрд трлн тыс руб коп долл обл км кг чел экз шт"),
     after_number=_words("г гг р в вв см м с"),
     prepositions=_words("В Во На По С Со Кроме После До При К Ко У Из От За Под Над Для О Об Через Между Перед"),
     starters=_words(
         "Он Она Оно Они Это Этот Эта Эти Я Мы Вы Ты Но И А Однако В Во На По С Со Так Также Кроме После До При "
-        "Когда Если Как Что Там Тогда Затем Потом Его Ее Её Их Не Ни Да Нет Все Всё"
+        "Когда Если Как Что Там Тогда Затем Потом Его Ее Её Их Не Ни Да Нет Все Всё Ему Ей Им Ним Ней Ими Него Нее "
+        "Неё Них Этого Этой Этих Этому Этим Тому Впрочем Теперь Сейчас Позже Ранее Кто Где Почему Зачем"
     ),
 )
 
@@ -132,14 +145,15 @@ UK = LangRules(
     tag="uk",
     never_end=_words(
         "т ч е ім вул просп пров пл бул наб с смт напр див рис табл гл о оз акад проф доц ген св зам заст кв "
-        "корп стор вип розд т.ч"
+        "корп стор вип розд т.ч бульв бул"
     ),
     maybe_end=_words("д п ін інш т.д т.п тис млн млрд трлн грн коп дол крб обл км кг чол шт"),
     after_number=_words("р рр м с ст"),
     prepositions=_words("В У На По З Із Зі Крім Після До При Від Для Через Між Перед За Під Над Біля"),
     starters=_words(
         "Він Вона Воно Вони Це Цей Ця Ці Я Ми Ви Ти Але І Й А Та Однак Проте В У На По З Із Так Також Крім Після "
-        "До При Коли Якщо Як Що Там Тоді Потім Його Її Їх Не Ні Всі Усі"
+        "До При Коли Якщо Як Що Там Тоді Потім Його Її Їх Не Ні Всі Усі Йому Їй Їм Ним Нею Ними Нього Неї Них Цього "
+        "Цієї Цих Цьому Цим Цією Тому Утім Водночас Згодом Раніше Наразі Хто Де Чому Навіщо"
     ),
 )
 
@@ -158,6 +172,8 @@ KO = LangRules(
     before_number=GENERIC.before_number,
     single_lower_ends=False,
     hangul_run_on=True,
+    latin_never_ends=True,
+    endings=frozenset("다요죠까"),
 )
 
 LANG_RULES: dict[str, LangRules] = {"en": EN, "ru": RU, "uk": UK, "ko": KO}
@@ -189,7 +205,9 @@ class RuleSegmenter:
         list_cuts, list_keep = self._inline_lists(p)
         dot_cuts, dot_keep = _spaced_ellipses(p)
         cuts += list_cuts + dot_cuts + _headline_breaks(p)
-        no_cut |= list_keep | dot_keep
+        no_cut |= list_keep | dot_keep | _datelines(p)
+        for qs, qe in _attributed_quotes(p):
+            no_cut.update(range(qs + 1, qe + 1))
         fixed = sorted(cuts)  # decided before the candidates: what each candidate's sentence starts after
         last = 0  # the last cut made by a candidate
         guillemets = 0  # « minus » before the candidate (direct speech interrupted by the author's words)
@@ -210,13 +228,13 @@ class RuleSegmenter:
             if dash:
                 nxt = _next_token(p, e)
             prev = max(last, fixed[bisect_right(fixed, m.start()) - 1] if fixed and fixed[0] <= m.start() else 0)
-            if dash and (guillemets > 0 or _is_dateline(p, prev, e)):
-                continue  # «Why? – she asked. – Go on.» / SPOKANE, Wash. — Officials said
+            if dash and guillemets > 0:
+                continue  # «Why? – she asked. – Go on.»: the author's words inside direct speech
             if self._boundary(p, prev, m.start(), _core(token), term, nxt):
                 cuts.append(e)
                 last = e
         if self.rules.hangul_run_on:
-            cuts += [m.end() for m in _HANGUL_RUN_ON.finditer(p)]
+            cuts += [m.end() for m in _HANGUL_RUN_ON.finditer(p) if m.end() not in no_cut]
         if has_cjk:
             for m in _CANDIDATE.finditer(p):
                 e = m.end()
@@ -270,9 +288,11 @@ class RuleSegmenter:
                         done.append(chain)
                     chains[key] = [m]
         for chain in [*done, *chains.values()]:
-            if len(chain) >= 2:
+            if len(chain) < 2:
+                continue
+            keep.update(m.end() for m in chain)
+            if not any(_char_before(p, m.start()) in ",;" for m in chain[1:]):  # "such: 1) one; 2) two." goes on
                 cuts += [m.start() for m in chain if m.start() > 0]
-                keep.update(m.end() for m in chain)
         return cuts, keep
 
     @staticmethod
@@ -291,8 +311,8 @@ class RuleSegmenter:
         first = nxt.lstrip(_OPENERS)[:1]
         if term != "." and any(c not in _ELLIPSIS_TERMS for c in term):  # ? ! and other strong terminators
             return not first.islower()
-        if term != ".":  # ellipsis: a boundary only before a capital
-            return first.isupper()
+        if term != ".":  # ellipsis: a boundary only before a capital, or after a sentence ending ("멈췄다… 그리고")
+            return first.isupper() or (core[-1:] in self.rules.endings and first.isalpha() and not first.islower())
         if not core or len(core) > _MAX_WORD:
             return not first.islower()
         return self._period(p, prev, core, start, nxt, first)
@@ -302,6 +322,13 @@ class RuleSegmenter:
         low = core.lower()
         if low in r.cap_only and not core[0].isupper():
             return not first.islower()
+        if len(core) == 1 and core.isupper():
+            if core in r.pronouns and _token_before(p, start)[:1].islower():  # "you and I. Did you"
+                return not first.islower()
+            # an initial: J. R. R. Tolkien, George W. Bush, П. И. Чайковский; "Кравцов С. С. Его" ends
+            return self._starts_sentence(nxt)
+        if r.latin_never_ends and core[-1].isascii() and core[-1].isalpha():
+            return False  # "U.S. Steel", "Ph.D. 과정": a sentence of this language ends in its own script
         if low in r.after_number:
             # "в 2010 г. Виктор" / "1898 г. В 1854 году" go on; "у 2024 р. Він сказав" ends
             return _NUMLIKE.fullmatch(_token_before(p, start)) is not None and self._starts_clause(nxt)
@@ -316,13 +343,7 @@ class RuleSegmenter:
                 return False
             return self._maybe_end(nxt, first)
         if len(core) == 1 and core.isalpha():
-            if core in r.pronouns and _token_before(p, start)[:1].islower():  # "you and I. Did you"
-                return not first.islower()
-            if core.isupper():  # an initial: J. R. R. Tolkien, George W. Bush
-                return self._starts_sentence(nxt)
-            if not r.single_lower_ends:
-                return False
-            return self._maybe_end(nxt, first)
+            return r.single_lower_ends and self._maybe_end(nxt, first)
         return not first.islower()
 
     def _lead_phrase(self, p: str, prev: int, start: int) -> bool:
@@ -366,6 +387,14 @@ def _core(token: str) -> str:
     return _OPENER_RUN.split(token)[-1]
 
 
+def _char_before(p: str, i: int) -> str:
+    """The last non-space character before ``i`` ("" at the start)."""
+    j = i
+    while j > 0 and p[j - 1].isspace():
+        j -= 1
+    return p[j - 1] if j > 0 else ""
+
+
 def _marker_value(m: re.Match[str]) -> int:
     digits, letter = m.group(2), m.group(3)
     return int(digits) if digits else ord(letter) - ord("a") + 1
@@ -389,7 +418,40 @@ def _line_markers(p: str) -> tuple[list[int], set[int]]:
         in_list = True
         if m.group(1) is not None and p[m.end(1)] == ".":
             no_cut.add(m.end(1) + 1)
+    cuts += [m.start() for m in _SYMBOL_BULLET.finditer(p) if m.start() > 0]
+    for m in _DOTTED_DATE.finditer(p):
+        no_cut.update(range(m.start() + 1, m.end() + 1))
     return cuts, no_cut
+
+
+_QUOTE_PAIRS = {"«": "»", "“": "”", "„": "“"}
+
+
+def _attributed_quotes(p: str) -> list[tuple[int, int]]:
+    """Quotations followed by their attribution: «… . …», — сказав мер. / “… . …”라고 말했다.
+
+    The quotation and its attribution are one sentence, however many sentences the quotation holds (as in
+    the Russian Golden Rules). Returns the (opening, closing) offsets of each outermost such quotation.
+    """
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    for i, c in enumerate(p):
+        if stack and c == stack[-1][0]:
+            _, opened = stack.pop()
+            if not stack and _attribution_follows(p, i + 1):
+                spans.append((opened, i))
+        elif c in _QUOTE_PAIRS:
+            stack.append((_QUOTE_PAIRS[c], i))
+    return spans
+
+
+def _attribution_follows(p: str, i: int) -> bool:
+    """After the quotation closing at ``i - 1``: ``», — сказав`` / ``?» — спитав`` or ``”라고`` (a particle)."""
+    if i < len(p) and "\uac00" <= p[i] <= "\ud7a3":
+        return True
+    comma = p[i : i + 1] == ","
+    j = _skip_ws(p, i + comma)
+    return j < len(p) and p[j] in "—–" and (comma or p[i - 2 : i - 1] in ("?", "!", "…"))
 
 
 def _spaced_ellipses(p: str) -> tuple[list[int], set[int]]:
@@ -419,30 +481,37 @@ def _spaced_ellipses(p: str) -> tuple[list[int], set[int]]:
     return cuts, keep
 
 
-def _is_dateline(p: str, prev: int, e: int) -> bool:
-    """Is ``p[prev:e]`` a dateline ("SPOKANE, Wash.", "КИЇВ, 5 березня.") opening a paragraph or a line?"""
-    if e - prev > _MAX_WORD:  # bounded: linear time
-        return False
-    j = prev
-    while j > 0 and p[j - 1] in " \t":
-        j -= 1
-    if j > 0 and p[j - 1] != "\n":
-        return False
-    words = p[prev:e].split()
-    if not 1 <= len(words) <= 6:
-        return False
-    head = words[0].strip(",")
-    letters = [c for c in head if c.isalpha()]
-    if any(c.isupper() or c.islower() for c in letters):
-        return len(letters) >= 2 and head.isupper()
-    return "," in p[prev:e]  # a script without case (Korean): a place and a date
+def _datelines(p: str) -> set[int]:
+    """Offsets inside a dateline that opens a paragraph or a line: never a sentence end.
+
+    "SPOKANE, Wash. —", "МОСКВА, 5 марта. /ТАСС/.", "Київ. 5 березня. ІНТЕРФАКС-УКРАЇНА –",
+    "МОСКВА, 5 мар — РИА Новости.": a place (one word in capitals at least) and a date, up to a dash or an
+    agency tag, then optionally the agency's name.
+    """
+    keep: set[int] = set()
+    for m in _DATELINE.finditer(p):
+        head, agency = m.group(1), m.group(3)
+        words = head.split()
+        if len(words) > 7:
+            continue
+        cased = [w for w in words if any(c.isupper() or c.islower() for c in w)]
+        if cased:
+            caps = any(sum(c.isalpha() for c in w) >= 2 and w.strip(",.()").isupper() for w in cased)
+            lower_ok = all(not w[:1].islower() or words[i - 1][:1].isdigit() for i, w in enumerate(words) if i)
+            if not (caps and lower_ok and not words[0][:1].islower()):
+                continue
+        elif "," not in head:
+            continue
+        end = m.end() if agency and all(w[:1].isupper() for w in agency.split()) else m.end(2)
+        keep.update(range(m.start(1) + 1, end + 1))
+    return keep
 
 
 def _headline_breaks(p: str) -> list[int]:
     """Cuts after a line that is a headline: no end punctuation, then a line break and a capitalised line.
 
     A line counts as a headline when it is Title Case or ALL CAPS (2+ words of 4+ letters, 80% of them
-    capitalised), or short (10 words at most) beside a following line at least twice as long: hard-wrapped
+    capitalised), opens with a news tag ("[속보]"), or short (10 words at most) beside a following line at least twice as long: hard-wrapped
     prose has lines of similar length, so its line breaks are not cut.
     """
     cuts: list[int] = []
@@ -456,11 +525,12 @@ def _headline_breaks(p: str) -> list[int]:
         if not text or not following or text[-1] in _LIST_INTRO or text[-1] in ",-–—(":
             continue
         first = following.lstrip(_OPENERS)[:1]
-        if not (first.isupper() or first.isdigit()):
-            continue
+        if not (first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())):
+            continue  # a capital, a digit or a letter of a script without case (Korean)
         words = text.split()
         long_words = [w for w in (w.strip(_OPENERS + _CLOSERS) for w in words) if len(w) >= 4 and w[:1].isalpha()]
         titled = len(long_words) >= 2 and sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words)
+        titled = titled or _HEADLINE_TAG.match(text) is not None
         short = len(words) <= 10 and len(following) >= 2 * len(text)
         if titled or short:
             cuts.append(pos)
