@@ -225,6 +225,7 @@ def test_stats_add_every_counter_and_summarise_in_one_line() -> None:
     assert TranslateStats(sentences=2).summary(device="cpu") == (
         "translated 2 sentences (0 cache hits): 0 target tokens in 0.0s, 0 tokens/s, 0 batches"
     )
+    assert "in 0.5s, 200 tokens/s," in TranslateStats(tgt_tokens=100, seconds=0.5).summary()
 
 
 @pytest.mark.parametrize(
@@ -254,6 +255,9 @@ def test_plan_batches_longest_first_within_the_padded_budget(
         ("a abcdefghij b", 4, ["a", "abc", "def", "ghi", "j", "b"]),  # a long word is cut by characters
         ("abcdefghij", 1, ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]),
         ("abcde", 4, ["abc", "de"]),  # pieces of len * limit // (count + 1) characters
+        ("abcd ef", 4, ["abcd", "ef"]),  # a word of exactly the limit is kept whole
+        ("a b abcdefghij", 4, ["a b", "abc", "def", "ghi", "j"]),
+        ("a abcdefghij bb cc", 4, ["a", "abc", "def", "ghi", "j", "bb cc"]),  # a fresh chunk after the cut word
         ("x  y", 3, ["x  y"]),  # spaces kept inside a chunk
         ("   ", 3, []),
     ],
@@ -274,6 +278,8 @@ def test_rejoin_fails_an_input_with_a_failed_part() -> None:
     with pytest.raises(RuntimeError) as e:
         rejoin([Output("x", 0.5), None], [0, 1], 2)
     assert str(e.value) == "no output for a part of input 1"
+    with pytest.raises(ValueError, match="zip"):  # as many owners as results, or it is a caller's bug
+        rejoin([Output("x", 0.5)], [0, 0], 1)
 
 
 class _Bar:
