@@ -29,6 +29,18 @@ NBSP = "\u00a0"
 
 EN_CASES: list[tuple[str, list[str]]] = [
     ("Hello world. This is a test.", ["Hello world.", "This is a test."]),
+    # a quotation followed by its attribution is one unit; one that ends its sentence is not
+    (
+        '"We are ready. We will wait," he said. Then he left.',
+        ['"We are ready. We will wait," he said.', "Then he left."],
+    ),
+    ("“It is over. We lost.” She turned away.", ["“It is over.", "We lost.”", "She turned away."]),
+    # datelines with an agency, lists inside a sentence
+    (
+        "LONDON, Dec. 4 (Reuters) - Britain said on Friday it would act. Talks continue.",
+        ["LONDON, Dec. 4 (Reuters) - Britain said on Friday it would act.", "Talks continue."],
+    ),
+    ("Options: a) wait, b) sell. Most chose a).", ["Options: a) wait, b) sell.", "Most chose a)."]),
     # abbreviations
     ("Dr. Smith met Mr. and Mrs. Jones. They talked.", ["Dr. Smith met Mr. and Mrs. Jones.", "They talked."]),
     ("Prof. Kim lives on St. Mark's Place. She is nice.", ["Prof. Kim lives on St. Mark's Place.", "She is nice."]),
@@ -151,6 +163,12 @@ KO_CASES: list[tuple[str, list[str]]] = [
     ('"왜?"라고 물었다. 그는 떠났다.', ['"왜?"라고 물었다.', "그는 떠났다."]),
     ("“왜요?” 그가 물었다.", ["“왜요?”", "그가 물었다."]),
     ("가격은 3.50달러이다. 싸다.", ["가격은 3.50달러이다.", "싸다."]),
+    # a quotation of two sentences with its particle, in straight quotes too, is one unit
+    (
+        '김 장관은 "준비됐다. 곧 발표하겠다"며 자리를 떠났다. 발표는 다음 날 나왔다.',
+        ['김 장관은 "준비됐다. 곧 발표하겠다"며 자리를 떠났다.', "발표는 다음 날 나왔다."],
+    ),
+    ("회의는 오후 3시에 열린다.참석자는 20명이다.", ["회의는 오후 3시에 열린다.", "참석자는 20명이다."]),
 ]
 
 GENERIC_CASES: list[tuple[str, str, list[str]]] = [

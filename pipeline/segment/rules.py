@@ -424,14 +424,15 @@ def _line_markers(p: str) -> tuple[list[int], set[int]]:
     return cuts, no_cut
 
 
-_QUOTE_PAIRS = {"«": "»", "“": "”", "„": "“"}
+_QUOTE_PAIRS = {"«": "»", "“": "”", "„": "“", '"': '"'}
 
 
 def _attributed_quotes(p: str) -> list[tuple[int, int]]:
-    """Quotations followed by their attribution: «… . …», — сказав мер. / “… . …”라고 말했다.
+    """Quotations followed by their attribution: «… . …», — сказав мер. / “… . …”라고 말했다. / “… . …,” he said.
 
     The quotation and its attribution are one sentence, however many sentences the quotation holds (as in
-    the Russian Golden Rules). Returns the (opening, closing) offsets of each outermost such quotation.
+    the Russian Golden Rules): cut apart, each part would be translated with half a quotation. Returns the
+    (opening, closing) offsets of each outermost such quotation.
     """
     spans: list[tuple[int, int]] = []
     stack: list[tuple[str, int]] = []
@@ -446,12 +447,17 @@ def _attributed_quotes(p: str) -> list[tuple[int, int]]:
 
 
 def _attribution_follows(p: str, i: int) -> bool:
-    """After the quotation closing at ``i - 1``: ``», — сказав`` / ``?» — спитав`` or ``”라고`` (a particle)."""
+    """After the quotation closing at ``i - 1``: ``», — сказав`` / ``?» — спитав``, ``,” he said`` or ``”라고``."""
     if i < len(p) and "\uac00" <= p[i] <= "\ud7a3":
-        return True
+        return True  # a Korean particle right after the quotation
+    inside = p[i - 2 : i - 1]  # the quotation's last character
     comma = p[i : i + 1] == ","
     j = _skip_ws(p, i + comma)
-    return j < len(p) and p[j] in "—–" and (comma or p[i - 2 : i - 1] in ("?", "!", "…"))
+    if j >= len(p) or j == i:
+        return False
+    if p[j] in "—–":
+        return comma or inside in ("?", "!", "…")
+    return inside in (",", "?", "!") and p[j].islower()
 
 
 def _spaced_ellipses(p: str) -> tuple[list[int], set[int]]:
@@ -511,8 +517,8 @@ def _headline_breaks(p: str) -> list[int]:
     """Cuts after a line that is a headline: no end punctuation, then a line break and a capitalised line.
 
     A line counts as a headline when it is Title Case or ALL CAPS (2+ words of 4+ letters, 80% of them
-    capitalised), opens with a news tag ("[속보]"), or short (10 words at most) beside a following line at least twice as long: hard-wrapped
-    prose has lines of similar length, so its line breaks are not cut.
+    capitalised), opens with a news tag ("[속보]"), or is short (10 words at most) beside a following line at
+    least twice as long: hard-wrapped prose has lines of similar length, so its line breaks are not cut.
     """
     cuts: list[int] = []
     start = 0
