@@ -135,7 +135,7 @@ class ListScore:
     lang: str
     total: int
     passed: dict[str, int | None]  # system -> cases passed; None: not installed or no such language
-    failed: list[int] = field(default_factory=list)  # indexes of the cases ours fails
+    failed: list[int] = field(default_factory=list)  # case numbers (from 1, as the test ids) ours fails
 
 
 def score_lists(lists: Sequence[CaseList], systems: Sequence[str]) -> list[ListScore]:
@@ -151,7 +151,7 @@ def score_lists(lists: Sequence[CaseList], systems: Sequence[str]) -> list[ListS
             ok = [passes(split, c) for c in cl.cases]
             passed[system] = sum(ok)
             if system == "ours":
-                failed = [i for i, good in enumerate(ok) if not good]
+                failed = [i for i, good in enumerate(ok, start=1) if not good]
         out.append(ListScore(cl.name, cl.lang, len(cl.cases), passed, failed))
     return out
 
@@ -258,7 +258,7 @@ def table(scores: Sequence[ListScore], systems: Sequence[str], cases_dir: Path) 
     fails = [(sc.name, i) for sc in scores for i in sc.failed]
     if fails:
         lines.append("")
-        lines.append("ours fails: " + ", ".join(f"{name}#{i}" for name, i in fails))
+        lines.append("ours fails: " + ", ".join(f"{name}-{i}" for name, i in fails))
     return "\n".join(lines)
 
 

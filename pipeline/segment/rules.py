@@ -51,6 +51,7 @@ _DOTTED_DATE = re.compile(r"(?<!\d)\d{4}\.[^\S\n]?\d{1,2}\.[^\S\n]?\d{1,2}\.")
 _BULLETS = "•‣⁃◦▪●"
 _INLINE_MARKER = re.compile(f"(?<!\\S)([{_BULLETS}][^\\S\\n]*)?(?:(\\d{{1,3}})|([a-z]))(\\.\\)|[.)])(?=[^\\S\\n]+\\S)")
 _BULLET = re.compile(f"(?<!\\S)[{_BULLETS}](?=[^\\S\\n]*\\S)")
+_LIST_START = re.compile(f"(?<![^\\s{_BULLETS}])[1a](?:\\.\\)?|\\))(?=\\s)")  # where a list can start: "1.", "1)", "a."
 # A spaced ellipsis ". . ." (MLA/Chicago): three or more periods, one space apart.
 _SPACED_DOTS = re.compile(r"\.(?:[^\S\n]\.){2,}")
 # Korean: a sentence ending run straight into the next sentence ("했다.그러나"); not "끝났다.”라고" (a closer between)
@@ -202,16 +203,26 @@ class RuleSegmenter:
     def _paragraph(self, p: str) -> list[tuple[int, int]]:
         n = len(p)
         cuts, no_cut = _line_markers(p)
-        list_cuts, list_keep = self._inline_lists(p)
-        dot_cuts, dot_keep = _spaced_ellipses(p)
-        cuts += list_cuts + dot_cuts + _headline_breaks(p)
-        no_cut |= list_keep | dot_keep | _datelines(p)
+        # each rule runs only where its characters occur: most paragraphs are plain prose
+        if _LIST_START.search(p) or _BULLET.search(p):
+            list_cuts, list_keep = self._inline_lists(p)
+            cuts += list_cuts
+            no_cut |= list_keep
+        if ". ." in p:
+            dot_cuts, dot_keep = _spaced_ellipses(p)
+            cuts += dot_cuts
+            no_cut |= dot_keep
+        if "\n" in p:
+            cuts += _headline_breaks(p)
+        if "—" in p or "–" in p or "/" in p:
+            no_cut |= _datelines(p)
         for qs, qe in _attributed_quotes(p):
             no_cut.update(range(qs + 1, qe + 1))
         fixed = sorted(cuts)  # decided before the candidates: what each candidate's sentence starts after
         last = 0  # the last cut made by a candidate
         guillemets = 0  # « minus » before the candidate (direct speech interrupted by the author's words)
         counted = 0
+        has_guillemets = "«" in p
         has_cjk = _HAS_CJK.search(p) is not None
         for m in _SPACED.finditer(p):
             e = m.end()
@@ -222,8 +233,9 @@ class RuleSegmenter:
                 continue  # the end of the paragraph; CJK runs are decided below
             if not term.strip(".…") and token.endswith(("[", "(")) and close[:1] in "])":
                 continue  # "[...]", "(…)": an omission inside a quotation, not an end
-            guillemets += p.count("«", counted, e) - p.count("»", counted, e)
-            counted = e
+            if has_guillemets:
+                guillemets += p.count("«", counted, e) - p.count("»", counted, e)
+                counted = e
             dash = nxt in _DASHES
             if dash:
                 nxt = _next_token(p, e)
@@ -419,12 +431,14 @@ def _line_markers(p: str) -> tuple[list[int], set[int]]:
         if m.group(1) is not None and p[m.end(1)] == ".":
             no_cut.add(m.end(1) + 1)
     cuts += [m.start() for m in _SYMBOL_BULLET.finditer(p) if m.start() > 0]
-    for m in _DOTTED_DATE.finditer(p):
-        no_cut.update(range(m.start() + 1, m.end() + 1))
+    if ". " in p:
+        for m in _DOTTED_DATE.finditer(p):
+            no_cut.update(range(m.start() + 1, m.end() + 1))
     return cuts, no_cut
 
 
 _QUOTE_PAIRS = {"«": "»", "“": "”", "„": "“", '"': '"'}
+_QUOTE_CHAR = re.compile('[«»“”„"]')
 
 
 def _attributed_quotes(p: str) -> list[tuple[int, int]]:
@@ -436,7 +450,8 @@ def _attributed_quotes(p: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     stack: list[tuple[str, int]] = []
-    for i, c in enumerate(p):
+    for m in _QUOTE_CHAR.finditer(p):
+        i, c = m.start(), m.group()
         if stack and c == stack[-1][0]:
             _, opened = stack.pop()
             if not stack and _attribution_follows(p, i + 1):
