@@ -61,6 +61,10 @@ _PIECES = [
     *["\u00a0", "\u200b", "\u3000", '"', "“", "”", "«", "»", "'", "https://x.org/a.b?c=d", "a@b.cd"],
     *["e\u0301", "\U0001f600", "\U0001f468\u200d\U0001f469", "שלום.", "مرحبا؟", "\u202eabc", "\x00", "\ud800"],
     *["Hello world.", "Привіт, світе!", "Привет, мир.", "안녕하세요.", "Mr. Smith went.", "Leave a Reply"],
+    # inline lists, spaced and bracketed ellipses, datelines, quotations with attribution, Korean run-on endings
+    *["1.)", "2)", "a.", "b.", "• 9.", "⁃10.", "▲", "·", ". . .", ". . . .", "[...]", "(…)", "P.M.", "I.", "Л.Н."],
+    *["SPOKANE, Wash. —", "МОСКВА, 5 марта. /ТАСС/.", "— РИА Новости.", "[속보]", "2024. 3. 5.", "”라고", "»,", "—"],
+    *[",” he said.", "», — сказав він.", "했다.그러나", "다…", "U.S.", "N°.", "пгт.", "2010 г.", "Він"],
 ]
 FURNITURE_PARAS = ["Comments", "Leave a Reply", "Share this:", "3 Comments", "Related posts:"]
 
