@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import re
@@ -618,6 +619,34 @@ def test_a_backend_without_batch_results_gets_the_missing_texts_at_once(tmp_path
                                                       Output("fe", 0.25)]  # fmt: skip
     assert backend.asked == [["ab", "cd"], ["ef", "gh"]]
     assert (tr.stats.sentences, tr.stats.cached, tr.stats.batches) == (6, 1, 0)
+    assert tr.translate(["gh", "ab"]) == [Output("hg", 0.25), Output("ba", 0.25)]
+    assert backend.asked == [["ab", "cd"], ["ef", "gh"]]  # all cached: the backend is not called at all
+
+
+def test_a_backend_answering_fewer_outputs_than_inputs_is_an_error(tmp_path: Path) -> None:
+    backend = _Batched()
+    tr = _wrap(backend, tmp_path / "c.sqlite3")
+    real = backend.translate_iter
+
+    def short(texts: list[str], skip: Any = ()) -> Any:
+        for idx, outs in real(texts, skip):
+            yield idx, outs[:1]
+
+    backend.translate_iter = short  # type: ignore[method-assign]
+    with pytest.raises(ValueError, match="zip"):
+        tr.translate(["a", "b"])
+    assert tr.cache.get_many([entry_key(tr.namespace, "a")]) == {}  # nothing half-matched was stored
+
+
+def test_a_cached_translator_can_be_copied(tmp_path: Path) -> None:
+    """copy/pickle build the object without __init__ and look up hooks on it: no recursion through ``inner``."""
+    tr = _wrap(_Batched(), tmp_path / "c.sqlite3")
+    twin = copy.copy(tr)
+    assert twin.inner is tr.inner and twin.namespace == tr.namespace and twin.extra == "passed through"
+    bare = CachedTranslator.__new__(CachedTranslator)
+    with pytest.raises(AttributeError) as e:
+        bare.inner  # noqa: B018
+    assert e.value.args == ("inner",)
 
 
 def test_stats_are_counted_even_when_the_backend_fails(tmp_path: Path) -> None:
