@@ -194,7 +194,7 @@ class _FakeBackend(BatchedTranslator):
     def __init__(self, *, batch_tokens: int = 1000, batch_size: int = 64, max_input_tokens: int = 64,
                  prefix: str | None = None, device: str = "cpu") -> None:  # fmt: skip
         super().__init__()
-        self.name, self.model_id = "fake-1", "org/opus-mt-fake/"
+        self.name, self.model_id = "fake-1", "/models/MARIAN-MAX/"
         self.model_revision, self.model_fingerprint = "r1", "fp"
         self.device, self.prefix, self.max_input_tokens = device, prefix, max_input_tokens
         self.cfg = load_config(lang="uk", overrides=[f"translate.batch_tokens={batch_tokens}",
@@ -313,12 +313,13 @@ def test_translate_iter_yields_finished_inputs_batch_by_batch(monkeypatch: pytes
         ([2, 6], [Output("CC", 0.5), Output("KK", 0.5)]),
     ]
     assert tr.batches == [["ddeeffgghh"], ["aabb"], ["cc", "kk"]]
-    assert [(b.total, b.desc, b.updates) for b in bars] == [(5, "translate opus-mt-fake", [1, 2, 2])]  # to 5 of 5
+    assert [(b.total, b.desc, b.updates) for b in bars] == [(5, "translate MARIAN-MAX", [1, 2, 2])]  # to 5 of 5
     s = tr.stats
     assert (s.sentences, s.batches, s.src_tokens, s.tgt_tokens) == (6, 3, 6 + 3 + 4, 5 + 2 + 2) and s.seconds > 0
     assert tr.translate(texts) == [Output("AABB", 0.5), Output("", None), Output("CC", 0.5),
                                    Output("DDEEFFGGHH", 0.5), Output("", None), Output("IIJJ", 0.5),
                                    Output("KK", 0.5)]  # fmt: skip
+    assert s.sentences == 6 + 7  # counted over calls
     assert list(tr.translate_iter([])) == []
 
 
@@ -386,6 +387,10 @@ def test_too_many_failed_inputs_stop_the_run() -> None:
     many = _FakeBackend(batch_size=1)
     out = many.translate([f"BOOM{n}" for n in range(12)] + ["aa"] * 228)  # 12 is not more than 240 // 20
     assert sum(o.error is not None for o in out) == 12
+    pairs = _FakeBackend(batch_size=2)  # the 11th failure in a batch whose last input succeeded
+    with pytest.raises(TranslationError) as e:
+        pairs.translate([t for n in range(12) for t in (f"BOOM{n}", f"okay{n}")])  # batches of a BOOM and an okay
+    assert str(e.value).startswith("11 inputs failed to translate so far (see the log); the model or backend")
 
 
 @pytest.mark.parametrize("message", ["libcudnn.so.9: cannot open shared object file", "driver version is insufficient"])
@@ -428,7 +433,7 @@ def test_a_failed_batch_gives_back_cached_gpu_memory(
 def test_cache_settings_name_everything_that_decides_the_output() -> None:
     tr = _FakeBackend(device="cuda:1", prefix=">>ukr<<", max_input_tokens=32)
     assert tr.cache_settings() == {
-        "backend": "fake-1", "model": "org/opus-mt-fake/", "fingerprint": "fp", "device": "cuda",
+        "backend": "fake-1", "model": "/models/MARIAN-MAX/", "fingerprint": "fp", "device": "cuda",
         "num_beams": tr.cfg.num_beams, "max_new_tokens": tr.cfg.max_new_tokens, "max_input_tokens": 32,
         "prefix": ">>ukr<<",
     }  # fmt: skip
