@@ -134,6 +134,7 @@ RU = LangRules(
     ),
     maybe_end=_words("д п др пр т.д т.п млн млрд трлн тыс руб коп долл обл км кг чел экз шт"),
     after_number=_words("г гг р в вв см м с"),
+    before_number=_words("янв фев февр мар апр июн июл авг сен сент окт нояб дек"),
     prepositions=_words("В Во На По С Со Кроме После До При К Ко У Из От За Под Над Для О Об Через Между Перед"),
     starters=_words(
         "Он Она Оно Они Это Этот Эта Эти Я Мы Вы Ты Но И А Однако В Во На По С Со Так Также Кроме После До При "
@@ -150,6 +151,7 @@ UK = LangRules(
     ),
     maybe_end=_words("д п ін інш т.д т.п тис млн млрд трлн грн коп дол крб обл км кг чол шт"),
     after_number=_words("р рр м с ст"),
+    before_number=_words("січ лют бер квіт трав черв лип серп вер верес жовт лист груд"),
     prepositions=_words("В У На По З Із Зі Крім Після До При Від Для Через Між Перед За Під Над Біля"),
     starters=_words(
         "Він Вона Воно Вони Це Цей Ця Ці Я Ми Ви Ти Але І Й А Та Однак Проте В У На По З Із Так Також Крім Після "
@@ -438,14 +440,17 @@ def _line_markers(p: str) -> tuple[list[int], set[int]]:
 
 
 _QUOTE_PAIRS = {"«": "»", "“": "”", "„": "“", '"': '"'}
+_MAX_QUOTE = 400  # characters: longer quotations are cut into their sentences
 _QUOTE_CHAR = re.compile('[«»“”„"]')
 
 
 def _attributed_quotes(p: str) -> list[tuple[int, int]]:
-    """Quotations followed by their attribution: «… . …», — сказав мер. / “… . …”라고 말했다. / “… . …,” he said.
+    """Quotations followed by their attribution: «… . …», — сказав мер. / “… . …”라고 말했다. / “… . …,” he said;
+    and quotations introduced by a colon: Він сказав: «Ми готові. Ми чекаємо».
 
     The quotation and its attribution are one sentence, however many sentences the quotation holds (as in
-    the Russian Golden Rules): cut apart, each part would be translated with half a quotation. Returns the
+    the Russian Golden Rules): cut apart, each part would be translated with half a quotation. A quotation
+    longer than _MAX_QUOTE characters is left to the other rules (a unit must stay translatable). Returns the
     (opening, closing) offsets of each outermost such quotation.
     """
     spans: list[tuple[int, int]] = []
@@ -454,7 +459,11 @@ def _attributed_quotes(p: str) -> list[tuple[int, int]]:
         i, c = m.start(), m.group()
         if stack and c == stack[-1][0]:
             _, opened = stack.pop()
-            if not stack and _attribution_follows(p, i + 1):
+            if (
+                not stack
+                and i - opened <= _MAX_QUOTE
+                and (_char_before(p, opened) == ":" or _attribution_follows(p, i + 1))
+            ):
                 spans.append((opened, i))
         elif c in _QUOTE_PAIRS:
             stack.append((_QUOTE_PAIRS[c], i))
