@@ -638,6 +638,19 @@ def test_a_backend_answering_fewer_outputs_than_inputs_is_an_error(tmp_path: Pat
     assert tr.cache.get_many([entry_key(tr.namespace, "a")]) == {}  # nothing half-matched was stored
 
 
+def test_an_input_the_backend_never_answers_comes_back_empty(tmp_path: Path) -> None:
+    backend = _Batched()
+    tr = _wrap(backend, tmp_path / "c.sqlite3")
+    real = backend.translate_iter
+
+    def forgetful(texts: list[str], skip: Any = ()) -> Any:
+        for idx, outs in real(texts, skip):
+            yield idx[:1], outs[:1]
+
+    backend.translate_iter = forgetful  # type: ignore[method-assign]
+    assert tr.translate(["a", "b", "c"]) == [Output("A", 0.5), Output("", None), Output("C", 0.5)]
+
+
 def test_a_cached_translator_can_be_copied(tmp_path: Path) -> None:
     """copy/pickle build the object without __init__ and look up hooks on it: no recursion through ``inner``."""
     tr = _wrap(_Batched(), tmp_path / "c.sqlite3")
@@ -680,7 +693,7 @@ def test_translate_time_adds_up_over_calls(tmp_path: Path) -> None:
     backend.translate_iter = slow  # type: ignore[method-assign]
     tr.translate(["a"])
     first = tr.stats.seconds
-    assert first >= 0.2
+    assert 0.2 <= first < 30
     backend.translate_iter = real  # type: ignore[method-assign]
     tr.translate(["b"])
     assert tr.stats.seconds > first

@@ -328,7 +328,7 @@ def test_translate_time_adds_up_over_calls() -> None:
     tr.delay = 0.2
     tr.translate(["aa"])
     first = tr.stats.seconds
-    assert first >= 0.2
+    assert 0.2 <= first < 30
     tr.delay = 0.0
     tr.translate(["bb"])
     assert tr.stats.seconds > first
