@@ -266,6 +266,11 @@ def test_split_words_packs_words_up_to_the_limit(text: str, limit: int, chunks: 
     assert split_words(text, limit, lambda words: [len(w) for w in words]) == chunks
 
 
+def test_split_words_needs_a_count_for_every_word() -> None:
+    with pytest.raises(ValueError, match="zip"):  # a tokenizer that drops a word is a bug, not a shorter text
+        split_words("aa bb cc", 4, lambda words: [2, 2])
+
+
 def test_rejoin_joins_parts_with_the_geometric_mean_score() -> None:
     parts = [Output("a", 0.25), Output("b", 1.0), Output("c", 0.5), Output("", 0.5), Output("d", None)]
     assert rejoin(parts, [0, 0, 1, 2, 2], 3) == [Output("a b", 0.5), Output("c", 0.5), Output("d", 0.5)]
