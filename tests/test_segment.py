@@ -10,12 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import pipeline.segment as segment_module
 from pipeline.errors import ConfigError
 from pipeline.records import Segmentation
 from pipeline.segment import (
     DEFAULT_FURNITURE,
     Segmenter,
     get_segmenter,
+    known_segmenters,
+    register_segmenter,
     segment_document,
     segment_lines,
     split_paragraphs,
@@ -41,6 +44,13 @@ EN_CASES: list[tuple[str, list[str]]] = [
         ["LONDON, Dec. 4 (Reuters) - Britain said on Friday it would act.", "Talks continue."],
     ),
     ("Options: a) wait, b) sell. Most chose a).", ["Options: a) wait, b) sell.", "Most chose a)."]),
+    # spaced ellipses: a quotation trailing off ends; one after a sentence end or before a quoted capital
+    ("“I thought . . .” She stopped.", ["“I thought . . .”", "She stopped."]),
+    ("It rained. He waited . . . and left.", ["It rained.", "He waited . . . and left."]),
+    ("It ended! . . . The crowd left.", ["It ended!", ". . . The crowd left."]),
+    ("The end . . . . “Next,” he said.", ["The end . . . .", "“Next,” he said."]),
+    ("I. . . . Then I left.", ["I.", ". . . Then I left."]),
+    (". . . . The rest followed.", [". . . . The rest followed."]),  # nothing before it to end
     # abbreviations
     ("Dr. Smith met Mr. and Mrs. Jones. They talked.", ["Dr. Smith met Mr. and Mrs. Jones.", "They talked."]),
     ("Prof. Kim lives on St. Mark's Place. She is nice.", ["Prof. Kim lives on St. Mark's Place.", "She is nice."]),
@@ -307,6 +317,7 @@ def test_segment_lines() -> None:
 
 def test_lines_segmenter_registered() -> None:
     seg = get_segmenter("en", "lines")
+    assert (seg.name, seg.lang) == ("lines.v1", "en")
     assert seg.spans("a. b.\nc") == [(0, 5), (6, 7)]
     assert segment_document("a. b.\nc", "ko", segmenter="lines").sentences[1].text == "c"
 
@@ -430,8 +441,12 @@ def test_invalid_furniture_regex() -> None:
 
 
 def test_furniture_must_be_a_list() -> None:
-    with pytest.raises(ConfigError, match="list of regular expressions"):
+    with pytest.raises(ConfigError) as e:
         segment_document("x", "en", furniture="Comments")
+    assert str(e.value) == (
+        "furniture must be a list of regular expressions, got the string 'Comments'; "
+        'wrap it in a list, e.g. ["Comments"]'
+    )
 
 
 # -- registry and errors ---------------------------------------------------------------------------
@@ -455,6 +470,24 @@ def test_invalid_language(lang: str) -> None:
         get_segmenter(lang)
     with pytest.raises(ConfigError):
         segment_document("x", lang)
+
+
+def test_a_registered_segmenter_is_used_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(segment_module, "_REGISTRY", dict(segment_module._REGISTRY))
+    register_segmenter("halves", lambda lang: _Halves(lang))
+    assert "halves" in known_segmenters()
+    result = segment_document("abcd", "uk", segmenter="halves")
+    assert [s.text for s in result.sentences] == ["ab", "cd"]
+
+
+class _Halves:
+    name = "halves.v1"
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [(0, len(text) // 2), (len(text) // 2, len(text))]
 
 
 def test_unknown_segmenter_name() -> None:
@@ -517,5 +550,6 @@ def test_pathological_inputs_take_linear_time_and_stay_one_sentence(name: str) -
 
 
 def test_furniture_rules_must_be_strings() -> None:
-    with pytest.raises(ConfigError, match="is not a string"):
+    with pytest.raises(ConfigError) as e:
         segment_document("x", "en", furniture=[["Comments"]])  # type: ignore[list-item]
+    assert str(e.value) == "furniture rule ['Comments'] is not a string; give each rule as a regular expression string"

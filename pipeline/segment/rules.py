@@ -499,14 +499,12 @@ def _spaced_ellipses(p: str) -> tuple[list[int], set[int]]:
         while end < len(p) and p[end] in _CLOSERS:
             end += 1
         keep.update(range(m.start() + 1, end + 1))
-        j = _skip_ws(p, end)
-        if j >= len(p) or not p[j].lstrip(_OPENERS)[:1].isupper():
-            continue
-        dots = m.group().count(".")
+        if not _char_before(p, m.start()) or not _next_token(p, end).lstrip(_OPENERS)[:1].isupper():
+            continue  # nothing before it to end ("... . . . . The" opening a paragraph), or no capital after it
         if end > m.end():  # a quotation trailing off: "the book . . .' Something"
             cuts.append(end)
-        elif dots >= 4:
-            attached = m.start() > 0 and not p[m.start() - 1].isspace()
+        elif m.group().count(".") >= 4:
+            attached = not p[m.start() - 1].isspace()
             cuts.append(m.start() + 1 if attached else end)
     return cuts, keep
 
