@@ -294,10 +294,8 @@ class RuleSegmenter:
             if chain is not None and _marker_value(chain[-1]) + 1 == value:
                 chain.append(m)
             elif value == 1 or bullet:
-                j = m.start()
-                while j > 0 and p[j - 1].isspace():
-                    j -= 1
-                if j == 0 or bullet or p[j - 1] in _LIST_INTRO:
+                before = _char_before(p, m.start())
+                if not before or bullet or before in _LIST_INTRO:
                     if chain is not None:
                         done.append(chain)
                     chains[key] = [m]
@@ -423,10 +421,7 @@ def _line_markers(p: str) -> tuple[list[int], set[int]]:
         # A list item starts the paragraph, follows a line ending in punctuation ("Steps:"), or
         # continues a list; otherwise "rose to\n15. It fell" is hard-wrapped prose.
         if m.start() > 0:
-            j = m.start()
-            while j > 0 and p[j - 1].isspace():
-                j -= 1
-            if not in_list and p[j - 1] not in _LIST_INTRO:
+            if not in_list and _char_before(p, m.start()) not in _LIST_INTRO:
                 continue
             cuts.append(m.start())
         in_list = True
