@@ -133,6 +133,7 @@ def test_revision_reaches_the_library(monkeypatch: pytest.MonkeyPatch) -> None:
             return 8
 
     monkeypatch.setattr(sentence_transformers, "SentenceTransformer", FakeST)
+    monkeypatch.setattr(embed, "hub_reachable", lambda: True)  # as if online (tests run offline): the library is asked
     e = embed.SentenceTransformersEmbedder("sentence-transformers/LaBSE", revision="e34fab6")
     assert seen["model"] == "sentence-transformers/LaBSE" and seen["revision"] == "e34fab6"
     assert e.version.startswith("@e34fab6/")  # not in the hub cache here: the revision as given

@@ -25,6 +25,7 @@ import numpy as np
 
 from pipeline.errors import ModelError
 from pipeline.fingerprint import folder_fingerprint, snapshot_commit
+from pipeline.hub import hub_cache_dir, hub_reachable
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +151,20 @@ class SentenceTransformersEmbedder:
                 f"sentence-transformers model folder not found: {model} (align.st_model)",
                 "check the path, or give a hub id such as sentence-transformers/LaBSE",
             )
+        offline = not local and not hub_reachable()  # HF_HUB_OFFLINE, or the hub's host did not answer in ~1.5 s
+        if offline and not _in_hub_cache(model, revision):
+            raise ModelError(
+                f"cannot load sentence-transformers model {model!r}: it is not in the Hugging Face cache "
+                f"({hub_cache_dir()}) and the hub cannot be reached (align.st_model)",
+                f"download it where the hub is reachable (`hf download {model}`) and copy the cache, or set "
+                "align.st_model to a local folder (align.st_revision for a hub revision)",
+            )
         try:
             self._model = SentenceTransformer(
-                str(folder) if local else model, device=device, revision=None if local else revision
+                str(folder) if local else model,
+                device=device,
+                revision=None if local else revision,
+                local_files_only=offline,  # cached, hub unreachable: read the cache without the client's retries
             )
         except Exception as e:  # hub unreachable, unknown id, broken folder: all user-fixable
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -183,6 +195,19 @@ _MODEL_SUFFIXES = (".json", ".txt", ".model", ".spm", ".safetensors", ".bin", ".
 #: files up to this size are hashed in full; larger ones (weights) by size and modification time: hashing
 #: LaBSE's 1.8 GB on every run would cost seconds
 _HASH_IN_FULL = 16 << 20
+
+
+def _in_hub_cache(model: str, revision: str | None) -> bool:
+    """The hub cache holds ``model`` (its ``modules.json`` or ``config.json``) at ``revision``."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return any(
+            isinstance(try_to_load_from_cache(model, name, revision=revision), str)
+            for name in ("modules.json", "config.json")
+        )
+    except Exception:  # pragma: no cover - an old huggingface_hub: let the library try
+        return True
 
 
 def _hub_commit(model: str, revision: str | None) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.config import TranslateConfig
 from pipeline.errors import ModelError, failure_reason
+from pipeline.hub import hub_reachable
 from pipeline.translate import Output
 from pipeline.translate.batching import BatchedTranslator
 from pipeline.translate.models import LANG_TOKENS, ModelFiles, offline_message
@@ -60,6 +61,8 @@ def load_marian_model(files: ModelFiles, revision: str | None) -> Any:
     except OSError as e:
         if files.is_local:
             raise ModelError(f"cannot load model weights from {load_from}: {e}", "re-save the model") from None
+        if not hub_reachable():  # weights not cached: fail now rather than after the client's retries
+            raise offline_message(files.model) from None
         try:
             return MarianMTModel.from_pretrained(files.model, revision=revision or "main")
         except OSError:
@@ -87,13 +90,14 @@ class HFTranslator(BatchedTranslator):
     """Translate with ``MarianMTModel.generate``; deterministic (no sampling)."""
 
     def __init__(self, cfg: TranslateConfig, lang: str) -> None:
+        super().__init__()
+        files = self._resolve_model(cfg, lang)  # before torch is imported: a missing model fails in ~1.5 s
+
         import torch
         import transformers
 
-        super().__init__()
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
-        files = self._resolve_model(cfg, lang)
         self.device = pick_device(cfg.device)
         self.name = f"transformers-{transformers.__version__}"
         model = load_marian_model(files, cfg.revision)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import ModelError
 from pipeline.fingerprint import snapshot_commit
+from pipeline.hub import hub_cache_dir, hub_reachable
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,8 @@ class ModelFiles:
 
 
 def offline_message(model: str) -> ModelError:
-    cache = os.environ.get("HF_HUB_CACHE") or os.environ.get("HF_HOME") or "~/.cache/huggingface"
     return ModelError(
-        f"model {model} is not in the Hugging Face cache ({cache}) and the hub cannot be reached "
+        f"model {model} is not in the Hugging Face cache ({hub_cache_dir()}) and the hub cannot be reached "
         "(translate.model, --model)",
         f"download it where the hub is reachable (`hf download {model}`) and copy the cache, "
         "or pass a local model folder with --model DIR",
@@ -60,7 +59,7 @@ def _hub_file(repo: str, filename: str, revision: str | None, *, required: bool 
         pass
     except OSError:
         pass
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+    if not hub_reachable():  # HF_HUB_OFFLINE, or one short connection attempt failed: no client retries
         if required:
             raise offline_message(repo)
         return None
