@@ -319,6 +319,9 @@ def test_translate_iter_yields_finished_inputs_batch_by_batch(monkeypatch: pytes
     ]
     assert tr.batches == [["ddeeffgghh"], ["aabb"], ["cc", "kk"]]
     assert [(b.total, b.desc, b.updates) for b in bars] == [(5, "translate MARIAN-MAX", [1, 2, 2])]  # to 5 of 5
+    bars.clear()
+    assert [idx for idx, _ in _FakeBackend(batch_tokens=6).translate_iter(texts, skip={0, 5})] == [[1, 4], [3], [2, 6]]
+    assert bars[0].updates == [1, 2, 2]  # the batch of cached inputs only (0 and 5) counts without running
     s = tr.stats
     assert (s.sentences, s.batches, s.src_tokens, s.tgt_tokens) == (6, 3, 6 + 3 + 4, 5 + 2 + 2) and s.seconds > 0
     assert tr.translate(texts) == [Output("AABB", 0.5), Output("", None), Output("CC", 0.5),
@@ -467,4 +470,4 @@ def test_progress_bar_shows_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     with progress_bar(3, "translate x") as bar:
         assert not bar.disable and bar.total == 3 and bar.desc == "translate x" and bar.unit == "sent"
-        assert bar.delay == 2.0 and not bar.leave
+        assert bar.delay == 2.0 and bar.leave is False  # None would leave it on screen
