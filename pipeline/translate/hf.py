@@ -115,34 +115,40 @@ class HFTranslator(BatchedTranslator):
 
     def _translate_ids(self, batch: list[list[int]]) -> tuple[list[Output], int]:
         import torch
+        from transformers import LogitsProcessorList
+
+        from pipeline.translate.scores import BeamScores, GreedyScores, eos_ids
 
         enc = self.tokenizer.pad({"input_ids": batch}, return_tensors="pt").to(self.device)
         extra: dict[str, Any] = {}
         if self.min_new_tokens:
             extra["min_new_tokens"] = self.min_new_tokens
+        gen_cfg = self.model.generation_config
+        renormalize = gen_cfg.renormalize_logits is True  # as generate() reads it
+        penalty = 1.0 if gen_cfg.length_penalty is None else float(gen_cfg.length_penalty)  # generate()'s default
+        eos = eos_ids(gen_cfg) or eos_ids(self.model.config)
+        # mt_score is read from the decoding itself (pipeline/translate/scores.py): output_scores=True would
+        # keep every step's full-vocabulary scores for every beam (gigabytes on long outputs)
+        recorder: BeamScores | GreedyScores
+        if self.cfg.num_beams > 1:
+            recorder = BeamScores(self.cfg.num_beams, eos, renormalize, penalty)
+        else:
+            recorder = GreedyScores(renormalize)
         with torch.inference_mode():
-            gen = self.model.generate(
+            sequences = self.model.generate(
                 **enc,
                 num_beams=self.cfg.num_beams,
                 max_new_tokens=self.cfg.max_new_tokens,
                 do_sample=False,
-                output_scores=True,
-                return_dict_in_generate=True,
+                logits_processor=LogitsProcessorList([recorder]),
                 **extra,
             )
-        texts = self.tokenizer.batch_decode(gen.sequences, skip_special_tokens=True)
-        scores = self._sequence_scores(gen)
-        seqs = gen.sequences[:, 1:].tolist()  # without the decoder start token
+        texts = self.tokenizer.batch_decode(sequences, skip_special_tokens=True)
+        if isinstance(recorder, BeamScores):
+            logp = recorder.finish(sequences)
+        else:
+            logp = recorder.finish(sequences, self.model.config.pad_token_id)
+        scores = [float(math.exp(min(0.0, s))) for s in logp]
+        seqs = sequences[:, 1:].tolist()  # without the decoder start token
         n_tokens = sum(1 for row in seqs for t in row if t not in self._skip)
         return [Output(t.strip(), s) for t, s in zip(texts, scores, strict=True)], n_tokens
-
-    def _sequence_scores(self, gen: Any) -> list[float | None]:
-        import torch
-
-        seq_scores = getattr(gen, "sequences_scores", None)
-        if seq_scores is None:  # greedy: mean log-prob of the chosen tokens
-            trans = self.model.compute_transition_scores(gen.sequences, gen.scores, normalize_logits=True)
-            mask = torch.isfinite(trans) & (gen.sequences[:, 1:] != self.model.config.pad_token_id)
-            logp = torch.where(mask, trans, torch.zeros_like(trans)).sum(1) / mask.sum(1).clamp(min=1)
-            seq_scores = logp
-        return [float(math.exp(min(0.0, float(s)))) for s in seq_scores.cpu()]
