@@ -8,6 +8,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sentencepiece as spm
@@ -380,6 +381,21 @@ def test_a_batch_whose_every_input_fails_alone_stops_the_run() -> None:
         "the model or backend is broken: check the model folder, the device and its memory"
     )
     assert tr.translate(["BOOM"]) == [Output("", None, "RuntimeError: cannot translate 1 input(s)")]
+
+    def names_the_input(batch: list[list[int]]) -> Any:
+        raise RuntimeError(f"cannot translate {tr.tokenizer.decode(batch[0])}")
+
+    tr._translate_ids = names_the_input  # type: ignore[method-assign]
+    with pytest.raises(TranslationError, match=r"on its own \(RuntimeError: cannot translate aa\);"):
+        tr.translate(["aa", "bb"])  # the first input's reason
+
+
+def test_a_backend_answering_fewer_outputs_than_its_batch_is_an_error() -> None:
+    tr = _FakeBackend()
+    real = tr._translate_ids
+    tr._translate_ids = lambda batch: (real(batch)[0][:-1], 0)  # type: ignore[method-assign]
+    with pytest.raises(ValueError, match="zip"):
+        tr.translate(["aa", "bb"])
 
 
 def test_too_many_failed_inputs_stop_the_run() -> None:
