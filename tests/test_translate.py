@@ -370,6 +370,18 @@ def test_a_failing_input_is_isolated_and_left_empty(caplog: pytest.LogCaptureFix
         f"an input of 2 tokens failed to translate ({reason}): left empty",
     ]
     assert (tr.stats.batches, tr.stats.tgt_tokens) == (1, 3)
+    again = _FakeBackend()
+    again.translate(["aa", "bb", "cc", "BOOM"])
+    assert again.stats.tgt_tokens == 3  # the target tokens of both halves of a retried batch
+
+
+def test_a_tokenizer_answering_fewer_id_lists_than_texts_is_an_error() -> None:
+    tr = _FakeBackend()
+    real = tr.tokenizer
+    tr.tokenizer = lambda texts, add_special_tokens=True: {  # type: ignore[assignment]
+        "input_ids": real(texts, add_special_tokens)["input_ids"][:-1]}
+    with pytest.raises(ValueError, match="zip"):
+        tr.translate(["aa", "bb"])
 
 
 def test_a_batch_whose_every_input_fails_alone_stops_the_run() -> None:
