@@ -77,31 +77,36 @@ def _brute(n: int, m: int, types, score, extend=None) -> float:  # type: ignore[
     return max(best.get((n, m, s), neg) for s in range(3))
 
 
+def _check_dp_against_brute_force(n: int, m: int, types: list, rng: np.random.Generator, affine: bool) -> None:  # type: ignore[type-arg]
+    """dp on an n x m grid of random scores finds the brute-force best total along a path of the given bead types."""
+    band = dense_band(n, m)
+    S = rng.normal(size=(len(types), band.ncells))
+    E = rng.normal(size=(2, band.ncells)) if affine else None
+    i, j = band.cells()
+    at = {(int(a), int(b)): c for c, (a, b) in enumerate(zip(i, j, strict=True))}
+    spans, scores = dp(band, types, S, extend=E)
+    ref = _brute(
+        n,
+        m,
+        types,
+        lambda t, a, b: S[t, at[(a, b)]],
+        (lambda r, a, b: E[r, at[(a, b)]]) if E is not None else None,
+    )
+    assert sum(scores) == pytest.approx(ref), (n, m)
+    pos = (0, 0)
+    for s0, s1, t0, t1 in spans:
+        assert (s0, t0) == pos and (s1 - s0, t1 - t0) in types
+        pos = (s1, t1)
+    assert pos == (n, m)
+
+
 @pytest.mark.parametrize("affine", [False, True])
 def test_dp_is_exact_on_small_grids(affine: bool) -> None:
     rng = np.random.default_rng(3)
     types = bead_types(5, 4)
     for _ in range(25):
         n, m = (int(x) for x in rng.integers(0, 7, 2))
-        band = dense_band(n, m)
-        S = rng.normal(size=(len(types), band.ncells))
-        E = rng.normal(size=(2, band.ncells)) if affine else None
-        i, j = band.cells()
-        at = {(int(a), int(b)): c for c, (a, b) in enumerate(zip(i, j, strict=False))}
-        spans, scores = dp(band, types, S, extend=E)
-        ref = _brute(
-            n,
-            m,
-            types,
-            lambda t, a, b, S=S, at=at: S[t, at[(a, b)]],
-            (lambda r, a, b, E=E, at=at: E[r, at[(a, b)]]) if E is not None else None,
-        )
-        assert sum(scores) == pytest.approx(ref)
-        pos = (0, 0)
-        for s0, s1, t0, t1 in spans:
-            assert (s0, t0) == pos and (s1 - s0, t1 - t0) in types
-            pos = (s1, t1)
-        assert pos == (n, m)
+        _check_dp_against_brute_force(n, m, types, rng, affine)
 
 
 def test_band_around_a_coarse_path() -> None:
@@ -216,25 +221,7 @@ def test_dp_is_exact_for_any_set_and_order_of_bead_types(types: list, reach: str
     rng = np.random.default_rng(7)
     grids = [(n, m) for n, m in itertools.product(range(5), range(5)) if _REACHES[reach](n, m)]
     for n, m in grids:
-        band = dense_band(n, m)
-        S = rng.normal(size=(len(types), band.ncells))
-        E = rng.normal(size=(2, band.ncells)) if affine else None
-        i, j = band.cells()
-        at = {(int(a), int(b)): c for c, (a, b) in enumerate(zip(i, j, strict=True))}
-        spans, scores = dp(band, types, S, extend=E)
-        ref = _brute(
-            n,
-            m,
-            types,
-            lambda t, a, b, S=S, at=at: S[t, at[(a, b)]],
-            (lambda r, a, b, E=E, at=at: E[r, at[(a, b)]]) if E is not None else None,
-        )
-        assert sum(scores) == pytest.approx(ref), (n, m)
-        pos = (0, 0)
-        for s0, s1, t0, t1 in spans:
-            assert (s0, t0) == pos and (s1 - s0, t1 - t0) in types
-            pos = (s1, t1)
-        assert pos == (n, m)
+        _check_dp_against_brute_force(n, m, types, rng, affine)
 
 
 def test_dp_without_a_path_to_the_end_says_so() -> None:
