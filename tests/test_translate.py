@@ -355,6 +355,10 @@ def test_long_inputs_are_split_with_the_prefix_on_every_part(caplog: pytest.LogC
     assert out == [Output(">>UKR<<AABB >>UKR<<CCDD >>UKR<<EEFF >>UKR<<GG", 0.5), Output(">>UKR<<HH", 0.5)]
     plain = _FakeBackend(max_input_tokens=5)
     assert plain._split_long(["aa bb cc dd ee"]) == (["aa bb cc", "dd ee"], [0, 0])
+    # a long input after others: its parts are added after theirs
+    assert plain._split_long(["zz", "aa bb cc dd ee", "yy"]) == (["zz", "aa bb cc", "dd ee", "yy"], [0, 1, 1, 2])
+    assert plain.translate(["zz", "aa bb cc dd ee", "yy"]) == [Output("ZZ", 0.5), Output("AABBCC DDEE", 0.5),
+                                                               Output("YY", 0.5)]  # fmt: skip
 
 
 def test_a_failing_input_is_isolated_and_left_empty(caplog: pytest.LogCaptureFixture) -> None:
@@ -480,6 +484,22 @@ def test_resolve_model_without_a_model_says_how_to_give_one() -> None:
     with pytest.raises(ModelError) as e:
         _FakeBackend()._resolve_model(cfg, "uk")
     assert str(e.value) == "no translation model configured for uk; pass --model ID_OR_DIR"
+
+
+def test_resolve_model_asks_for_the_configured_hub_revision(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pipeline.translate import models
+
+    asked: list[tuple[str, str | None]] = []
+
+    def fake_resolve(model: str, revision: str | None = None) -> models.ModelFiles:
+        asked.append((model, revision))
+        return models.ModelFiles(model, "0123abcd", False, tmp_path / "config.json", {})
+
+    monkeypatch.setattr(models, "resolve_files", fake_resolve)
+    tr = _FakeBackend()
+    tr._resolve_model(_cfg("Helsinki-NLP/opus-mt-en-uk", "uk", "translate.revision=v1.0").translate, "uk")
+    assert asked == [("Helsinki-NLP/opus-mt-en-uk", "v1.0")]
+    assert tr.model_id == "Helsinki-NLP/opus-mt-en-uk" and tr.model_revision == tr.model_fingerprint == "0123abcd"
 
 
 def test_resolve_model_takes_a_local_folder_and_fingerprints_its_files(en_uk_model: Path) -> None:
