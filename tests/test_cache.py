@@ -523,6 +523,36 @@ def test_a_corrupt_file_is_moved_aside_with_its_journal_removed(
     assert cache.get_many(["k"]) == {"k": Output("t", 0.5)}
 
 
+def test_a_file_failing_its_integrity_check_is_moved_aside(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Readable tables but a damaged structure (here the header's free-page count): not trusted, rebuilt."""
+    db = tmp_path / "c.sqlite3"
+    cache = TranslationCache(db)
+    cache.put_many([(f"k{n}", Output(f"text {n} " * 20, 0.5)) for n in range(1000)])
+    cache.close()
+    data = bytearray(db.read_bytes())
+    data[36:40] = (3).to_bytes(4, "big")  # free-page count of the database header, while the free list is empty
+    db.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING):
+        cache = TranslationCache(db)
+    (aside,) = tmp_path.glob("c.sqlite3.corrupt-*")
+    assert caplog.messages == [f"translation cache {db} is unreadable (failed its integrity check); moved it to "
+                               f"{aside.name} and starting a new one"]  # fmt: skip
+    assert cache.get_many(["k1"]) == {}
+
+
+def test_an_sqlite_error_while_setting_up_the_cache_bypasses_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(self: TranslationCache) -> Any:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(TranslationCache, "_create", fails)
+    backend = _Batched()
+    with caplog.at_level(logging.WARNING):
+        assert wrap_with_cache(backend, _cache_cfg(tmp_path / "c.sqlite3")) is backend
+    assert caplog.messages == [f"translation cache bypassed: cannot open {tmp_path / 'c.sqlite3'} (disk I/O error)"]
+
+
 @pytest.mark.parametrize(
     ("setup", "problem"),
     [
