@@ -37,7 +37,7 @@ _LANG_CODE = re.compile(r"[a-z]{2,3}")
 class Segmenter(Protocol):
     """Splits text into sentence spans."""
 
-    name: str  # versioned, e.g. "rules-en.v1"; goes into output signatures
+    name: str  # versioned, e.g. "rules-en.v2"; goes into output signatures
     lang: str
 
     def spans(self, text: str) -> list[tuple[int, int]]:
