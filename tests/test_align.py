@@ -389,8 +389,8 @@ def test_margins_recover_every_bead_type(margin: str) -> None:
 
 
 def test_neighbour_margin_matches_a_direct_computation() -> None:
-    from pipeline.align.scorers import block_cosines
     from pipeline.align.search import band_around, bead_types, dense_band
+    from pipeline.align.similarity import block_cosines
 
     rng = np.random.default_rng(0)
     n, m = 17, 21
@@ -917,7 +917,7 @@ def test_concat_near_path_config() -> None:
     ],
 )
 def test_quote_anchors_open_and_close_by_position(text: str, sides: tuple[bool, bool]) -> None:
-    from pipeline.align.scorers import quote_sides, sentence_anchors
+    from pipeline.align.anchors import quote_sides, sentence_anchors
 
     assert quote_sides(text) == sides
     a = sentence_anchors(text)

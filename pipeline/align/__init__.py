@@ -104,7 +104,7 @@ class HybridAligner:
             return self._embed_one(name, texts)
         import numpy as np
 
-        from pipeline.align.scorers import center
+        from pipeline.align.similarity import center
 
         vecs = [center(self._embed_one(p, texts)) for p in parts]
         return (np.concatenate(vecs, axis=1) / np.sqrt(len(parts))).astype(np.float32)
@@ -208,7 +208,7 @@ class HybridAligner:
         """Embeddings of every run of 1..max_side consecutive sentences (index = run length)."""
         import numpy as np
 
-        from pipeline.align.scorers import center
+        from pipeline.align.similarity import center
 
         out = [np.zeros((0, 0), dtype=np.float32)]
         for a in range(1, self.cfg.max_side + 1):

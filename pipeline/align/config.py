@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-#: Scorer names known to :mod:`pipeline.align.scorers` (kept here so validation needs no heavy import).
+#: Scorer names known to :mod:`pipeline.align.beads` (kept here so validation needs no heavy import).
 SCORER_NAMES = ("embedding", "length", "anchors")
 #: Weight of each scorer where the configuration does not name it.
 DEFAULT_WEIGHTS = {"embedding": 1.0, "length": 1.0, "anchors": 1.0}

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.align import scorers as sc
+from pipeline.align.anchors import anchor_vectors, document_anchors
+from pipeline.align.beads import BandFeatures, BeadModel, ScoreParams, band_features, initial_model, random_pairs, refit
 from pipeline.align.config import AlignConfig, resolve_auto
 from pipeline.align.search import (
     Band,
@@ -31,6 +32,8 @@ from pipeline.align.search import (
     max_marginals,
     predecessors,
 )
+from pipeline.align.sides import Side, char_lengths, coarsen
+from pipeline.align.similarity import center, concat_neighbours, pair_cos
 from pipeline.records import Link
 
 log = logging.getLogger(__name__)
@@ -50,10 +53,10 @@ class SearchStats:
 
 
 def search(
-    src: sc.Side,
-    tgt: sc.Side,
+    src: Side,
+    tgt: Side,
     types: Sequence[BeadType],
-    params: sc.ScoreParams,
+    params: ScoreParams,
     *,
     band: int = 8,
     dense_max_cells: int = 300_000,
@@ -70,7 +73,7 @@ def search(
     if dense:
         bd = dense_band(n, m)
     else:
-        cs, ct = sc.coarsen(src), sc.coarsen(tgt)
+        cs, ct = coarsen(src), coarsen(tgt)
         cspans, _ = search(
             cs, ct, types, params, band=band, dense_max_cells=dense_max_cells, em_iters=min(em_iters, 1),
             stats=stats, _level=_level + 1,
@@ -81,7 +84,7 @@ def search(
         stats.levels = max(stats.levels, _level + 1)
         stats.cells += bd.ncells
         stats.level_sizes.append((n, m, bd.ncells))
-    f = sc.band_features(bd, types, src, tgt, params, dense=dense, concat=concat if _level == 0 else None)
+    f = band_features(bd, types, src, tgt, params, dense=dense, concat=concat if _level == 0 else None)
     fit = _fit(bd, types, f, src, tgt, params, em_iters)
     log.debug("level %d: %d x %d, %d cells, sim=%s length=%s", _level, n, m, bd.ncells, fit.model.sim, fit.model.length)
     return fit.spans, fit.confidences()
@@ -92,8 +95,8 @@ class _Fit:
     """A bead model fitted in a band and the best path under it."""
 
     band: Band
-    features: sc.BandFeatures
-    model: sc.BeadModel
+    features: BandFeatures
+    model: BeadModel
     spans: list[Span]
     scores: np.ndarray
     pred: np.ndarray
@@ -110,15 +113,15 @@ class _Fit:
 def _fit(
     bd: Band,
     types: Sequence[BeadType],
-    f: sc.BandFeatures,
-    src: sc.Side,
-    tgt: sc.Side,
-    params: sc.ScoreParams,
+    f: BandFeatures,
+    src: Side,
+    tgt: Side,
+    params: ScoreParams,
     em_iters: int,
 ) -> _Fit:
     """Initial model from the documents, then ``em_iters`` Viterbi-EM steps, each with a DP in ``bd``."""
-    rnd = sc.random_pairs(src, tgt, f)
-    model = sc.initial_model(f, src, tgt, rnd, params)
+    rnd = random_pairs(src, tgt, f)
+    model = initial_model(f, src, tgt, rnd, params)
     pred = predecessors(bd, types)
     tx, ty = types.index((1, 0)), types.index((0, 1))
 
@@ -131,7 +134,7 @@ def _fit(
 
     spans, S, extend = run()
     for _ in range(em_iters):
-        model = sc.refit(model, f, bd, spans, src, tgt, rnd)
+        model = refit(model, f, bd, spans, src, tgt, rnd)
         spans, S, extend = run()
     return _Fit(bd, f, model, spans, S, pred, extend)
 
@@ -143,10 +146,10 @@ RunEmbedder = Callable[
 
 
 def search_near_path(
-    src: sc.Side,
-    tgt: sc.Side,
+    src: Side,
+    tgt: Side,
     types: Sequence[BeadType],
-    params: sc.ScoreParams,
+    params: ScoreParams,
     runs: RunEmbedder,
     *,
     band: int = 8,
@@ -173,7 +176,7 @@ def search_near_path(
     if stats is not None:
         stats.cells += bd.ncells
         stats.level_sizes.append((n, m, bd.ncells))
-    f = sc.band_features(bd, types, src, tgt, params, dense=False)
+    f = band_features(bd, types, src, tgt, params, dense=False)
     fit = _fit(bd, types, f, src, tgt, params, em_iters)
     if fit.model.sim is None:
         return spans1, conf1
@@ -206,9 +209,9 @@ def search_near_path(
         f.valid[(a, b)] = f.valid[(a, b)] & keep
         if c.size:
             ii, jj = i[c], j[c]
-            v = sc._pair_cos(conc[0][a], conc[1][b], ii - a, jj - b)
+            v = pair_cos(conc[0][a], conc[1][b], ii - a, jj - b)
             if f.margin == "neighbour":
-                v = v - sc._concat_neighbours(conc, src.emb, tgt.emb, a, b, ii, jj)
+                v = v - concat_neighbours(conc, src.emb, tgt.emb, a, b, ii, jj)
             if f.hub_s is not None and f.hub_t is not None:  # margin=knn: the same hubness term as before
                 v = v - 0.5 * (_run_mean(f.hub_s, ii, a) + _run_mean(f.hub_t, jj, b))
             f.emb[(a, b)][c] = v
@@ -234,11 +237,11 @@ def spans_to_links(spans: Sequence[Span], confidences: Sequence[float]) -> list[
     ]
 
 
-def score_params(cfg: AlignConfig, *, embeddings: bool) -> sc.ScoreParams:
+def score_params(cfg: AlignConfig, *, embeddings: bool) -> ScoreParams:
     w = {k: float(v) for k, v in cfg.scorers.items()}
     if not embeddings:
         w["embedding"] = 0.0
-    return sc.ScoreParams(
+    return ScoreParams(
         weights=w,
         margin=cfg.margin,
         margin_k=cfg.margin_k,
@@ -254,16 +257,16 @@ def build_sides(
     tgt_emb: np.ndarray | None,
     *,
     anchors: bool = True,
-) -> tuple[sc.Side, sc.Side]:
+) -> tuple[Side, Side]:
     """Per-sentence features: lengths, embeddings centred per document, hashed anchor vectors."""
-    ls, lt = sc.char_lengths(src), sc.char_lengths(tgt)
-    es = sc.center(src_emb) if src_emb is not None else None
-    et = sc.center(tgt_emb) if tgt_emb is not None else None
+    ls, lt = char_lengths(src), char_lengths(tgt)
+    es = center(src_emb) if src_emb is not None else None
+    et = center(tgt_emb) if tgt_emb is not None else None
     as_ = at = None
     if anchors:
-        a_src, a_tgt, weights = sc.document_anchors(src, tgt)
-        as_, at = sc.anchor_vectors(a_src, weights), sc.anchor_vectors(a_tgt, weights)
-    return sc.Side(ls, es, as_), sc.Side(lt, et, at)
+        a_src, a_tgt, weights = document_anchors(src, tgt)
+        as_, at = anchor_vectors(a_src, weights), anchor_vectors(a_tgt, weights)
+    return Side(ls, es, as_), Side(lt, et, at)
 
 
 def align_features(
