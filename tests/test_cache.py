@@ -17,9 +17,9 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.translate import Output, get_translator
-from pipeline.translate.batching import TranslateStats
 from pipeline.translate.cache import (
     CachedTranslator,
+    TranslateStats,
     TranslationCache,
     _checksum,
     _is_corruption,

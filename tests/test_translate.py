@@ -18,13 +18,12 @@ from pipeline.errors import ConfigError, ModelError, TranslationError
 from pipeline.translate import Output, batching, get_translator
 from pipeline.translate.batching import (
     BatchedTranslator,
-    TranslateStats,
     plan_batches,
     progress_bar,
     rejoin,
     split_words,
 )
-from pipeline.translate.cache import model_fingerprint
+from pipeline.translate.cache import TranslateStats, model_fingerprint
 from pipeline.translate.models import DEFAULT_MODELS, resolve_files
 from pipeline.translate.tokenizer import load_tokenizer
 

@@ -4,8 +4,8 @@ A backend subclasses :class:`BatchedTranslator` and implements ``_translate_ids`
 token-id sequences in, one :class:`~pipeline.translate.Output` per sequence out). The base class
 tokenizes once, splits inputs longer than the model's limit at word boundaries (never truncating),
 sorts by length, cuts batches by a budget of padded source tokens, shows a progress bar on a
-terminal, keeps :class:`TranslateStats`, and yields finished inputs batch by batch (so a cache can
-commit after each batch) before rejoining split inputs in input order.
+terminal, keeps :class:`~pipeline.translate.cache.TranslateStats`, and yields finished inputs batch by
+batch (so a cache can commit after each batch) before rejoining split inputs in input order.
 """
 
 from __future__ import annotations
@@ -16,41 +16,17 @@ import re
 import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipeline.config import TranslateConfig
 from pipeline.errors import ModelError, PipelineError, TranslationError, failure_reason
 from pipeline.translate import Output
+from pipeline.translate.cache import TranslateStats, model_fingerprint
 
 if TYPE_CHECKING:
     from pipeline.translate.models import ModelFiles
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class TranslateStats:
-    """Counters for the one-line summary of a translate run."""
-
-    sentences: int = 0  # units asked for (cache hits included)
-    cached: int = 0  # units answered from the translation cache
-    batches: int = 0
-    src_tokens: int = 0  # source tokens sent to the model (prefix and </s> included)
-    tgt_tokens: int = 0  # target tokens generated (</s> excluded)
-    seconds: float = 0.0  # wall time inside translate()
-
-    def add(self, other: TranslateStats) -> None:
-        for name in ("sentences", "cached", "batches", "src_tokens", "tgt_tokens", "seconds"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def summary(self, *, backend: str = "", device: str = "") -> str:
-        rate = self.tgt_tokens / self.seconds if self.seconds > 0 else 0.0
-        where = f" ({backend} on {device})" if backend else ""
-        return (
-            f"translated {self.sentences} sentences ({self.cached} cache hits): {self.tgt_tokens} target tokens "
-            f"in {self.seconds:.1f}s, {rate:.0f} tokens/s, {self.batches} batches{where}"
-        )
 
 
 def plan_batches(lengths: Sequence[int], max_tokens: int, max_items: int | None = None) -> list[list[int]]:
@@ -161,7 +137,6 @@ class BatchedTranslator:
     def _resolve_model(self, cfg: TranslateConfig, lang: str) -> ModelFiles:
         """Take the configured model (ModelError without one): set ``cfg``, ``model_id``, ``model_revision``
         and ``model_fingerprint``, and return the model's files (a local folder, or from the hub)."""
-        from pipeline.translate.cache import model_fingerprint
         from pipeline.translate.models import resolve_files
 
         self.cfg = cfg

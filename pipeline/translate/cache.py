@@ -11,6 +11,10 @@ Where: ``translate.cache_path``; null means ``$XDG_CACHE_HOME/opus-align-pipelin
 is moved aside and rebuilt, a database of another schema version is rebuilt, a foreign SQLite file is
 left alone and the cache bypassed, and a write error (a full disk) turns the cache off for the rest of
 the run. Each case is logged in one line.
+
+The backends (:mod:`pipeline.translate.batching`) share two things with the cache and import them from
+here, never the other way round: :func:`model_fingerprint` (part of every key) and :class:`TranslateStats`
+(the counters both keep).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +35,6 @@ from pipeline.translate import Output, Translator
 
 if TYPE_CHECKING:
     from pipeline.config import TranslateConfig
-    from pipeline.translate.batching import TranslateStats
     from pipeline.translate.models import ModelFiles
 
 log = logging.getLogger(__name__)
@@ -59,6 +63,30 @@ def model_fingerprint(files: ModelFiles) -> str:
     if not files.is_local:
         return files.revision
     return folder_fingerprint(files.config.parent, (".json", ".spm", ".safetensors", ".bin"))
+
+
+@dataclass
+class TranslateStats:
+    """Counters for the one-line summary of a translate run."""
+
+    sentences: int = 0  # units asked for (cache hits included)
+    cached: int = 0  # units answered from the translation cache
+    batches: int = 0
+    src_tokens: int = 0  # source tokens sent to the model (prefix and </s> included)
+    tgt_tokens: int = 0  # target tokens generated (</s> excluded)
+    seconds: float = 0.0  # wall time inside translate()
+
+    def add(self, other: TranslateStats) -> None:
+        for name in ("sentences", "cached", "batches", "src_tokens", "tgt_tokens", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def summary(self, *, backend: str = "", device: str = "") -> str:
+        rate = self.tgt_tokens / self.seconds if self.seconds > 0 else 0.0
+        where = f" ({backend} on {device})" if backend else ""
+        return (
+            f"translated {self.sentences} sentences ({self.cached} cache hits): {self.tgt_tokens} target tokens "
+            f"in {self.seconds:.1f}s, {rate:.0f} tokens/s, {self.batches} batches{where}"
+        )
 
 
 def entry_key(namespace: str, text: str) -> str:
@@ -224,8 +252,6 @@ class CachedTranslator:
     """Wrap a backend: hits from the cache, misses translated batch by batch and committed after each batch."""
 
     def __init__(self, inner: Translator, cache: TranslationCache, settings: dict[str, Any]) -> None:
-        from pipeline.translate.batching import TranslateStats
-
         self.inner = inner
         self.cache = cache
         self.namespace = json.dumps(settings, sort_keys=True, ensure_ascii=False)
@@ -291,8 +317,6 @@ class CachedTranslator:
 def _copy(stats: TranslateStats | None) -> TranslateStats | None:
     if stats is None:
         return None
-    from dataclasses import replace
-
     return replace(stats)
 
 
