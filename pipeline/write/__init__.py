@@ -19,7 +19,6 @@ Formats (:data:`OUTPUT_FORMATS`) and what :func:`write_outputs` writes for a ``b
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any, Protocol
 
 from pipeline.errors import ConfigError
 from pipeline.io import atomic_write
+from pipeline.langs import lang_tag
 from pipeline.records import AlignedPair, Signature
 from pipeline.write import hf, jsonl, moses, tmx, tsv
 from pipeline.write.jsonl import pair_schema, read_jsonl
@@ -68,9 +68,6 @@ class WriterFactory(Protocol):
 WRITERS: dict[str, WriterFactory] = {"tmx": tmx.render, "jsonl": jsonl.render, "tsv": tsv.render}
 FILE_EXTENSIONS: dict[str, str] = {"tmx": ".tmx", "jsonl": ".jsonl", "tsv": ".tsv"}
 
-# BCP-47-shaped: letters, then hyphen-separated alphanumeric subtags of 1-8 characters.
-_LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
-
 
 def _writer(fmt: str) -> WriterFactory:
     try:
@@ -81,8 +78,7 @@ def _writer(fmt: str) -> WriterFactory:
 
 def _check(pairs: Sequence[AlignedPair], src_lang: str, tgt_lang: str) -> None:
     for name, lang in (("source", src_lang), ("target", tgt_lang)):
-        if not _LANG.fullmatch(lang):
-            raise ConfigError(f"{name} language {lang!r} is not a BCP-47 code", "use a code like en, ko, uk, ru")
+        lang_tag(lang, f"{name} language")
     for p in pairs:
         if (p.src_lang, p.tgt_lang) != (src_lang, tgt_lang):
             raise ValueError(f"pair {p.id} is {p.src_lang}->{p.tgt_lang}, but this output is {src_lang}->{tgt_lang}")
