@@ -3,8 +3,11 @@
 Everything that makes XML dangerous is off: no DTD is loaded (an external ``<!DOCTYPE x SYSTEM "...">``
 is recorded, never opened), no entity is expanded, nothing is fetched from the network, and libxml2's
 size limits stay on (``huge_tree=False``). A document whose DOCTYPE *declares* entities (a
-billion-laughs bomb, an external entity pointing at ``/etc/passwd``) is refused outright: no file the
-pipeline reads needs them. The file is read once, after a size check, and nothing is written.
+billion-laughs bomb, an external entity pointing at ``/etc/passwd``) is refused outright, before
+libxml2 sees it (any ``<!ENTITY`` in the bytes, so also one in a comment or CDATA section), and again
+after parsing (the DTD's entity declarations): no file the pipeline reads needs them. A resolver that
+answers every request for an external resource with nothing stands behind all of it. The file is
+read once, after a size check, and nothing is written.
 
 Every problem is one :class:`pipeline.errors.InputError` line naming the file (and the line, where
 the parser gives one) and the fix. :func:`parse_xml_file` is the entry point; :func:`safe_bytes`
@@ -26,16 +29,43 @@ __all__ = ["MAX_XML_BYTES", "parse_xml_bytes", "parse_xml_file", "safe_bytes", "
 MAX_XML_BYTES = 64 * 1024 * 1024
 
 
+class _RefuseExternal(etree.Resolver):
+    """Answers every request for an external resource (DTD, entity, XInclude) with an empty document.
+
+    Defence in depth: with the options below libxml2 should not ask at all, but some option
+    combinations make it open the external DTD subset anyway (lxml 6.0 with ``collect_ids=False``
+    opens ``<!DOCTYPE x SYSTEM "/path">`` despite ``load_dtd=False``), and a resolver is consulted
+    before any file is opened.
+    """
+
+    def resolve(self, url: str | None, pubid: str | None, context: object) -> object:
+        return self.resolve_string("", context)
+
+
 def safe_parser() -> etree.XMLParser:
-    """A parser for untrusted input: no DTD, no entity expansion, no network, default size limits."""
-    return etree.XMLParser(
+    """A parser for untrusted input: no DTD, no entity expansion, no network, no file, default size limits."""
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
         huge_tree=False,
         remove_pis=False,
-        collect_ids=False,
+    )
+    parser.resolvers.add(_RefuseExternal())
+    return parser
+
+
+# "<!ENTITY" in the encodings an XML file may declare without a BOM-less guess (UTF-8/ASCII, UTF-16)
+_ENTITY_DECLS = tuple("<!ENTITY".encode(enc) for enc in ("ascii", "utf-16-le", "utf-16-be"))
+
+
+def _entities_refused(what: str, source: str, names: list[str] | None = None) -> InputError:
+    shown = f" ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})" if names else ""
+    return InputError(
+        f"{what} {source} declares XML entities in its DOCTYPE{shown}; they are refused, "
+        "since they can expand without bound or read other files",
+        "remove the <!DOCTYPE ...> declaration (or its [...] part) and export the file again",
     )
 
 
@@ -49,6 +79,8 @@ def parse_xml_bytes(data: bytes, *, source: str, what: str = "XML file", fix: st
     fix = fix or f"give a well-formed {what}"
     if not data.strip():
         raise InputError(f"{what} {source} is empty", fix)
+    if any(needle in data for needle in _ENTITY_DECLS):
+        raise _entities_refused(what, source)
     try:
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as e:
@@ -64,12 +96,7 @@ def parse_xml_bytes(data: bytes, *, source: str, what: str = "XML file", fix: st
     if dtd is not None:
         names = [str(ent.name) for ent in dtd.iterentities()]
         if names:
-            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-            raise InputError(
-                f"{what} {source} declares XML entities in its DOCTYPE ({shown}); they are refused, "
-                "since they can expand without bound or read other files",
-                "remove the <!DOCTYPE ...> declaration (or its [...] part) and export the file again",
-            )
+            raise _entities_refused(what, source, names)
     return tree
 
 

@@ -51,7 +51,7 @@ def term_missing(pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str
 
 
 def term_counts(pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str) -> dict[str, Any]:
-    """Statistics for a run report: pairs and term occurrences checked, and misses per term."""
+    """Statistics for a run report: pairs with terms, terms checked (distinct per pair), misses per term."""
     local = glossary.for_lang(tgt_lang)
     checked = occurrences = 0
     misses: dict[str, int] = {}
@@ -68,7 +68,7 @@ def term_counts(pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str)
     return {
         "terms": len(local.entries),
         "pairs_with_terms": checked,
-        "term_occurrences": occurrences,
+        "terms_checked": occurrences,  # distinct terms per pair, summed over pairs
         "missing": sum(misses.values()),
         "missing_by_term": dict(sorted(misses.items())),
     }

@@ -315,9 +315,7 @@ def _read_tbx(p: Path, src_lang: str) -> list[Entry]:
     fix = "give a TBX file (<martif> with <termEntry> elements) exported again from the termbase"
     tree = parse_xml_file(p, what="glossary", max_bytes=MAX_GLOSSARY_BYTES, fix=fix)
     if _localname(tree.getroot().tag) != "martif":
-        raise InputError(
-            f"glossary {p}: the root element is <{_localname(tree.getroot().tag)}>, not <martif>", fix
-        )
+        raise InputError(f"glossary {p}: the root element is <{_localname(tree.getroot().tag)}>, not <martif>", fix)
     try:
         from translate.misc.xml_helpers import getXMLlang
         from translate.storage.tbx import tbxfile
@@ -331,8 +329,11 @@ def _read_tbx(p: Path, src_lang: str) -> list[Entry]:
         raise InputError(f"glossary {p}: not a TBX file translate-toolkit can read ({type(e).__name__})", fix) from None
     src_key = lang_key(src_lang)
     entries: list[Entry] = []
-    for unit in store.units:
-        line = unit.xmlelement.sourceline
+    # translate-toolkit parsed a re-serialised copy: take line numbers from the original parse (same order)
+    originals = [e for e in tree.getroot().iter() if isinstance(e.tag, str) and _localname(e.tag) == "termEntry"]
+    units = list(store.units)
+    lines: list[int | None] = [e.sourceline for e in originals] if len(originals) == len(units) else [None] * len(units)
+    for unit, line in zip(units, lines, strict=True):
         where = f"{p}:{line}" if line else str(p)
         sources: list[Any] = []
         langs: dict[str, list[str]] = {}

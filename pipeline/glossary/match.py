@@ -25,7 +25,8 @@ whitespace or a hyphen. The target language's inflection is allowed:
 * **Korean**: up to three particles (:data:`KO_PARTICLES`: 은/는, 이/가, 을/를, 의, 에, 에서, 서, 로/으로,
   와/과, 도, 만, the copula, ...) may follow the form, and then no other Hangul: ``쿠르스크에서``,
   ``김정은은`` and ``김정은이`` match ``쿠르스크``/``김정은``; a compound such as ``북한군`` does not match
-  ``북한``. Spaces inside a multi-word Korean form are optional (``국가 정보원`` = ``국가정보원``).
+  ``북한``. Spaces between the syllables of a Korean form are optional either way (``국가 정보원`` =
+  ``국가정보원``): the spacing of Korean compounds varies.
 * Any other language: the form as written (word boundaries, case, spacing as above).
 """
 
@@ -173,6 +174,10 @@ def _slavic_word(word: str, endings: tuple[str, ...]) -> str:
     return re.escape(stem) + "(?:" + "|".join(map(re.escape, endings)) + ")?"
 
 
+def _all_hangul(word: str) -> bool:
+    return all("\uac00" <= c <= "\ud7a3" for c in word)
+
+
 @lru_cache(maxsize=4096)
 def form_pattern(form: str, tgt_lang: str, case_sensitive: bool = False) -> re.Pattern[str] | None:
     """The compiled pattern that finds ``form`` (inflected as the module docstring says) in a normalised text."""
@@ -182,8 +187,8 @@ def form_pattern(form: str, tgt_lang: str, case_sensitive: bool = False) -> re.P
         return None
     if lang in _ENDINGS:
         body = _SEP.join(_slavic_word(w, _ENDINGS[lang]) for w in words)
-    elif lang == "ko":
-        body = r"\s*".join(_escape_word(w) for w in words)
+    elif lang == "ko":  # Korean spacing of compounds varies: 국가정보원 = 국가 정보원
+        body = r"\s*".join(r"\s*".join(re.escape(c) for c in w) if _all_hangul(w) else _escape_word(w) for w in words)
         body += "(?:" + "|".join(KO_PARTICLES) + "){0,3}"
     else:
         body = _SEP.join(_escape_word(w) for w in words)
