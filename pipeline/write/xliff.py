@@ -1,0 +1,316 @@
+"""XLIFF 1.2 writer: a bilingual document for post-editing in a CAT tool (OmegaT, Trados, memoQ, Phrase).
+
+The output is valid against the OASIS XLIFF 1.2 *strict* schema. Layout::
+
+    <?xml version="1.0" encoding="UTF-8"?>
+    <xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">
+      <file original="article.txt" source-language="en" target-language="ko" datatype="plaintext"
+            tool-id="pipeline" date="2026-01-01T00:00:00Z">
+        <header>
+          <tool tool-id="pipeline" tool-name="opus-align-pipeline" tool-version="0.1.0"/>
+          <note from="pipeline-run">3f2a...</note>              the run hash (as the review page's)
+          <note from="pipeline-signature">pipeline:0.1.0|seg:...</note>
+          <note from="pipeline-jsonl">article.en-ko.jsonl</note>   when known: the run's JSONL
+        </header>
+        <body>
+          <trans-unit id="0" xml:space="preserve">
+            <source>...</source>
+            <target state="needs-review-translation" state-qualifier="leveraged-mt">...</target>
+            <note from="pipeline-qa" priority="1" annotates="target">term_missing: Kursk (expected 쿠르스크)</note>
+            <note from="pipeline-scores" priority="5">alignment score 0.9123; model confidence 0.8123; ...</note>
+            <alt-trans tool-id="pipeline" origin="Helsinki-NLP/opus-mt-en-ko" match-quality="81">
+              <target>...</target>
+            </alt-trans>
+          </trans-unit>
+        </body>
+      </file>
+    </xliff>
+
+* One ``<file>`` per document: pairs of a corpus (``translate-corpus``) carry ``doc`` and each document
+  gets its own ``<file original="<doc>">``, in order of first appearance; a single document's
+  ``original`` is the ``original`` argument (the input file's name; ``document`` if not given).
+* One ``<trans-unit>`` per pair, ``id`` = the pair's id (unique in its ``<file>``), text kept exactly
+  (``xml:space="preserve"``).
+* ``<target state>``: ``needs-review-translation``; ``translated`` for a pair a reviewer already
+  accepted or corrected (flag ``reviewed:<op>``). ``state-qualifier="leveraged-mt"`` when the pair has
+  a model score.
+* QA flags are ``<note from="pipeline-qa" priority="1">`` (with the check's detail when
+  ``qa_details`` gives it); scores and sentence indices one ``<note from="pipeline-scores">``.
+* The pipeline's target is also an ``<alt-trans>`` (origin: the model; ``match-quality``: the model
+  confidence as a whole percentage, when known): CAT tools show it as the MT proposal, and
+  :mod:`pipeline.review.xliff` compares the post-edited target with it.
+* The run is named in every ``<header>``: the run hash (:func:`pipeline.review.common.run_hash` of the
+  pairs and signature, as the review page's decisions file) and the signature string, so a
+  post-edited file can be matched to its run and a file of another run refused.
+
+Characters XML 1.0 cannot carry are handled as the TMX writer does: in ``<source>``/``<target>`` each
+becomes ``<ph id="..." ctype="x-char">U+0007</ph>`` (read back exactly by
+:func:`pipeline.review.xliff.unit_text`); in attributes and notes each becomes U+FFFD; every unit
+where that happened is logged. The output is deterministic (same pairs, signature, date: same bytes).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from lxml import etree
+
+from pipeline.records import AlignedPair, Signature
+from pipeline.write.tmx import resolve_creation_date, xml_safe
+
+__all__ = [
+    "CHAR_CTYPE",
+    "EXTENSION",
+    "NOTE_JSONL",
+    "NOTE_QA",
+    "NOTE_RUN",
+    "NOTE_SCORES",
+    "NOTE_SIGNATURE",
+    "NS",
+    "TOOL_ID",
+    "build_tree",
+    "files",
+    "render",
+    "text",
+]
+
+logger = logging.getLogger(__name__)
+
+NS = "urn:oasis:names:tc:xliff:document:1.2"
+EXTENSION = ".xlf"
+TOOL_ID = "pipeline"
+TOOL_NAME = "opus-align-pipeline"
+NOTE_RUN = "pipeline-run"
+NOTE_SIGNATURE = "pipeline-signature"
+NOTE_JSONL = "pipeline-jsonl"
+NOTE_QA = "pipeline-qa"
+NOTE_SCORES = "pipeline-scores"
+CHAR_CTYPE = "x-char"  # <ph ctype="x-char">U+0007</ph>: a character XML cannot carry
+DEFAULT_ORIGINAL = "document"
+STATE_NEW = "needs-review-translation"
+STATE_REVIEWED = "translated"
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _q(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+class _Safe:
+    """:func:`xml_safe` for attributes and notes, counting replacements."""
+
+    def __init__(self) -> None:
+        self.replaced = 0
+
+    def __call__(self, value: str) -> str:
+        clean, n = xml_safe(value)
+        self.replaced += n
+        return clean
+
+
+def _fill(el: etree._Element, text: str, prefix: str) -> int:
+    """Put ``text`` into ``el``, each forbidden character as ``<ph id="<prefix><k>" ctype="x-char">``."""
+    chunks = _NOT_XML_CHAR.split(text)
+    el.text = chunks[0]
+    for k, (m, tail) in enumerate(zip(_NOT_XML_CHAR.finditer(text), chunks[1:], strict=True), start=1):
+        ph = etree.SubElement(el, _q("ph"))
+        ph.set("id", f"{prefix}{k}")
+        ph.set("ctype", CHAR_CTYPE)
+        ph.text = f"U+{ord(m.group()):04X}"
+        ph.tail = tail
+    return len(chunks) - 1
+
+
+def _xsd_date(when: datetime) -> str:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _documents(pairs: Sequence[AlignedPair], original: str | None) -> list[tuple[str, list[AlignedPair]]]:
+    docs: dict[str | None, list[AlignedPair]] = {}
+    for p in pairs:
+        docs.setdefault(p.doc, []).append(p)
+    if not docs:
+        docs[None] = []
+    return [(doc if doc is not None else (original or DEFAULT_ORIGINAL), group) for doc, group in docs.items()]
+
+
+def _scores_note(p: AlignedPair) -> str:
+    parts = [f"alignment score {p.score:.4f}"]
+    if p.mt_score is not None:
+        parts.append(f"model confidence {p.mt_score:.4f}")
+    parts.append(f"source sentence(s) {', '.join(map(str, p.src_idx)) or '-'}")
+    parts.append(f"target sentence(s) {', '.join(map(str, p.tgt_idx)) or '-'}")
+    if p.paragraph is not None:
+        parts.append(f"paragraph {p.paragraph}")
+    return "; ".join(parts)
+
+
+def _details(qa_details: Mapping[Any, Mapping[str, str]] | None, p: AlignedPair) -> Mapping[str, str]:
+    if not qa_details:
+        return {}
+    for key in (f"{p.doc}#{p.id}", str(p.id)) if p.doc is not None else (p.id, str(p.id)):
+        if key in qa_details:
+            return qa_details[key]
+    return {}
+
+
+def _match_quality(mt_score: float) -> str:
+    return str(max(0, min(100, round(mt_score * 100))))
+
+
+def build_tree(
+    pairs: Sequence[AlignedPair],
+    *,
+    signature: Signature,
+    src_lang: str,
+    tgt_lang: str,
+    creation_date: datetime | None = None,
+    original: str | None = None,
+    jsonl: str | None = None,
+    qa_details: Mapping[Any, Mapping[str, str]] | None = None,
+) -> etree._Element:
+    """The ``<xliff>`` element for ``pairs`` (see the module docstring)."""
+    from pipeline.review.common import run_hash
+
+    sig = signature.as_string()
+    run = run_hash(pairs, sig)
+    date = _xsd_date(resolve_creation_date(creation_date))
+    safe = _Safe()
+    root = etree.Element(_q("xliff"), nsmap={None: NS})
+    root.set("version", "1.2")
+    for original_name, group in _documents(pairs, original):
+        f = etree.SubElement(root, _q("file"))
+        for name, value in (
+            ("original", original_name),
+            ("source-language", src_lang),
+            ("target-language", tgt_lang),
+            ("datatype", "plaintext"),
+            ("tool-id", TOOL_ID),
+            ("date", date),
+        ):
+            f.set(name, safe(value))
+        header = etree.SubElement(f, _q("header"))
+        tool = etree.SubElement(header, _q("tool"))
+        tool.set("tool-id", TOOL_ID)
+        tool.set("tool-name", TOOL_NAME)
+        tool.set("tool-version", safe(signature.package_version))
+        header_notes = [(NOTE_RUN, run), (NOTE_SIGNATURE, sig)] + ([(NOTE_JSONL, jsonl)] if jsonl else [])
+        for source, value in header_notes:
+            note = etree.SubElement(header, _q("note"))
+            note.set("from", source)
+            note.text = safe(value)
+        if safe.replaced:
+            logger.warning("XLIFF header: replaced %d character(s) not allowed in XML by U+FFFD", safe.replaced)
+        body = etree.SubElement(f, _q("body"))
+        for p in group:
+            _unit(body, p, signature, _details(qa_details, p))
+    return root
+
+
+def _unit(body: etree._Element, p: AlignedPair, signature: Signature, details: Mapping[str, str]) -> None:
+    safe = _Safe()
+    uid = safe(str(p.id))
+    tu = etree.SubElement(body, _q("trans-unit"))
+    tu.set("id", uid)
+    tu.set(_XML_SPACE, "preserve")
+    escaped = _fill(etree.SubElement(tu, _q("source")), p.src, "s")
+    target = etree.SubElement(tu, _q("target"))
+    reviewed = any(f.startswith("reviewed:") for f in p.flags)
+    target.set("state", STATE_REVIEWED if reviewed else STATE_NEW)
+    if p.mt_score is not None and not any(f == "reviewed:edited" for f in p.flags):
+        target.set("state-qualifier", "leveraged-mt")
+    escaped += _fill(target, p.tgt, "t")
+    for flag in p.flags:
+        if flag.startswith("reviewed:"):
+            continue
+        note = etree.SubElement(tu, _q("note"))
+        note.set("from", NOTE_QA)
+        note.set("priority", "1")
+        note.set("annotates", "target")
+        detail = details.get(flag)
+        note.text = safe(f"{flag}: {detail}" if detail else flag)
+    note = etree.SubElement(tu, _q("note"))
+    note.set("from", NOTE_SCORES)
+    note.set("priority", "5")
+    note.text = _scores_note(p)
+    alt = etree.SubElement(tu, _q("alt-trans"))
+    alt.set("tool-id", TOOL_ID)
+    alt.set("origin", safe(signature.model))
+    if p.mt_score is not None:
+        alt.set("match-quality", _match_quality(p.mt_score))
+    escaped += _fill(etree.SubElement(alt, _q("target")), p.tgt, "a")
+    where = f"{p.doc}#{p.id}" if p.doc is not None else str(p.id)
+    if escaped:
+        logger.warning(
+            'XLIFF trans-unit %s: wrote %d character(s) not allowed in XML as <ph ctype="%s">U+XXXX</ph>',
+            where,
+            escaped,
+            CHAR_CTYPE,
+        )
+    if safe.replaced:
+        logger.warning(
+            "XLIFF trans-unit %s: replaced %d character(s) not allowed in XML by U+FFFD", where, safe.replaced
+        )
+
+
+def render(
+    pairs: Sequence[AlignedPair],
+    *,
+    signature: Signature,
+    src_lang: str,
+    tgt_lang: str,
+    creation_date: datetime | None = None,
+    original: str | None = None,
+    jsonl: str | None = None,
+    qa_details: Mapping[Any, Mapping[str, str]] | None = None,
+) -> str:
+    """The whole XLIFF document as a string (declaration, pretty-printed, final LF).
+
+    ``original``: the source document's name for a single document (``<file original>``); ``jsonl``:
+    the run's JSONL file name, recorded so that ``apply-review`` finds it; ``qa_details``: pair id ->
+    flag -> detail (the QA summary's ``details``), written into the flags' notes.
+    """
+    root = build_tree(
+        pairs,
+        signature=signature,
+        src_lang=src_lang,
+        tgt_lang=tgt_lang,
+        creation_date=creation_date,
+        original=original,
+        jsonl=jsonl,
+        qa_details=qa_details,
+    )
+    body = etree.tostring(root, encoding="unicode", pretty_print=True)
+    return f"{XML_DECLARATION}\n{body}"
+
+
+def text(pairs: Sequence[AlignedPair], ctx: Any) -> str:
+    """:func:`render` for a render context (``signature``, ``src_lang``, ``tgt_lang``, ``creation_date``)."""
+    return render(
+        pairs, signature=ctx.signature, src_lang=ctx.src_lang, tgt_lang=ctx.tgt_lang, creation_date=ctx.creation_date
+    )
+
+
+def files(pairs: Sequence[AlignedPair], base: str, ctx: Any) -> list[Any]:
+    """``<base>.xlf`` for a render context: ``original`` is ``base``, the run's JSONL ``<base>.jsonl`` (beside it)."""
+    from pipeline.write.output import Rendered
+
+    data = render(
+        pairs,
+        signature=ctx.signature,
+        src_lang=ctx.src_lang,
+        tgt_lang=ctx.tgt_lang,
+        creation_date=ctx.creation_date,
+        original=base,
+        jsonl=f"{base}.jsonl",
+    ).encode("utf-8")
+    return [Rendered(f"{base}{EXTENSION}", data=data)]
