@@ -23,7 +23,9 @@ from pipeline.glossary import (
     missing_terms,
     placeholder_pattern,
     protect,
+    protect_texts,
     restore,
+    restore_texts,
     target_has_form,
     term_counts,
     term_missing,
@@ -348,6 +350,22 @@ def test_a_malformed_glossary_is_one_line_naming_file_and_line(
     assert err.value.fix  # and what to do
 
 
+def test_tbx_terms_in_ntig_groups_are_read_too(tmp_path: Path) -> None:
+    """translate-toolkit lists <tig> terms only; MultiTerm-style <ntig><termGrp> terms are read directly."""
+    p = write(
+        tmp_path,
+        "ntig.tbx",
+        '<martif type="TBX" xml:lang="en"><text><body><termEntry id="c1">'
+        '<langSet xml:lang="en"><ntig><termGrp><term>Kursk</term></termGrp></ntig></langSet>'
+        '<langSet xml:lang="uk"><ntig><termGrp><term>Курськ</term></termGrp></ntig><ntig><termGrp><term>Курск</term>'
+        '<termNote type="administrativeStatus">deprecatedTerm-admn-sts</termNote></termGrp></ntig></langSet>'
+        '<langSet xml:lang="ko"><tig><term>쿠르스크</term></tig></langSet>'
+        "</termEntry></body></text></martif>",
+    )
+    [kursk] = load_glossary(p).entries
+    assert (kursk.source, kursk.forms("uk"), kursk.forms("ko")) == ("Kursk", ("Курськ",), ("쿠르스크",))
+
+
 def test_a_missing_glossary_says_where_it_was_looked_for(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="glossary not found: .*nope.csv"):
         load_glossary(tmp_path / "nope.csv")
@@ -417,6 +435,20 @@ def test_restore_capitalises_a_form_at_the_start_of_the_sentence() -> None:
     g = Glossary((entry("soldier", uk="військовий"),))
     _, slots = protect("A soldier; soldier.", find_terms(g, "A soldier; soldier."))
     assert restore("« (1) і (2).", slots, "uk")[0] == "« Військовий і військовий."
+
+
+def test_batch_helpers_protect_and_restore_each_text_with_its_own_slots() -> None:
+    g = seed()
+    texts = ["Zelenskyy in Kursk.", "No terms here.", "Kim Jong Un (1) and Russia."]
+    protected, slots = protect_texts(texts, g, "ru")
+    assert protected == ["(1) in (2).", "No terms here.", "(2) (1) and (3)."]
+    model_output = ["(2) и (1).", "Без терминов.", "(2) (1) и Россия."]  # the third dropped its Russia placeholder
+    restored, missing = restore_texts(model_output, slots, "ru")
+    assert restored == ["Курск и Зеленский.", "Без терминов.", "Ким Чен Ын (1) и Россия."]
+    assert [[s.match.entry.source for s in m] for m in missing] == [[], [], ["Russia"]]
+    with pytest.raises(ValueError, match="2 translations for 3 protected texts"):
+        restore_texts(model_output[:2], slots, "ru")
+    assert protect_texts(texts, Glossary(()), "ru") == (texts, [(), (), ()])
 
 
 def test_protect_refuses_matches_that_are_not_of_the_text() -> None:

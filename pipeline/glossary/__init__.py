@@ -15,7 +15,15 @@ Nothing here reads a file except the loaders; nothing imports translate-toolkit 
 from __future__ import annotations
 
 from pipeline.glossary.check import FLAG, missing_terms, term_counts, term_missing
-from pipeline.glossary.enforce import PLACEHOLDER, Slot, placeholder_pattern, protect, restore
+from pipeline.glossary.enforce import (
+    PLACEHOLDER,
+    Slot,
+    placeholder_pattern,
+    protect,
+    protect_texts,
+    restore,
+    restore_texts,
+)
 from pipeline.glossary.load import FORM_SEPARATOR, GLOSSARY_SUFFIXES, load_glossaries, load_glossary
 from pipeline.glossary.match import TermMatch, find_terms, normalise, target_has_form
 from pipeline.glossary.model import ANY_LANG, Entry, Glossary, lang_key
@@ -38,7 +46,9 @@ __all__ = [
     "normalise",
     "placeholder_pattern",
     "protect",
+    "protect_texts",
     "restore",
+    "restore_texts",
     "target_has_form",
     "term_counts",
     "term_missing",

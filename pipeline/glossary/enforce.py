@@ -32,10 +32,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.glossary.match import TermMatch
-from pipeline.glossary.model import lang_key
+from pipeline.glossary.match import TermMatch, find_terms
+from pipeline.glossary.model import Glossary, lang_key
 
-__all__ = ["PLACEHOLDER", "Slot", "placeholder_pattern", "protect", "restore"]
+__all__ = ["PLACEHOLDER", "Slot", "placeholder_pattern", "protect", "protect_texts", "restore", "restore_texts"]
 
 #: How slot ``n`` is written into the source text.
 PLACEHOLDER = "({n})"
@@ -169,3 +169,30 @@ def restore(translated: str, slots: Sequence[Slot], tgt_lang: str) -> tuple[str,
         pieces.append(text[pos:])
         text = "".join(pieces)
     return text, tuple(missing)
+
+
+def protect_texts(texts: Sequence[str], glossary: Glossary, tgt_lang: str) -> tuple[list[str], list[tuple[Slot, ...]]]:
+    """:func:`protect` over a batch: the terms of ``glossary`` that have a ``tgt_lang`` form, in each text."""
+    local = glossary.for_lang(tgt_lang)
+    out: list[str] = []
+    slots: list[tuple[Slot, ...]] = []
+    for text in texts:
+        protected, s = protect(text, find_terms(local, text)) if local.entries else (text, ())
+        out.append(protected)
+        slots.append(s)
+    return out, slots
+
+
+def restore_texts(
+    translations: Sequence[str], slots: Sequence[Sequence[Slot]], tgt_lang: str
+) -> tuple[list[str], list[tuple[Slot, ...]]]:
+    """:func:`restore` over a batch (``slots`` as :func:`protect_texts` returned them, in the same order)."""
+    if len(translations) != len(slots):
+        raise ValueError(f"{len(translations)} translations for {len(slots)} protected texts")
+    texts: list[str] = []
+    missing: list[tuple[Slot, ...]] = []
+    for translated, s in zip(translations, slots, strict=True):
+        text, lost = restore(translated, s, tgt_lang) if s else (translated, ())
+        texts.append(text)
+        missing.append(lost)
+    return texts, missing

@@ -2,8 +2,9 @@
 
 Formats (by file extension):
 
-* ``.tbx`` (TBX, e.g. a termbase exported from a CAT tool): read with translate-toolkit's
-  ``translate.storage.tbx`` after :mod:`pipeline.xmlsafe` has parsed the file safely. Each
+* ``.tbx`` (TBX v2 ``<martif>``, e.g. a termbase exported from a CAT tool): read with translate-toolkit's
+  ``translate.storage.tbx`` after :mod:`pipeline.xmlsafe` has parsed the file safely (terms in
+  ``<tig>``; terms in ``<ntig><termGrp>``, which translate-toolkit does not list, are read directly). Each
   ``<termEntry>`` is a concept: every source-language term (``<langSet xml:lang="en">``) becomes an
   entry whose accepted forms are all terms of each other language, in file order. Terms marked
   ``<termNote type="administrativeStatus">deprecatedTerm-admn-sts</termNote>`` are not accepted.
@@ -37,6 +38,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -341,7 +343,7 @@ def _read_tbx(p: Path, src_lang: str) -> list[Entry]:
             code = getXMLlang(node) or ""
             if not code:
                 raise InputError(f"glossary {where}: a <langSet> has no xml:lang", "give every langSet its language")
-            terms = [t for t in unit.get_target_terms(code) if t.text.strip() and not t.deprecated]
+            terms = [t for t in unit.get_target_terms(code) or _ntig_terms(node) if t.text.strip() and not t.deprecated]
             key = lang_key(code)
             if key == src_key:
                 sources += terms
@@ -363,6 +365,31 @@ def _read_tbx(p: Path, src_lang: str) -> list[Entry]:
             f"check the langSet xml:lang codes (source {src_lang!r})",
         )
     return entries
+
+
+@dataclass(frozen=True)
+class _Term:
+    """A term read from ``<ntig><termGrp><term>`` (translate-toolkit reads ``<tig>`` only)."""
+
+    text: str
+    deprecated: bool
+    notes: tuple[Any, ...] = ()
+
+
+def _ntig_terms(lang_set: Any) -> list[_Term]:
+    out = []
+    for ntig in lang_set:
+        if _localname(ntig.tag) != "ntig":
+            continue
+        text, deprecated = "", False
+        for el in ntig.iter():
+            name = _localname(el.tag)
+            if name == "term" and not text:
+                text = "".join(el.itertext())
+            elif name == "termNote" and el.get("type") == "administrativeStatus":
+                deprecated = "deprecated" in "".join(el.itertext()).lower()
+        out.append(_Term(text, deprecated))
+    return out
 
 
 def _localname(tag: Any) -> str:

@@ -60,6 +60,7 @@ from typing import Any
 from lxml import etree
 
 from pipeline.records import AlignedPair, Signature
+from pipeline.write.output import Rendered
 from pipeline.write.tmx import resolve_creation_date, xml_safe
 
 __all__ = [
@@ -300,10 +301,8 @@ def text(pairs: Sequence[AlignedPair], ctx: Any) -> str:
     )
 
 
-def files(pairs: Sequence[AlignedPair], base: str, ctx: Any) -> list[Any]:
+def files(pairs: Sequence[AlignedPair], base: str, ctx: Any) -> list[Rendered]:
     """``<base>.xlf`` for a render context: ``original`` is ``base``, the run's JSONL ``<base>.jsonl`` (beside it)."""
-    from pipeline.write.output import Rendered
-
     data = render(
         pairs,
         signature=ctx.signature,
