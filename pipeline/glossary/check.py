@@ -21,7 +21,10 @@ def missing_terms(src: str, tgt: str, glossary: Glossary, tgt_lang: str) -> list
 
     ``glossary`` may hold several languages: only entries with forms in ``tgt_lang`` are considered.
     """
-    local = glossary.for_lang(tgt_lang)
+    return _missing(src, tgt, glossary.for_lang(tgt_lang), tgt_lang)
+
+
+def _missing(src: str, tgt: str, local: Glossary, tgt_lang: str) -> list[Entry]:
     seen: dict[tuple[str, bool], Entry] = {}
     for m in find_terms(local, src):
         seen.setdefault((m.entry.source, m.entry.case_sensitive), m.entry)
@@ -39,12 +42,13 @@ def term_missing(pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str
     e.g. ``Zelenskyy (expected Зеленський); Kursk (expected Курськ or Курщина)``.
     """
     flagged: dict[int, str] = {}
-    if not glossary.for_lang(tgt_lang).entries:
+    local = glossary.for_lang(tgt_lang)
+    if not local.entries:
         return flagged
     for i, p in enumerate(pairs):
         if not p.src.strip() or not p.tgt.strip():
             continue
-        missing = missing_terms(p.src, p.tgt, glossary, tgt_lang)
+        missing = _missing(p.src, p.tgt, local, tgt_lang)
         if missing:
             flagged[i] = "; ".join(f"{e.source} (expected {forms_text(e.forms(tgt_lang))})" for e in missing)
     return flagged
@@ -63,7 +67,7 @@ def term_counts(pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str)
             continue
         checked += 1
         occurrences += len(found)
-        for e in missing_terms(p.src, p.tgt, local, tgt_lang):
+        for e in _missing(p.src, p.tgt, local, tgt_lang):
             misses[e.source] = misses.get(e.source, 0) + 1
     return {
         "terms": len(local.entries),

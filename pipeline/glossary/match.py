@@ -138,11 +138,21 @@ def _source_regex(source: str, case_sensitive: bool) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w){body}(?!\w)", 0 if case_sensitive else re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
+def _prefilter(source: str) -> str:
+    """A piece of the term's first word that any match contains (casefolded): a cheap test before the regex."""
+    first = re.split(r"[\s\-\u2010\u2011'\u2019\u02bc\u2018`\u00b4]+", source.strip(), maxsplit=1)[0].casefold()
+    return first[:-1] if len(first) > 1 else first  # army -> arm (armies)
+
+
 def find_terms(glossary: Glossary | Sequence[Entry], src_text: str) -> list[TermMatch]:
     """The glossary terms in ``src_text``, left to right, without overlaps (leftmost, then longest wins)."""
     entries = glossary.entries if isinstance(glossary, Glossary) else tuple(glossary)
+    folded = src_text.casefold()
     found: list[tuple[int, int, int, Entry]] = []
     for order, e in enumerate(entries):
+        if _prefilter(e.source) not in folded:
+            continue
         rx = _source_regex(e.source, e.case_sensitive)
         if rx is None:
             continue
