@@ -71,11 +71,11 @@ def units(doc: str) -> list[etree._Element]:
     return etree.fromstring(doc.encode("utf-8")).findall(".//x:trans-unit", NS)
 
 
-@pytest.fixture(scope="module")
-def schema() -> etree.XMLSchema:
+def load_schema() -> etree.XMLSchema | None:
+    """The XLIFF 1.2 strict schema from ../shared/xliff (its xml.xsd import resolved locally), or None."""
     xsd = SHARED_XLIFF / "xliff-core-1.2-strict.xsd"
     if not xsd.is_file() or not (SHARED_XLIFF / "xml.xsd").is_file():
-        pytest.skip(f"the XLIFF 1.2 strict schema is not at {SHARED_XLIFF} (xliff-core-1.2-strict.xsd + xml.xsd)")
+        return None
 
     class Local(etree.Resolver):
         def resolve(self, url: str | None, pubid: str | None, context: object) -> object:
@@ -86,6 +86,14 @@ def schema() -> etree.XMLSchema:
     parser = etree.XMLParser(no_network=True)
     parser.resolvers.add(Local())
     return etree.XMLSchema(etree.parse(str(xsd), parser))
+
+
+@pytest.fixture(scope="module")
+def schema() -> etree.XMLSchema:
+    loaded = load_schema()
+    if loaded is None:
+        pytest.skip(f"the XLIFF 1.2 strict schema is not at {SHARED_XLIFF} (xliff-core-1.2-strict.xsd + xml.xsd)")
+    return loaded
 
 
 def assert_valid(schema: etree.XMLSchema, doc: str | bytes) -> None:
@@ -480,7 +488,7 @@ JAVA = shutil.which("java")
     not OMEGAT or not JAVA,
     reason="OmegaT is not installed (apt-get install -y omegat); the CAT-tool XLIFF round trip needs it",
 )
-def test_omegat_reads_every_unit_and_writes_the_xliff_back_whole(tmp_path: Path, schema: etree.XMLSchema) -> None:
+def test_omegat_reads_every_unit_and_writes_the_xliff_back_whole(tmp_path: Path) -> None:
     """OmegaT 3.6 (console-translate) takes our XLIFF as a source document and writes it back post-edited.
 
     OmegaT's built-in XLIFF filter segments the *target* of each unit (it expects XLIFF whose targets
@@ -529,7 +537,9 @@ def test_omegat_reads_every_unit_and_writes_the_xliff_back_whole(tmp_path: Path,
     assert total is not None and int(total.group(1)) == len(pairs), stats  # every trans-unit is a segment
     out = project / "target" / "seed.en-ko.xlf"
     assert out.is_file(), log
-    assert_valid(schema, out.read_bytes())
+    schema = load_schema()
+    if schema is not None:  # still valid after OmegaT wrote it
+        assert_valid(schema, out.read_bytes())
     review = read_xliff(out)
     assert review.run["hash"] == run_hash(pairs, SIG.as_string()) and review.run["jsonl"] == "seed.en-ko.jsonl"
     assert [u.id for u in review.units] == [str(p.id) for p in pairs]
