@@ -109,8 +109,9 @@ bench-corpus: $(RAY_STAMP)
 	$(PY) -m pipeline bench-corpus
 
 lint: $(STAMP)
-	$(PY) -m ruff check pipeline tests
-	$(PY) -m mypy pipeline
+	$(PY) -m ruff check pipeline tests tools
+	$(PY) -m ruff format --check pipeline tests tools
+	$(PY) -m mypy pipeline tests tools
 
 test: lint
 	$(PY) -m pytest -q

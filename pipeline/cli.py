@@ -26,6 +26,7 @@ COMMANDS = (
     "pipeline.commands.bench",
     "pipeline.commands.bench_corpus",
     "pipeline.commands.apply_review",
+    "pipeline.commands.config",
 )
 
 
@@ -81,8 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except MemoryError:
         print(
-            "pipeline: error: out of memory; use smaller batches (--set translate.batch_tokens=256) "
-            "or split the input",
+            "pipeline: error: out of memory; use smaller batches (--set translate.batch_tokens=256) or split the input",
             file=sys.stderr,
         )
         return 2

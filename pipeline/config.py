@@ -8,19 +8,25 @@ path, where the value came from, and the fix. Unknown keys are errors.
 from __future__ import annotations
 
 import difflib
+import json
 import os
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from pipeline.align.config import AlignConfig
 from pipeline.corpus.config import CorpusConfig
 from pipeline.errors import ConfigError
 from pipeline.qa.config import QAConfig
+from pipeline.segment.config import SegmentConfig
+from pipeline.settings import Section, operational
+from pipeline.translate.config import TranslateConfig
+from pipeline.write.config import OutputConfig
+
+__all__ = ["Config", "OutputConfig", "SegmentConfig", "TranslateConfig", "load_config", "validate"]
 
 LANGS = ("ko", "uk", "ru")
 SRC_LANG = "en"
@@ -35,99 +41,30 @@ def config_dir() -> Path:
     return Path(env) if env else repo_root() / "configs"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Config(Section):
+    """The whole configuration: each stage's section (with its defaults, in the stage's ``config.py``)."""
 
-
-class SegmentConfig(_Strict):
-    segmenter: str = Field(description="segmenter registry name (rules)")
-    furniture: list[str] = Field(
-        description="regular expressions matching whole paragraphs of page furniture to drop (reported)"
+    src_lang: Literal["en"] = Field("en", description="source language")
+    lang: str | None = Field(None, description="target language (ko, uk, ru); set by --lang")
+    input: str | None = operational(None, description="default input text file (--input)")
+    segment: SegmentConfig = Field(
+        default_factory=lambda: SegmentConfig(), description="sentence segmentation (pipeline/segment/config.py)"
     )
-
-    @field_validator("segmenter")
-    @classmethod
-    def _segmenter(cls, v: str) -> str:
-        from pipeline.segment import known_segmenters  # light: regular expressions only
-
-        if v not in known_segmenters():
-            raise ValueError(f"unknown segmenter {v!r}; choose one of {', '.join(known_segmenters())}")
-        return v
-
-    @field_validator("furniture")
-    @classmethod
-    def _furniture(cls, v: list[str]) -> list[str]:
-        for n, pattern in enumerate(v):
-            try:
-                re.compile(pattern, re.IGNORECASE)
-            except re.error as e:
-                raise ValueError(f"item {n} {pattern!r} is not a valid regular expression ({e})") from None
-        return v
-
-
-class TranslateConfig(_Strict):
-    backend: Literal["transformers", "ctranslate2"] = Field(
-        description="translation backend: transformers (generate) or ctranslate2 (converted once, cached on disk)"
+    translate: TranslateConfig = Field(
+        default_factory=lambda: TranslateConfig(), description="translation (pipeline/translate/config.py)"
     )
-    model: str | None = Field(description="Hugging Face hub id or local folder of a MarianMT model")
-    revision: str | None = Field(description="hub revision (commit, tag, branch) to pin; null = main")
-    target_prefix: str | None = Field(
-        description="target-language token prepended to every source, e.g. '>>ukr<<'; null = what the model needs"
-    )
-    device: str = Field(description="auto, cpu, cuda or cuda:N")
-    num_beams: int = Field(ge=1, le=64, description="beam size")
-    max_new_tokens: int = Field(ge=1, le=4096, description="upper bound on generated tokens per unit")
-    max_input_tokens: int = Field(ge=8, le=4096, description="longer inputs are split and rejoined")
-    batch_tokens: int = Field(
-        ge=1, le=1_000_000, description="token budget per batch: units x longest unit, in source tokens (padded)"
-    )
-    batch_size: int = Field(ge=1, le=4096, description="at most this many units per batch (sorted by length)")
-    unit: Literal["sentence", "paragraph"] = Field(description="what is sent to the model")
-    threads: int | None = Field(ge=1, description="CPU threads (torch, or CTranslate2 intra_threads); null = default")
-    compute_type: Literal[
-        "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32"
-    ] = Field(description="ctranslate2 backend: weights and compute type; auto = int8 on CPU, float16 on CUDA")
-    ct2_dir: str | None = Field(
-        description="ctranslate2 backend: folder of converted models; null = ~/.cache/opus-align-pipeline/ctranslate2"
-    )
-    cache: bool = Field(description="persistent translation cache (SQLite): reruns are instant, killed runs resume")
-    cache_path: str | None = Field(
-        description="translation cache file; null = ~/.cache/opus-align-pipeline/translations.sqlite3"
-    )
-
-    @field_validator("device")
-    @classmethod
-    def _device(cls, v: str) -> str:
-        if v in ("auto", "cpu", "cuda") or (v.startswith("cuda:") and v[5:].isdigit()):
-            return v
-        raise ValueError("must be auto, cpu, cuda or cuda:N")
-
-
-class OutputConfig(_Strict):
-    dir: str = Field(description="root folder; files go to <dir>/<lang>/")
-    name: str = Field(description="base name of the output files; {stem} = input file stem")
-    formats: list[Literal["tmx", "jsonl", "tsv", "moses", "hf"]] = Field(min_length=1, description="formats to write")
-    creation_date: datetime | None = Field(
-        description="fixed ISO-8601 UTC time stamp for outputs; null = SOURCE_DATE_EPOCH or now"
-    )
-    review: bool = Field(
-        True, description="also write <name>.review.html, a self-contained page to review and correct the pairs"
-    )
-
-
-class Config(_Strict):
-    src_lang: Literal["en"] = Field(description="source language")
-    lang: str | None = Field(description="target language (ko, uk, ru)")
-    input: str | None = Field(description="default input text file")
-    segment: SegmentConfig
-    translate: TranslateConfig
     check_links: bool = Field(
-        description="with translate.unit=sentence: re-align the output with the aligner and give each link its score"
+        True,
+        description="with translate.unit=sentence, links are 1-1 by construction; check_links re-aligns the output "
+        "with the aligner and gives every link the aligner's score (0.0 where it disagrees), so a low score marks a "
+        "translation that does not match its source. With unit=paragraph the aligner makes the links",
     )
     align: AlignConfig = Field(
         default_factory=lambda: AlignConfig(), description="sentence aligner (pipeline/align/config.py)"
     )
-    output: OutputConfig
+    output: OutputConfig = Field(
+        default_factory=lambda: OutputConfig(), description="output files (pipeline/write/config.py)"
+    )
     qa: QAConfig = Field(
         default_factory=lambda: QAConfig(), description="quality checks and flags (pipeline/qa/config.py)"
     )
@@ -247,7 +184,8 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     node = data
     for i, part in enumerate(parts[:-1]):
         nxt = node.get(part)
-        if nxt is None:
+        is_value = _is_value(tuple(parts[: i + 1]))
+        if nxt is None and not is_value:
             nxt = node[part] = {}
         if not isinstance(nxt, dict):
             raise ConfigError(
@@ -256,6 +194,15 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
             )
         node = nxt
     node[parts[-1]] = value
+
+
+def _is_value(path: tuple[str, ...]) -> bool:
+    """Whether ``path`` names a setting that is a value (not a section) of :class:`Config`."""
+    parent = _model_at(Config, path[:-1])
+    if parent is None or path[-1] not in parent.model_fields:
+        return False
+    ann = parent.model_fields[path[-1]].annotation
+    return not (isinstance(ann, type) and issubclass(ann, BaseModel)) and ann is not dict and "dict" not in str(ann)
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -300,3 +247,48 @@ def _to_config_error(e: ValidationError, data: dict[str, Any], origin: dict[str,
     first = problems[0]
     more = f" (+{len(problems) - 1} more: {' | '.join(problems[1:])})" if len(problems) > 1 else ""
     return ConfigError(f"config error: {first}{more}")
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def reference_markdown() -> str:
+    """Every key of :class:`Config` with its default and description, as Markdown (``docs/configuration.md``)."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated by `python -m pipeline config --reference` from the sections' definitions (each stage's",
+        "`config.py`); a test keeps this page current. Layers, later wins: these defaults -> `configs/base.yaml` ->",
+        "`configs/<lang>.yaml` -> each `--config FILE` -> each `--set dotted.key=value`. Print what a run will",
+        "use with `python -m pipeline config --lang ko`. *Operational* keys change how a run goes, never what it",
+        "writes: changing them does not redo the shards `translate-corpus` already wrote.",
+        "",
+    ]
+    _reference(Config, "", lines)
+    return "\n".join(lines) + "\n"
+
+
+def _reference(model: type[BaseModel], prefix: str, lines: list[str]) -> None:
+    from pipeline.settings import is_operational
+
+    rows: list[str] = []
+    sections: list[tuple[str, type[BaseModel], str]] = []
+    for name, f in model.model_fields.items():
+        ann = f.annotation
+        key = f"{prefix}{name}"
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            sections.append((key, ann, f.description or ""))
+            continue
+        default = f.get_default(call_default_factory=True)
+        shown = json.dumps(default.isoformat() if isinstance(default, datetime) else default, ensure_ascii=False)
+        if len(shown) > 100 and isinstance(default, list):  # e.g. the furniture patterns
+            shown = f"[{len(default)} items]"
+        mark = " *(operational)*" if is_operational(model, name) else ""
+        text, shown = (f.description or "").replace("|", "\\|"), shown.replace("|", "\\|")
+        rows.append(f"| `{key}` | `{shown}` | {text}{mark} |")
+    if rows:
+        lines += ["| key | default | what it does |", "|---|---|---|", *rows, ""]
+    for key, sub, desc in sections:
+        mark = " *(operational)*" if is_operational(model, key.rsplit(".", 1)[-1]) else ""
+        lines += [f"{'#' * min(2 + key.count('.'), 4)} `{key}`", "", f"{desc}{mark}", ""]
+        _reference(sub, key + ".", lines)

@@ -81,6 +81,27 @@ class AlignedPair:
 
 
 @dataclass(frozen=True)
+class TranslatorInfo:
+    """What an output's signature needs from the translator that made it (picklable: corpus workers send it)."""
+
+    name: str  # backend with version, e.g. "transformers-5.2"
+    model_id: str
+    model_revision: str
+    device: str
+    prefix: str | None = None  # the target-language token prepended to sources, if any
+
+    @classmethod
+    def of(cls, translator: Any) -> TranslatorInfo:
+        return cls(
+            translator.name,
+            translator.model_id,
+            translator.model_revision,
+            translator.device,
+            getattr(translator, "prefix", None),
+        )
+
+
+@dataclass(frozen=True)
 class Signature:
     """How an output was made, so a result can be reproduced (sacrebleu style)."""
 

@@ -1,24 +1,64 @@
-"""The translate job: read -> segment -> translate -> align -> write. The only stage that does I/O."""
+"""The single-file runner of ``translate``: read, segment, translate, link, check, render, report, commit.
+
+Each step is a short function; the document work itself is :mod:`pipeline.document` (shared with
+``translate-corpus``). This is the only module of the path that does file I/O. Every run's report and
+summary give the seconds of each step and the peak memory (:class:`Profile`).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import resource
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
 from pipeline.config import Config, repo_root
+from pipeline.document import DocumentPairs, Linker, link_document, make_linker, one_line, plan_units, run_signature
 from pipeline.errors import ConfigError, InputError, QualityError
 from pipeline.io import check_output_folder, read_text, read_text_encoding
-from pipeline.records import AlignedPair, Link, Segmentation, Sentence, Signature
+from pipeline.qa import QASummary
+from pipeline.records import Segmentation, Signature, TranslatorInfo
+from pipeline.segment import get_segmenter, segment_document
 from pipeline.translate import Translator
-from pipeline.units import Units, one_line, paragraph_units, sentence_units
+from pipeline.write import FORMATS, Rendered, commit_all, render_outputs
+from pipeline.write.output import creation_time
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Profile:
+    """Seconds per step of a run, and the process's peak resident memory."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+
+    @staticmethod
+    def peak_rss_mb() -> float:
+        """Peak resident set size of this process so far, in MiB (``ru_maxrss``: KiB on Linux, bytes on macOS)."""
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
+
+    def line(self) -> str:
+        steps = ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items())
+        return f"{steps}; peak RSS {self.peak_rss_mb():.0f} MiB"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seconds": {k: round(v, 3) for k, v in self.seconds.items()}, "peak_rss_mb": round(self.peak_rss_mb())}
 
 
 @dataclass
@@ -38,6 +78,7 @@ class RunReport:
     signature: str = ""
     device: str = ""
     evaluation: str = ""  # the scores against --ref, if given
+    profile: Profile = field(default_factory=Profile)
 
     def summary(self) -> str:
         """One line that accounts for every input sentence (translated + failed + untranslated = sentences)."""
@@ -47,38 +88,27 @@ class RunReport:
         scores = f", {self.evaluation}" if self.evaluation else ""
         return (
             f"{self.lang}: {self.sentences} sentences, {self.translated} translated{failed}{empty}{dropped}{scores}, "
-            f"{self.seconds:.1f}s on {self.device} -> {', '.join(self.outputs)}"
+            f"{self.seconds:.1f}s on {self.device} ({self.profile.line()}) -> {', '.join(self.outputs)}"
         )
 
-    def account(self, seg: Segmentation, units: Units) -> None:
+    def account(self, seg: Segmentation, doc: DocumentPairs) -> None:
         """Put every source sentence in exactly one bin: translated, failed (with the reason) or untranslated."""
+        linked = doc.linked
         tgt_of: dict[int, list[int]] = {}
-        for lk in units.links:
+        for lk in linked.links:
             for i in lk.src_idx:
                 tgt_of[i] = list(lk.tgt_idx)
         self.translated = 0
         self.failed, self.untranslated = [], []
         for s in seg.sentences:
             item = {"sentence": s.idx, "paragraph": s.paragraph, "text": _excerpt(s.text)}
-            if s.idx in units.failed:
-                self.failed.append({**item, "reason": units.failed[s.idx]})
-            elif not any(units.tgt[j].strip() for j in tgt_of.get(s.idx, [])):
+            if s.idx in linked.failed:
+                self.failed.append({**item, "reason": linked.failed[s.idx]})
+            elif not any(linked.tgt[j].strip() for j in tgt_of.get(s.idx, [])):
                 why = "the model's output is empty" if tgt_of.get(s.idx) else "no target sentence aligned to it"
                 self.untranslated.append({**item, "reason": why})
             else:
                 self.translated += 1
-
-
-def creation_time(cfg: Config) -> datetime:
-    """The time stamp of a run's outputs: ``output.creation_date``, else ``SOURCE_DATE_EPOCH``, else now (UTC).
-
-    A malformed ``SOURCE_DATE_EPOCH`` is a :class:`ConfigError` (one line, with the fix).
-    """
-    from pipeline.write.tmx import resolve_creation_date
-
-    dt = resolve_creation_date(cfg.output.creation_date)
-    dt = dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).replace(microsecond=0)
 
 
 def resolve_input(cfg: Config, given: str | None) -> Path:
@@ -90,88 +120,6 @@ def resolve_input(cfg: Config, given: str | None) -> Path:
     return p if p.is_absolute() or p.exists() else repo_root() / p
 
 
-def paragraph_token_limit(cfg: Config) -> int:
-    """Source tokens per chunk with ``translate.unit: paragraph`` (room left for the prefix and </s>)."""
-    return cfg.translate.max_input_tokens - 8
-
-
-def run_signature(
-    cfg: Config,
-    *,
-    segmenter: str,
-    backend: str,
-    model: str,
-    model_revision: str,
-    aligner: str,
-    prefix: str | None,
-) -> Signature:
-    """How a run's outputs were made (also used per shard by ``translate-corpus``)."""
-    return Signature(
-        package_version=__version__,
-        segmenter=segmenter,
-        model=model,
-        model_revision=model_revision,
-        backend=backend,
-        aligner=aligner,
-        decoding=f"beam{cfg.translate.num_beams}.max{cfg.translate.max_new_tokens}"
-        + (f".prefix{prefix}" if prefix else ""),
-        extra=(("unit", cfg.translate.unit),),
-    )
-
-
-def translate_units(cfg: Config, seg: Segmentation, translator: Translator) -> Units:
-    """Translate by the configured unit and link source sentences to target units."""
-    from pipeline.align import get_aligner
-    from pipeline.segment import get_segmenter
-
-    assert cfg.lang is not None
-    if cfg.translate.unit == "paragraph":
-        return paragraph_units(
-            seg,
-            translator,
-            aligner=get_aligner(cfg.align),
-            tgt_segmenter=get_segmenter(cfg.lang, cfg.segment.segmenter),
-            src_lang=cfg.src_lang,
-            tgt_lang=cfg.lang,
-            max_tokens=paragraph_token_limit(cfg),
-        )
-    aligner = get_aligner(cfg.align) if cfg.check_links else None
-    return sentence_units(seg, translator, aligner=aligner, src_lang=cfg.src_lang, tgt_lang=cfg.lang)
-
-
-def pair_records(seg: Segmentation, units: Units, cfg: Config) -> list[AlignedPair]:
-    assert cfg.lang is not None
-    sents = seg.sentences
-    pairs: list[AlignedPair] = []
-    for n, link in enumerate(units.links):
-        src = " ".join(one_line(sents[i].text) for i in link.src_idx)
-        tgt = " ".join(units.tgt[j] for j in link.tgt_idx)
-        mt = [s for j in link.tgt_idx if (s := units.mt_scores[j]) is not None]
-        failed = any(i in units.failed for i in link.src_idx)
-        pairs.append(
-            AlignedPair(
-                id=n,
-                src_lang=cfg.src_lang,
-                tgt_lang=cfg.lang,
-                src=src,
-                tgt=tgt,
-                src_idx=link.src_idx,
-                tgt_idx=link.tgt_idx,
-                score=round(link.score, 4),
-                mt_score=round(min(mt), 4) if mt else None,
-                paragraph=_paragraph_of(link, units, sents, pairs),
-                flags=("translation_failed",) if failed else (),
-            )
-        )
-    return pairs
-
-
-def _paragraph_of(link: Link, units: Units, sents: tuple[Sentence, ...], done: list[AlignedPair]) -> int | None:
-    if link.src_idx:
-        return sents[link.src_idx[0]].paragraph
-    return done[-1].paragraph if done else (sents[0].paragraph if sents else None)  # 0-1 bead: previous one's
-
-
 def translate_file(
     cfg: Config,
     input_path: Path,
@@ -180,66 +128,128 @@ def translate_file(
     translator: Translator | None = None,
     ref: Path | None = None,
 ) -> RunReport:
-    """Run the whole job for ``cfg.lang`` on one file; outputs are written atomically.
+    """Run the whole job for ``cfg.lang`` on one file; outputs are written atomically, as one unit.
 
     With ``ref`` (one reference translation per source sentence), BLEU and chrF go into the summary
     and ``<base>.eval.json`` (:mod:`pipeline.evaluate`).
     """
-    from pipeline.qa import run_qa
-    from pipeline.segment import get_segmenter, segment_document
-    from pipeline.translate import get_translator
-    from pipeline.write import Rendered, render_outputs
-    from pipeline.write.output import commit_all
-    from pipeline.write.tmx import forbidden_counts
-
-    if cfg.lang is None:
-        raise ConfigError("no target language", "pass --lang ko, uk or ru")
     t0 = time.perf_counter()
-    when = creation_time(cfg)  # before any work: a malformed SOURCE_DATE_EPOCH fails fast
-    out_root = out_dir or Path(cfg.output.dir)
-    folder = out_root / cfg.lang if out_dir is None else out_root
+    lang = cfg.lang
+    if lang is None:
+        raise ConfigError("no target language", "pass --lang ko, uk or ru")
+    when = creation_time(cfg.output.creation_date)  # before any work: a malformed SOURCE_DATE_EPOCH fails fast
+    folder = _output_folder(cfg, lang, out_dir)
+    profile = Profile()
+    with profile.step("read"):
+        text, encoding = read_text_encoding(input_path, lang=cfg.src_lang, given_by="--input or config key input")
+    with profile.step("segment"):
+        seg = _segment(cfg, text, input_path)
+    refs = _read_references(ref, lang, len(seg.sentences))  # before translating: a bad file fails fast
+    report = RunReport(lang, str(input_path), len(seg.sentences), encoding, profile=profile)
+    _report_dropped(report, seg)
+
+    with profile.step("model_load"):
+        translator = translator or _get_translator(cfg, lang)
+        info = TranslatorInfo.of(translator)
+    linker = make_linker(
+        unit=cfg.translate.unit,
+        check_links=cfg.check_links,
+        align=cfg.align,
+        segmenter=cfg.segment.segmenter,
+        src_lang=cfg.src_lang,
+        tgt_lang=lang,
+        max_input_tokens=cfg.translate.max_input_tokens,
+    )
+    with profile.step("translate"):
+        units = plan_units(seg, linker, getattr(translator, "count_tokens", None))
+        outputs = translator.translate([u.text for u in units])
+    doc = link_document(seg, units, outputs, linker, qa=cfg.qa)
+    profile.seconds.update(doc.seconds)
+    report.account(seg, doc)
+    for f in report.failed:
+        log.warning("sentence %d failed to translate (%s): %r", f["sentence"], f["reason"], f["text"])
+
+    signature = _signature(cfg, seg, info, linker)
+    base = f"{cfg.output.name.format(stem=input_path.stem)}.{cfg.src_lang}-{lang}"
+    assert doc.qa is not None
+    with profile.step("render"):
+        rendered = _render(cfg, doc, base, folder, signature, when)
+        if refs is not None:
+            rendered.append(_evaluation(doc, refs, ref, lang, base, signature, report))
+    report.outputs += [str(folder / r.name) for r in rendered] + [str(folder / f"{base}.report.json")]
+    report.signature = signature.as_string()
+    report.device = translator.device
+    with profile.step("write"):
+        report.seconds = time.perf_counter() - t0
+        body = _report_body(cfg, report, doc, signature, when)
+        rendered.append(Rendered(f"{base}.report.json", data=_json_bytes(body)))
+        commit_all(rendered, folder)
+    report.seconds = time.perf_counter() - t0
+    log.info("%s", doc.qa.line())
+    if doc.qa.failure:  # after writing everything: the outputs and the review page show what went wrong
+        raise QualityError(
+            doc.qa.failure,
+            f"the outputs were written to {folder} for inspection; try another model, or accept with "
+            "--set qa.fail_wrong_language_ratio=null",
+        )
+    return report
+
+
+# --------------------------------------------------------------------------- the steps
+
+
+def _output_folder(cfg: Config, lang: str, out_dir: Path | None) -> Path:
+    folder = out_dir if out_dir is not None else Path(cfg.output.dir) / lang
     check_output_folder(folder, given_by="--out" if out_dir is not None else "--out or config key output.dir")
-    text, encoding = read_text_encoding(input_path, lang=cfg.src_lang, given_by="--input or config key input")
+    return folder
+
+
+def _segment(cfg: Config, text: str, input_path: Path) -> Segmentation:
     seg = segment_document(text, cfg.src_lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture)
     if not seg.sentences:
         raise InputError(f"input file {input_path} has no sentences left after segmentation", "check its content")
-    refs: list[str] | None = None
-    if ref is not None:  # checked before translating: a bad reference file fails fast
-        from pipeline.evaluate import parse_references
+    return seg
 
-        refs = parse_references(
-            read_text(ref, what="reference file", lang=cfg.lang, given_by="--ref"), len(seg.sentences), ref
-        )
-    report = RunReport(lang=cfg.lang, input=str(input_path), sentences=len(seg.sentences), encoding=encoding)
+
+def _read_references(ref: Path | None, lang: str, sentences: int) -> list[str] | None:
+    if ref is None:
+        return None
+    from pipeline.evaluate import parse_references
+
+    return parse_references(read_text(ref, what="reference file", lang=lang, given_by="--ref"), sentences, ref)
+
+
+def _report_dropped(report: RunReport, seg: Segmentation) -> None:
     for d in seg.dropped:
         log.info("dropped page furniture: paragraph %d %r (%s)", d.paragraph, d.text, d.reason)
         report.dropped.append({"paragraph": d.paragraph, "text": d.text, "reason": d.reason})
 
-    translator = translator or get_translator(cfg.translate, cfg.lang)
-    segmenter_name = get_segmenter(cfg.src_lang, cfg.segment.segmenter).name
-    units = translate_units(cfg, seg, translator)
-    report.account(seg, units)
-    for f in report.failed:
-        log.warning("sentence %d failed to translate (%s): %r", f["sentence"], f["reason"], f["text"])
 
-    signature = run_signature(
-        cfg,
-        segmenter=segmenter_name,
-        backend=translator.name,
-        model=translator.model_id,
-        model_revision=translator.model_revision,
-        aligner=units.aligner,
-        prefix=getattr(translator, "prefix", None),
+def _get_translator(cfg: Config, lang: str) -> Translator:
+    from pipeline.translate import get_translator
+
+    return get_translator(cfg.translate, lang)
+
+
+def _signature(cfg: Config, seg: Segmentation, info: TranslatorInfo, linker: Linker) -> Signature:
+    return run_signature(
+        segmenter=get_segmenter(cfg.src_lang, cfg.segment.segmenter).name,
+        translator=info,
+        links=linker.name,
+        num_beams=cfg.translate.num_beams,
+        max_new_tokens=cfg.translate.max_new_tokens,
+        unit=cfg.translate.unit,
     )
-    pairs = pair_records(seg, units, cfg)
-    pairs, qa_summary = run_qa(pairs, cfg.qa, src_lang=cfg.src_lang, tgt_lang=cfg.lang)
 
-    stem = cfg.output.name.format(stem=input_path.stem)
-    base = f"{stem}.{cfg.src_lang}-{cfg.lang}"
-    # Everything is rendered in memory, then written as one unit: a failure leaves no output at all.
+
+def _render(
+    cfg: Config, doc: DocumentPairs, base: str, folder: Path, signature: Signature, when: datetime
+) -> list[Rendered]:
+    """Every output in memory (written later as one unit: a failure leaves no output at all)."""
+    assert cfg.lang is not None and doc.qa is not None
     rendered = render_outputs(
         cfg.output.formats,
-        pairs,
+        doc.pairs,
         base,
         signature=signature,
         src_lang=cfg.src_lang,
@@ -247,62 +257,74 @@ def translate_file(
         creation_date=when,
     )
     if cfg.output.review:
-        from pipeline.review import review_page_html
+        rendered.append(_review_page(cfg, doc.pairs, doc.qa, base, folder, signature))
+    return rendered
 
-        has_jsonl = "jsonl" in cfg.output.formats
-        if not has_jsonl:
-            log.warning("review page: apply-review needs the run's JSONL; add jsonl to output.formats")
-        name = f"{base}.review.html"
-        page = review_page_html(
-            name,
-            pairs,
-            signature=signature.as_string(),
-            src_lang=cfg.src_lang,
-            tgt_lang=cfg.lang,
-            jsonl_path=folder / f"{base}.jsonl" if has_jsonl else None,
-            qa=qa_summary.to_json(),
-        )
-        rendered.append(Rendered(name, data=page.encode("utf-8")))
-    if refs is not None:
-        from pipeline.evaluate import eval_report, eval_segments, evaluate
 
-        result = evaluate(*eval_segments(pairs, refs), cfg.lang)
-        scores = eval_report(result, reference=str(ref), signature=signature)
-        rendered.append(Rendered(f"{base}.eval.json", data=_json_bytes(scores)))
-        report.evaluation = result.summary()
-    report.outputs += [str(folder / r.name) for r in rendered]
-    report.seconds = time.perf_counter() - t0
-    report.signature = signature.as_string()
-    report.device = translator.device
-    report_name = f"{base}.report.json"
-    report.outputs.append(str(folder / report_name))
-    body = {
+def _review_page(
+    cfg: Config, pairs: list[Any], qa: QASummary, base: str, folder: Path, signature: Signature
+) -> Rendered:
+    from pipeline.review import review_page_html
+
+    assert cfg.lang is not None
+    has_jsonl = "jsonl" in cfg.output.formats
+    if not has_jsonl:
+        log.warning("review page: apply-review needs the run's JSONL; add jsonl to output.formats")
+    name = f"{base}.review.html"
+    page = review_page_html(
+        name,
+        pairs,
+        signature=signature.as_string(),
+        src_lang=cfg.src_lang,
+        tgt_lang=cfg.lang,
+        jsonl_path=folder / f"{base}.jsonl" if has_jsonl else None,
+        qa=qa.to_json(),
+    )
+    return Rendered(name, data=page.encode("utf-8"))
+
+
+def _evaluation(
+    doc: DocumentPairs,
+    refs: list[str],
+    ref: Path | None,
+    lang: str,
+    base: str,
+    signature: Signature,
+    report: RunReport,
+) -> Rendered:
+    from pipeline.evaluate import eval_report, eval_segments, evaluate
+
+    result = evaluate(*eval_segments(doc.pairs, refs), lang)
+    report.evaluation = result.summary()
+    scores = eval_report(result, reference=str(ref), signature=signature)
+    return Rendered(f"{base}.eval.json", data=_json_bytes(scores))
+
+
+def _report_body(
+    cfg: Config, report: RunReport, doc: DocumentPairs, signature: Signature, when: datetime
+) -> dict[str, Any]:
+    assert doc.qa is not None
+    body: dict[str, Any] = {
         "signature": signature.to_json(),
         "created": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "input": str(input_path),
+        "input": report.input,
         "input_encoding": report.encoding,
-        "lang": cfg.lang,
+        "lang": report.lang,
         "sentences": report.sentences,
         "translated": report.translated,
         "failed": report.failed,
         "untranslated": report.untranslated,
         "dropped": report.dropped,
         "outputs": report.outputs,
-        "qa": qa_summary.to_json(),
+        "qa": doc.qa.to_json(),
         "config": cfg.model_dump(mode="json"),
     }
-    if "tmx" in cfg.output.formats:  # characters XML cannot carry, written as <ph type="x-char"> in the TMX
-        body["tmx_char_placeholders"] = [{"pair": k, "chars": v} for k, v in forbidden_counts(pairs).items()]
-    rendered.append(Rendered(report_name, data=_json_bytes(body)))
-    commit_all(rendered, folder)
-    log.info("%s", qa_summary.line())
-    if qa_summary.failure:  # after writing everything: the outputs and the review page show what went wrong
-        raise QualityError(
-            qa_summary.failure,
-            f"the outputs were written to {folder} for inspection; try another model, or accept with "
-            "--set qa.fail_wrong_language_ratio=null",
-        )
-    return report
+    for fmt in cfg.output.formats:  # what a format adds (TMX: characters written as <ph type="x-char">)
+        extra = FORMATS.load(fmt).report
+        if extra is not None:
+            body.update(extra(doc.pairs))
+    body["profile"] = report.profile.to_json()
+    return body
 
 
 def _json_bytes(body: Any) -> bytes:

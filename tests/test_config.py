@@ -51,7 +51,8 @@ def test_set_reaches_the_aligner_section() -> None:
         (["translate.unit=word"], r"translate\.unit .*'sentence' or 'paragraph'"),
         (
             ["output.formats=[xml]"],
-            r"output\.formats\.0 .*'tmx', 'jsonl', 'tsv', 'moses' or 'hf'.*--set output\.formats=",
+            r"output\.formats\.0 .*unknown output format 'xml'; choose one of tmx, jsonl, tsv, moses, hf, parquet.*"
+            r"--set output\.formats=",
         ),
         (["output.formats=[]"], r"output\.formats .*at least 1 item"),
         (["lang=fr"], r"lang .*unknown target language 'fr'; choose one of ko, uk, ru"),
@@ -141,8 +142,8 @@ CONFIG_MISTAKES = [
     ),
     (
         ["output.formats=[tmx, xml]"],
-        "config error: output.formats.1 (from --set output.formats=[tmx, xml]): Input should be 'tmx', 'jsonl', "
-        "'tsv', 'moses' or 'hf' (got 'xml'); fix it with --set output.formats=...",
+        "config error: output.formats.1 (from --set output.formats=[tmx, xml]): unknown output format 'xml'; "
+        "choose one of tmx, jsonl, tsv, moses, hf, parquet (got 'xml'); fix it with --set output.formats=...",
     ),
     (
         ["translate=3"],
@@ -164,7 +165,7 @@ CONFIG_MISTAKES = [
     (
         ["segment.segmenter=spacy"],
         "config error: segment.segmenter (from --set segment.segmenter=spacy): unknown segmenter 'spacy'; "
-        "choose one of lines, rules (got 'spacy'); fix it with --set segment.segmenter=...",
+        "choose one of rules, lines (got 'spacy'); fix it with --set segment.segmenter=...",
     ),
     (
         ['segment.furniture=["Comments", "Share (this"]'],

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from cli_helpers import output_files
 from lxml import etree
 
 from pipeline.cli import main
@@ -44,16 +45,12 @@ def _run(model: Path, out: Path, cache: Path, *extra: str) -> None:
     assert main([*args, *extra]) == 0
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def _rerun_in_place(model: Path, out: Path, cache: Path, *extra: str) -> dict[str, bytes]:
     """Move the previous run's folder aside, run again into the same path, return the new files."""
     if out.exists():
         shutil.move(out, out.with_name(out.name + f".{len(list(out.parent.iterdir()))}"))
     _run(model, out, cache, *extra)
-    return _files(out)
+    return output_files(out)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +117,7 @@ def test_creation_date_setting_wins_over_source_date_epoch(
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
     _run(en_ru_model, tmp_path / "o", tmp_path / "c.sqlite3", "--set", "output.creation_date=2025-02-03T04:05:06Z")
-    files = _files(tmp_path / "o")
+    files = output_files(tmp_path / "o")
     assert etree.fromstring(files[f"{BASE}.tmx"]).find("header").get("creationdate") == "20250203T040506Z"
     assert json.loads(files[f"{BASE}.report.json"])["created"] == "2025-02-03T04:05:06Z"
     assert "2025-02-03 04:05:06 UTC" in files[f"{BASE}.hf/README.md"].decode("utf-8")
@@ -131,7 +128,7 @@ def test_without_either_the_clock_is_used(en_ru_model: Path, tmp_path: Path, mon
     before = datetime.now(timezone.utc).replace(microsecond=0)
     _run(en_ru_model, tmp_path / "o", tmp_path / "c.sqlite3", "--set", "output.formats=[tmx]")
     after = datetime.now(timezone.utc)
-    files = _files(tmp_path / "o")
+    files = output_files(tmp_path / "o")
     stamp = etree.fromstring(files[f"{BASE}.tmx"]).find("header").get("creationdate")
     when = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     assert before <= when <= after

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import one_line_error
+from cli_helpers import one_line_error, output_files
 
 from pipeline.cli import main
 from pipeline.translate.hf import HFTranslator
@@ -34,10 +34,6 @@ def _args(model: Path, src: Path, out: Path, cache: Path | None, *extra: str) ->
     return ["translate", "--lang", "uk", "--model", str(model), "--input", str(src), "--out", str(out),
             "--set", "translate.max_new_tokens=8", "--set", "translate.num_beams=2", "--set", "translate.threads=1",
             "--set", "output.creation_date=2026-01-01T00:00:00Z", *cache_args, *extra]  # fmt: skip
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _write_input(path: Path, n: int) -> list[str]:
@@ -150,7 +146,7 @@ def test_an_unexpected_exception_is_one_line_with_a_hint(
     def bug(*a: Any, **k: Any) -> Any:
         raise KeyError("tgt_idx")
 
-    monkeypatch.setattr(pipeline.run, "pair_records", bug)
+    monkeypatch.setattr(pipeline.run, "link_document", bug)
     src = tmp_path / f"{STEM}.txt"
     _write_input(src, 2)
     assert main(["-q", *_args(en_uk_model, src, tmp_path / "out", None)]) == 1
@@ -181,7 +177,7 @@ def test_a_full_disk_leaves_no_output(
     formats = ["--set", "output.formats=[tmx,jsonl,moses,hf]"]
     if earlier_run:
         assert main(["-q", *_args(en_uk_model, src, out, None, *formats)]) == 0
-        before = _files(out)
+        before = output_files(out)
         src.write_text("A different document now. It has other sentences.\n", encoding="utf-8")
     real_fsync = os.fsync
     calls = [0]
@@ -201,7 +197,7 @@ def test_a_full_disk_leaves_no_output(
         err,
     ), err
     # no partial output, no temporary file; an earlier run's outputs are untouched
-    assert _files(out) == (before if earlier_run else {})
+    assert output_files(out) == (before if earlier_run else {})
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [] if out.exists() else True
 
 
@@ -237,7 +233,7 @@ def test_a_run_killed_mid_translation_resumes_from_its_cache_byte_identical(
 
     # 1. the uninterrupted run, for reference; then forget it (same paths, so the reports can match)
     assert main(["-q", *args]) == 0
-    reference = _files(out)
+    reference = output_files(out)
     assert len(reference) >= 8
     targets = [json.loads(line)["tgt"] for line in reference[f"{STEM}.en-uk.jsonl"].decode().splitlines()]
     assert len(set(targets)) == 96  # every sentence its own output: a cache entry served to the wrong one shows
@@ -251,7 +247,7 @@ def test_a_run_killed_mid_translation_resumes_from_its_cache_byte_identical(
     res = subprocess.run([sys.executable, str(killer), *args], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=600)  # fmt: skip
     assert res.returncode == -signal.SIGKILL, res.stderr
-    assert not out.exists() or _files(out) == {}  # nothing written yet: outputs come at the end, whole
+    assert not out.exists() or output_files(out) == {}  # nothing written yet: outputs come at the end, whole
 
     # 3. started again: 5 batches of 8 come from the cache, the rest is translated; the outputs are identical
     res = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=env, capture_output=True,
@@ -259,7 +255,7 @@ def test_a_run_killed_mid_translation_resumes_from_its_cache_byte_identical(
     assert res.returncode == 0, res.stderr
     assert "translation cache: 40 of 96 units found" in res.stderr, res.stderr
     assert "uk: 96 sentences, 96 translated" in res.stderr
-    assert _files(out) == reference
+    assert output_files(out) == reference
 
 
 # ----------------------------------------------------------------------------- damaged models, no hub

@@ -18,7 +18,7 @@ import pipeline.write.output as output_mod
 from pipeline.cli import main
 from pipeline.errors import ConfigError, OutputError
 from pipeline.records import AlignedPair, Signature
-from pipeline.write import OUTPUT_FORMATS, hf, pair_schema, read_jsonl, render_outputs, write_outputs
+from pipeline.write import FORMATS, hf, pair_schema, read_jsonl, render_outputs, write_outputs
 from pipeline.write.tsv import tsv_safe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ SIG = Signature(
     extra=(("unit", "sentence"),),
 )
 LOCAL_SIG = Signature("0.1.0", "rules-en.v1", "/models/tiny", "local", "transformers-5.0", "x.v1", "beam2.max6")
-ALL = ["tmx", "jsonl", "tsv", "moses", "hf"]
+ALL = ["tmx", "jsonl", "tsv", "moses", "hf", "parquet"]
 BASE = "doc.en-ko"
 
 
@@ -115,19 +115,29 @@ def card(folder: Path) -> tuple[dict[str, Any], str]:
 
 
 def test_registry_names() -> None:
-    assert list(OUTPUT_FORMATS) == ALL
+    assert list(FORMATS.names()) == ALL
 
 
 def test_write_outputs_writes_every_format(tmp_path: Path) -> None:
     paths = write_all(tmp_path)
     names = [p.name for p in paths]
-    assert names == [f"{BASE}.tmx", f"{BASE}.jsonl", f"{BASE}.tsv", f"{BASE}.en", f"{BASE}.ko", f"{BASE}.hf"]
+    assert names == [
+        f"{BASE}.tmx",
+        f"{BASE}.jsonl",
+        f"{BASE}.tsv",
+        f"{BASE}.en",
+        f"{BASE}.ko",
+        f"{BASE}.hf",
+        f"{BASE}.parquet",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)  # no temporary leftovers
     assert sorted(str(p.relative_to(tmp_path / f"{BASE}.hf")) for p in (tmp_path / f"{BASE}.hf").rglob("*")) == [
         "README.md",
         "data",
         "data/train-00000-of-00001.parquet",
     ]
+    # parquet alone is the dataset's data file (no doc column outside translate-corpus)
+    assert (tmp_path / f"{BASE}.parquet").read_bytes() == (tmp_path / f"{BASE}.hf" / hf.DATA_FILE).read_bytes()
     assert write_all(tmp_path / "one", formats=["jsonl", "jsonl"]) == [tmp_path / "one" / f"{BASE}.jsonl"]
 
 
@@ -135,7 +145,7 @@ def test_write_outputs_is_deterministic(tmp_path: Path) -> None:
     write_all(tmp_path / "a")
     write_all(tmp_path / "b")
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    assert len(files_a) == 7
+    assert len(files_a) == 8
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from pipeline.translate.models import ModelFiles, resolve_files
 
 
 @pytest.fixture
-def online_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def online_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """Offline mode off (conftest turns it on), an empty HF cache, a fresh probe cache; the hub at a closed port."""
     import huggingface_hub.constants
 

@@ -8,6 +8,7 @@ import math
 import socket
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -216,7 +217,7 @@ def test_existing_flags_are_kept_and_summary_counts() -> None:
 def test_registry_matches_the_config_sections() -> None:
     sections = {k for k, f in QAConfig.model_fields.items() if k not in ("enabled", "fail_wrong_language_ratio")}
     assert set(CHECKS) == sections
-    for name, check in CHECKS.items():
+    for name, check in ((n, CHECKS.load(n)) for n in CHECKS.names()):
         assert isinstance(getattr(QAConfig(), name), check.config)
 
 
@@ -315,9 +316,9 @@ def test_korean_output_passes_and_reports_its_counts(monkeypatch: pytest.MonkeyP
 # and with a value other than the default: a hard-coded default or a flipped > / >= fails a test.
 
 
-def _check(name: str, pairs: Sequence[AlignedPair], lang: str = "uk", **cfg: object) -> dict[int, str]:
+def _check(name: str, pairs: Sequence[AlignedPair], *, lang: str = "uk", **cfg: Any) -> dict[int, str]:
     """The pairs one check flags (index -> detail), with its section configured by ``cfg``."""
-    check = CHECKS[name]
+    check = CHECKS.load(name)
     return check.run(pairs, check.config.model_validate(cfg), QAContext("en", lang, None)).flagged
 
 
@@ -376,7 +377,7 @@ def test_wrong_language_gate_fails_only_over_its_configured_ratio(limit: float, 
     ],
 )
 def test_script_and_letter_thresholds_at_their_boundaries(
-    text: str, lang: str, cfg: dict[str, object], verdict: str
+    text: str, lang: str, cfg: dict[str, Any], verdict: str
 ) -> None:
     src = "The soldiers were captured."
     check = WrongLanguageCheck.model_validate({"use_lid": False, **cfg})
@@ -410,7 +411,7 @@ HANGUL = "가나다라마바사아자차카타파하거너더러머버서어저�
     ],
 )
 def test_language_identification_thresholds_at_their_boundaries(
-    letters: int, cands: list[tuple[str, float]], cfg: dict[str, object], verdict: str
+    letters: int, cands: list[tuple[str, float]], cfg: dict[str, Any], verdict: str
 ) -> None:
     asked: list[int] = []
 
@@ -448,13 +449,13 @@ OUTLIER_Z = 0.6745 * (math.log(40 / 20) - 0.0) / 0.1
         ({"mad_floor": 0.2}, []),
     ],
 )
-def test_length_ratio_thresholds_at_their_boundaries(cfg: dict[str, object], flagged: list[int]) -> None:
+def test_length_ratio_thresholds_at_their_boundaries(cfg: dict[str, Any], flagged: list[int]) -> None:
     assert 4.6 < OUTLIER_Z < 4.7
     assert sorted(_check("length_ratio", OUTLIER, **cfg)) == flagged
 
 
 def test_length_ratio_judges_sources_from_min_chars_and_documents_from_min_pairs() -> None:
-    check = CHECKS["length_ratio"]
+    check = CHECKS.load("length_ratio")
     ctx = QAContext("en", "uk", None)
 
     def stats(pairs: Sequence[AlignedPair], **cfg: object) -> dict[str, object]:
@@ -500,7 +501,7 @@ def test_identical_counts_letters_from_min_letters() -> None:
         ("абвг" * 2, {"char_min_repeats": 2}, True),
     ],
 )
-def test_repetition_thresholds_at_their_boundaries(tgt: str, cfg: dict[str, object], flagged: bool) -> None:
+def test_repetition_thresholds_at_their_boundaries(tgt: str, cfg: dict[str, Any], flagged: bool) -> None:
     assert (0 in _check("repetition", [_pair(0, "They were there.", tgt, "uk")], **cfg)) is flagged
 
 
@@ -518,7 +519,7 @@ def test_repetition_thresholds_at_their_boundaries(tgt: str, cfg: dict[str, obje
     ],
 )
 def test_score_thresholds_at_their_boundaries(
-    check: str, field: str, cfg: dict[str, object], value: float, flagged: bool
+    check: str, field: str, cfg: dict[str, Any], value: float, flagged: bool
 ) -> None:
     pair = _pair(0, "A sentence here.", "Речення тут.", "uk", **{field: value})
     assert (0 in _check(check, [pair], **cfg)) is flagged
@@ -594,12 +595,15 @@ def test_english_grouped_numbers_are_read_one_way() -> None:
             {},
             {2: "missing in target: 1950, 1953; not in source: 1951, 1954"},
         ),
-        ("repetition", [_pair(0, "They were there.", "вони там вони там вони там", "uk")], {},
-         {0: "repeated 'вони там' x3"}),
+        (
+            "repetition",
+            [_pair(0, "They were there.", "вони там вони там вони там", "uk")],
+            {},
+            {0: "repeated 'вони там' x3"},
+        ),
         ("repetition", [_pair(0, "Yes.", "Так, так, так, так.", "uk")], {}, {0: "repeated 'так' x4"}),
         # digits repeated are not a loop, but the words after them still are
-        ("repetition", [_pair(0, "1, 1, 1, yes.", "Рахунок 1:1:1, так так так.", "uk")], {},
-         {0: "repeated 'так' x3"}),
+        ("repetition", [_pair(0, "1, 1, 1, yes.", "Рахунок 1:1:1, так так так.", "uk")], {}, {0: "repeated 'так' x3"}),
         ("repetition", [_pair(0, "The soldiers.", "ттттттттт", "uk")], {}, {0: "repeated 'т' x9"}),
         ("repetition", [_pair(0, "The soldiers.", "абвгабвгабвг", "uk")], {}, {0: "repeated 'абвг' x3"}),
         # a source that loops the same way inside a word ("Zzzzzzzzz") may be translated so
@@ -631,13 +635,13 @@ def test_english_grouped_numbers_are_read_one_way() -> None:
     ],
 )
 def test_each_check_explains_what_it_flagged(
-    check: str, pairs: list[AlignedPair], cfg: dict[str, object], details: dict[int, str]
+    check: str, pairs: list[AlignedPair], cfg: dict[str, Any], details: dict[int, str]
 ) -> None:
-    assert _check(check, pairs, pairs[0].tgt_lang, **cfg) == details
+    assert _check(check, pairs, lang=pairs[0].tgt_lang, **cfg) == details
 
 
 def test_wrong_language_counts_only_the_targets_it_could_judge() -> None:
-    check = CHECKS["wrong_language"]
+    check = CHECKS.load("wrong_language")
     pairs = [
         _pair(0, "The soldiers were captured.", ""),  # empty: not judged
         _pair(1, "OK", "OK"),  # too short for any signal: unknown
@@ -656,7 +660,7 @@ def test_length_ratio_reports_the_outliers_against_the_median() -> None:
     # 7 pairs of ratio 1.5 (sources of 20 and 40 chars), one of 3.0 and one of 0.6
     lens = [(20, 30), (40, 60)] * 3 + [(20, 30), (20, 60), (40, 24)]
     pairs = [_pair(i, "s" * s, "т" * t, "uk") for i, (s, t) in enumerate(lens)]
-    res = CHECKS["length_ratio"].run(pairs, CHECKS["length_ratio"].config(), QAContext("en", "uk", None))
+    res = CHECKS.load("length_ratio").run(pairs, CHECKS.load("length_ratio").config(), QAContext("en", "uk", None))
     assert res.flagged == {
         7: "target/source length 3.00 vs document median 1.50 (z=+4.7)",
         8: "target/source length 0.60 vs document median 1.50 (z=-6.2)",
@@ -665,7 +669,7 @@ def test_length_ratio_reports_the_outliers_against_the_median() -> None:
 
 
 def test_length_ratio_statistics_and_why_a_document_was_skipped() -> None:
-    check = CHECKS["length_ratio"]
+    check = CHECKS.load("length_ratio")
     ctx = QAContext("en", "uk", None)
     # ratios 1, 1, 10/7 x3, 2, 2: median 10/7 = 1.428571..., MAD = log(2 / (10/7)) = log(1.4) = 0.336472...
     pairs = [_pair(i, "s" * 21, "т" * t, "uk") for i, t in enumerate([21, 21, 30, 30, 30, 42, 42])]
@@ -683,14 +687,35 @@ def test_length_ratio_statistics_and_why_a_document_was_skipped() -> None:
 @pytest.mark.parametrize(
     ("letter", "script"),
     [
-        ("a", "latin"), ("é", "latin"), ("ª", "latin"), ("µ", "latin"), ("Ạ", "latin"),
-        ("가", "hangul"), ("ᄀ", "hangul"), ("ㄱ", "hangul"), ("ꥠ", "hangul"),
-        ("ж", "cyrillic"), ("ї", "cyrillic"), ("Ꙁ", "cyrillic"), ("Ꙝ", "cyrillic"),
-        ("一", "han"), ("\u9fff", "han"), ("㐀", "han"), ("\u4dbf", "han"),
-        ("ぁ", "kana"), ("ア", "kana"), ("ヿ", "kana"),
+        ("a", "latin"),
+        ("é", "latin"),
+        ("ª", "latin"),
+        ("µ", "latin"),
+        ("Ạ", "latin"),
+        ("가", "hangul"),
+        ("ᄀ", "hangul"),
+        ("ㄱ", "hangul"),
+        ("ꥠ", "hangul"),
+        ("ж", "cyrillic"),
+        ("ї", "cyrillic"),
+        ("Ꙁ", "cyrillic"),
+        ("Ꙝ", "cyrillic"),
+        ("一", "han"),
+        ("\u9fff", "han"),
+        ("㐀", "han"),
+        ("\u4dbf", "han"),
+        ("ぁ", "kana"),
+        ("ア", "kana"),
+        ("ヿ", "kana"),
         # other letters are named by the first word of their Unicode name
-        ("α", "greek"), ("ἀ", "greek"), ("ب", "arabic"), ("ሀ", "ethiopic"), ("Ა", "georgian"), ("ꚠ", "bamum"),
-        ("ꀀ", "yi"), ("\U00017000", "other"),  # no name in this Python's Unicode database
+        ("α", "greek"),
+        ("ἀ", "greek"),
+        ("ب", "arabic"),
+        ("ሀ", "ethiopic"),
+        ("Ა", "georgian"),
+        ("ꚠ", "bamum"),
+        ("ꀀ", "yi"),
+        ("\U00017000", "other"),  # no name in this Python's Unicode database
     ],
 )
 def test_script_of_names_a_letters_script(letter: str, script: str) -> None:
@@ -700,9 +725,17 @@ def test_script_of_names_a_letters_script(letter: str, script: str) -> None:
 @pytest.mark.parametrize(
     ("first", "last", "script"),
     [
-        (0xAC00, 0xD7A3, "hangul"), (0x1100, 0x11FF, "hangul"), (0x3130, 0x318F, "hangul"), (0xA960, 0xA97F, "hangul"),
-        (0x0400, 0x052F, "cyrillic"), (0x1C80, 0x1C8F, "cyrillic"), (0x2DE0, 0x2DFF, "cyrillic"),
-        (0xA640, 0xA69F, "cyrillic"), (0x3040, 0x30FF, "kana"), (0x4E00, 0x9FFF, "han"), (0x3400, 0x4DBF, "han"),
+        (0xAC00, 0xD7A3, "hangul"),
+        (0x1100, 0x11FF, "hangul"),
+        (0x3130, 0x318F, "hangul"),
+        (0xA960, 0xA97F, "hangul"),
+        (0x0400, 0x052F, "cyrillic"),
+        (0x1C80, 0x1C8F, "cyrillic"),
+        (0x2DE0, 0x2DFF, "cyrillic"),
+        (0xA640, 0xA69F, "cyrillic"),
+        (0x3040, 0x30FF, "kana"),
+        (0x4E00, 0x9FFF, "han"),
+        (0x3400, 0x4DBF, "han"),
     ],
 )
 def test_script_of_covers_whole_blocks(first: int, last: int, script: str) -> None:
@@ -727,10 +760,16 @@ def _mentions(text: str, lang: str) -> list[tuple[str, set[str], bool, str]]:
         # a list "1,2" is two numbers
         ("items 1,2 and 3 here", "en", [("1", {"1"}, True, "1"), ("2", {"2"}, True, "2"), ("3", {"3"}, True, "3")]),
         # a scale word: the scaled and the bare number, the span including the word (itself an optional word)
-        ("about 34 thousand people", "en",
-         [("34 thousand", {"34", "34000"}, True, "34 thousand"), ("thousand", {"1000"}, False, "thousand")]),
-        ("It cost 2.5 Million dollars.", "en",
-         [("2.5 Million", {"2.5", "2500000"}, True, "2.5 Million"), ("Million", {"1000000"}, False, "Million")]),
+        (
+            "about 34 thousand people",
+            "en",
+            [("34 thousand", {"34", "34000"}, True, "34 thousand"), ("thousand", {"1000"}, False, "thousand")],
+        ),
+        (
+            "It cost 2.5 Million dollars.",
+            "en",
+            [("2.5 Million", {"2.5", "2500000"}, True, "2.5 Million"), ("Million", {"1000000"}, False, "Million")],
+        ),
         ("около 34 тыс. человек", "ru", [("34 тыс.", {"34", "34000"}, True, "34 тыс.")]),
         # Korean units, and a plain number after them
         ("약 3만4천 명 중 12명", "ko", [("3만4천", {"34000"}, True, "3만4천"), ("12", {"12"}, True, "12")]),
@@ -740,12 +779,19 @@ def _mentions(text: str, lang: str) -> list[tuple[str, set[str], bool, str]]:
         (
             "between 9:00 a.m. and 3:30 p.m. today",
             "en",
-            [("9", {"9"}, True, "9"), ("00", {"0"}, True, "00"), ("3", {"3", "15"}, True, "3"),
-             ("30", {"30"}, True, "30")],
+            [
+                ("9", {"9"}, True, "9"),
+                ("00", {"0"}, True, "00"),
+                ("3", {"3", "15"}, True, "3"),
+                ("30", {"30"}, True, "30"),
+            ],
         ),
         # number words are optional
-        ("twenty-five men and two women", "en",
-         [("twenty-five", {"25"}, False, "twenty-five"), ("two", {"2"}, False, "two")]),
+        (
+            "twenty-five men and two women",
+            "en",
+            [("twenty-five", {"25"}, False, "twenty-five"), ("two", {"2"}, False, "two")],
+        ),
         ("since World War II and Part VI", "en", [("II", {"2"}, False, "II"), ("VI", {"6"}, False, "VI")]),
         ("близько двох тисяч", "uk", [("двох", {"2"}, False, "двох"), ("тисяч", {"1000"}, False, "тисяч")]),
         ("병사 두 명이 생포됐다", "ko", [("두", {"2"}, False, "두 ")]),  # the span runs up to the counter word
@@ -782,8 +828,11 @@ def test_each_kind_of_number_mention(text: str, lang: str, mentions: list[tuple[
         ("1천백", "ko", [{"1100"}]),
         ("1억만", "ko", [{"100010000"}]),
         # Roman numerals of 2 to 5 letters (English)
-        ("II IV VI VII IX XIV XIX XXIV XXXIX", "en",
-         [{"2"}, {"4"}, {"6"}, {"7"}, {"9"}, {"14"}, {"19"}, {"24"}, {"39"}]),
+        (
+            "II IV VI VII IX XIV XIX XXIV XXXIX",
+            "en",
+            [{"2"}, {"4"}, {"6"}, {"7"}, {"9"}, {"14"}, {"19"}, {"24"}, {"39"}],
+        ),
         # hyphenated tens and units; "twenty-something" and "twenty-ten" are not numbers
         ("twenty-something twenty-ten one-two forty-one", "en", [{"41"}]),
         # ...in English only: Ukrainian "тисяча-дві" ("a thousand or two") is not 1002 (nor read at all)

@@ -28,8 +28,16 @@ from pipeline.review import (
 )
 from pipeline.write import read_jsonl, write_outputs
 
-SIG = Signature("0.1.0", "rules-en.v1", "Helsinki-NLP/opus-mt-en-uk", "abc123", "transformers-5", "by-construction.v1",
-                "beam4.max256", (("unit", "sentence"),))
+SIG = Signature(
+    "0.1.0",
+    "rules-en.v1",
+    "Helsinki-NLP/opus-mt-en-uk",
+    "abc123",
+    "transformers-5",
+    "by-construction.v1",
+    "beam4.max256",
+    (("unit", "sentence"),),
+)
 XSS = '</script><script>window.__xss=1</script><img src=x onerror="window.__xss=1"> <!-- & &amp; \u2028'
 
 
@@ -38,10 +46,18 @@ def sample_pairs() -> list[AlignedPair]:
     rows = [
         ("About 300 soldiers died.", "Близько 400 військових загинули.", (0,), (0,)),
         (f"He wrote {XSS}", f"Він написав {XSS}", (1,), (1,)),
-        ("The sign said \u05e9\u05dc\u05d5\u05dd and \u0645\u0631\u062d\u0628\u0627 \U0001f44b.",
-         "На табличці було \u05e9\u05dc\u05d5\u05dd і \u0645\u0631\u062d\u0628\u0627 \U0001f44b.", (2,), (2,)),
-        ("Cafe\u0301 owners \U0001f1fa\U0001f1e6 agreed.", "Власники кафе\u0301 \U0001f1fa\U0001f1e6 погодилися.",
-         (3,), (3,)),
+        (
+            "The sign said \u05e9\u05dc\u05d5\u05dd and \u0645\u0631\u062d\u0628\u0627 \U0001f44b.",
+            "На табличці було \u05e9\u05dc\u05d5\u05dd і \u0645\u0631\u062d\u0628\u0627 \U0001f44b.",
+            (2,),
+            (2,),
+        ),
+        (
+            "Cafe\u0301 owners \U0001f1fa\U0001f1e6 agreed.",
+            "Власники кафе\u0301 \U0001f1fa\U0001f1e6 погодилися.",
+            (3,),
+            (3,),
+        ),
         ("Kursk is far. It is cold there.", "Курськ далеко. Там холодно.", (4, 5), (4, 5)),
         ("They waited.", "", (6,), ()),
         ("Kim Jong Un is the leader.", "Кім Чен Ин є лідером.", (7,), (7,)),
@@ -65,8 +81,13 @@ def make_run(folder: Path, pairs: Sequence[AlignedPair] | None = None) -> tuple[
     write_outputs(["jsonl", "tmx"], flagged, folder, base, signature=SIG, src_lang="en", tgt_lang="uk")
     jsonl = folder / f"{base}.jsonl"
     page = write_review_page(
-        folder / f"{base}.review.html", flagged, signature=SIG.as_string(), src_lang="en", tgt_lang="uk",
-        jsonl_path=jsonl, qa=summary.to_json(),
+        folder / f"{base}.review.html",
+        flagged,
+        signature=SIG.as_string(),
+        src_lang="en",
+        tgt_lang="uk",
+        jsonl_path=jsonl,
+        qa=summary.to_json(),
     )
     return jsonl, page, flagged
 
@@ -149,7 +170,6 @@ def test_apply_reject_accept_merge_split(tmp_path: Path) -> None:
     c, d = out[5], out[6]
     assert (c.src, c.tgt, c.src_idx) == ("Kim Jong U", "Кім Чен Ин є", (7,)) and d.src == "n is the leader."
     assert d.src_idx == (7,) and d.tgt == "лідером."
-
 
 
 def distinct_pairs() -> list[AlignedPair]:

@@ -15,10 +15,9 @@ from pipeline.errors import ConfigError
 from pipeline.records import Segmentation
 from pipeline.segment import (
     DEFAULT_FURNITURE,
+    SEGMENTERS,
     Segmenter,
     get_segmenter,
-    known_segmenters,
-    register_segmenter,
     segment_document,
     segment_lines,
     split_paragraphs,
@@ -123,8 +122,10 @@ EN_CASES: list[tuple[str, list[str]]] = [
         ["North Korean Soldiers Captured in Ukraine", "Two soldiers were captured in January.", "They are held."],
     ),
     ("BREAKING NEWS\nThe talks failed.", ["BREAKING NEWS", "The talks failed."]),
-    ("Talks resume\nNegotiators from both sides met again in Geneva on Monday morning.",
-     ["Talks resume", "Negotiators from both sides met again in Geneva on Monday morning."]),  # fmt: skip
+    (
+        "Talks resume\nNegotiators from both sides met again in Geneva on Monday morning.",
+        ["Talks resume", "Negotiators from both sides met again in Geneva on Monday morning."],
+    ),  # fmt: skip
     # hard-wrapped prose is not cut at its line breaks, even before a capital
     (
         "The minister said that the talks\nwould continue. He met with\nPresident Zelensky on Monday and they\nagreed.",
@@ -473,9 +474,9 @@ def test_invalid_language(lang: str) -> None:
 
 
 def test_a_registered_segmenter_is_used_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(segment_module, "_REGISTRY", dict(segment_module._REGISTRY))
-    register_segmenter("halves", lambda lang: _Halves(lang))
-    assert "halves" in known_segmenters()
+    monkeypatch.setattr(segment_module.SEGMENTERS, "_targets", {**segment_module.SEGMENTERS._targets})
+    SEGMENTERS.add("halves", "test_segment:_Halves")
+    assert "halves" in SEGMENTERS.names()
     result = segment_document("abcd", "uk", segmenter="halves")
     assert [s.text for s in result.sentences] == ["ab", "cd"]
 
@@ -491,7 +492,7 @@ class _Halves:
 
 
 def test_unknown_segmenter_name() -> None:
-    with pytest.raises(ConfigError, match=r"unknown segmenter 'punkt'.*'lines'.*'rules'"):
+    with pytest.raises(ConfigError, match=r"unknown segmenter 'punkt'.*segment.segmenter.*rules, lines"):
         get_segmenter("en", "punkt")
 
 

@@ -291,7 +291,8 @@ class _Bar:
     """Records what a progress bar is told."""
 
     def __init__(self, total: int, desc: str) -> None:
-        self.total, self.desc, self.updates = total, desc, []
+        self.total, self.desc = total, desc
+        self.updates: list[int] = []
 
     def __enter__(self) -> _Bar:
         return self
@@ -307,7 +308,12 @@ def test_translate_iter_yields_finished_inputs_batch_by_batch(monkeypatch: pytes
     """Blank inputs first (empty output, never sent to the model), then each batch's inputs in input order;
     skipped inputs are planned but neither run nor yielded; stats count what was run."""
     bars: list[_Bar] = []
-    monkeypatch.setattr(batching, "progress_bar", lambda total, desc: bars.append(_Bar(total, desc)) or bars[-1])
+
+    def progress_bar(total: int, desc: str) -> _Bar:
+        bars.append(_Bar(total, desc))
+        return bars[-1]
+
+    monkeypatch.setattr(batching, "progress_bar", progress_bar)
     tr = _FakeBackend(batch_tokens=6)
     texts = ["aa bb", " ", "cc", "dd ee ff gg hh", "", "ii jj", "kk"]
     got = list(tr.translate_iter(texts, skip={5}))
@@ -381,8 +387,11 @@ def test_a_failing_input_is_isolated_and_left_empty(caplog: pytest.LogCaptureFix
 def test_a_tokenizer_answering_fewer_id_lists_than_texts_is_an_error() -> None:
     tr = _FakeBackend()
     real = tr.tokenizer
-    tr.tokenizer = lambda texts, add_special_tokens=True: {  # type: ignore[assignment]
-        "input_ids": real(texts, add_special_tokens)["input_ids"][:-1]}
+    tr.tokenizer = (
+        lambda texts, add_special_tokens=True: {  # type: ignore[assignment]
+            "input_ids": real(texts, add_special_tokens)["input_ids"][:-1]
+        }
+    )
     with pytest.raises(ValueError, match="zip"):
         tr.translate(["aa", "bb"])
 

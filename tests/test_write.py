@@ -19,13 +19,17 @@ import pipeline.write as write
 from pipeline.errors import ConfigError, OutputError
 from pipeline.io import atomic_write as real_atomic_write
 from pipeline.records import AlignedPair, Signature
-from pipeline.write import FILE_EXTENSIONS, WRITERS, read_jsonl, render_pairs, write_pairs, xml_safe
-from pipeline.write.tmx import forbidden_counts, resolve_creation_date, seg_text, tmx_date
+from pipeline.write import FORMATS as REGISTRY
+from pipeline.write import read_jsonl, render_pairs, write_pairs, xml_safe
+from pipeline.write.output import OutputFormat
+from pipeline.write.output import resolve_creation_date
+from pipeline.write.tmx import forbidden_counts, seg_text, tmx_date
 
 DTD_PATH = Path(__file__).parent / "fixtures" / "tmx14b.dtd"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 WHEN = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
-FORMATS = sorted(WRITERS)
+FORMATS = sorted(n for n in REGISTRY.names() if REGISTRY.load(n).text is not None)  # one-document formats
+EXT = {n: REGISTRY.load(n).extension for n in FORMATS}
 LANGS = ["ko", "uk", "ru"]
 
 SIG = Signature(
@@ -221,7 +225,7 @@ def test_deterministic(fmt: str, tmp_path: Path) -> None:
     p1 = write_pairs(
         fmt,
         sample_pairs(),
-        tmp_path / f"a{FILE_EXTENSIONS[fmt]}",
+        tmp_path / f"a{EXT[fmt]}",
         signature=SIG,
         src_lang="en",
         tgt_lang="ko",
@@ -230,7 +234,7 @@ def test_deterministic(fmt: str, tmp_path: Path) -> None:
     p2 = write_pairs(
         fmt,
         sample_pairs(),
-        tmp_path / f"b{FILE_EXTENSIONS[fmt]}",
+        tmp_path / f"b{EXT[fmt]}",
         signature=SIG,
         src_lang="en",
         tgt_lang="ko",
@@ -443,8 +447,13 @@ def test_tsv_clean_text_no_warning(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_registry() -> None:
-    assert set(WRITERS) == set(FILE_EXTENSIONS) == {"tmx", "jsonl", "tsv"}
-    assert FILE_EXTENSIONS == {"tmx": ".tmx", "jsonl": ".jsonl", "tsv": ".tsv"}
+    assert FORMATS == ["jsonl", "tmx", "tsv"]
+    assert EXT == {"tmx": ".tmx", "jsonl": ".jsonl", "tsv": ".tsv"}
+
+
+def test_a_format_that_is_not_one_document_is_refused_by_render_pairs() -> None:
+    with pytest.raises(ConfigError, match=r"output format 'moses' is not one text document.*tmx, jsonl, tsv"):
+        render_pairs("moses", sample_pairs(), signature=SIG, src_lang="en", tgt_lang="ko")
 
 
 @pytest.mark.parametrize("fmt", ["xml", "TMX", "", "csv"])
@@ -467,7 +476,7 @@ def test_language_mismatch_and_bad_codes(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_write_creates_parents_and_returns_path(fmt: str, tmp_path: Path) -> None:
-    target = tmp_path / "deep" / "dir" / f"en-ko{FILE_EXTENSIONS[fmt]}"
+    target = tmp_path / "deep" / "dir" / f"en-ko{EXT[fmt]}"
     got = write_pairs(fmt, sample_pairs(), target, signature=SIG, src_lang="en", tgt_lang="ko", creation_date=WHEN)
     assert got == target
     assert target.read_bytes() == render(fmt, sample_pairs()).encode("utf-8")
@@ -500,7 +509,7 @@ def test_atomic_write_failure_leaves_nothing(
             yield _FailingFile(f)
 
     monkeypatch.setattr(write, "atomic_write", failing_atomic_write)
-    target = tmp_path / f"out{FILE_EXTENSIONS[fmt]}"
+    target = tmp_path / f"out{EXT[fmt]}"
     if existing:
         target.write_text("previous\n", encoding="utf-8")
     with pytest.raises(OutputError, match="cannot write"):
@@ -515,8 +524,9 @@ def test_render_failure_writes_nothing(fmt: str, tmp_path: Path, monkeypatch: py
     def boom(*args: Any, **kw: Any) -> str:
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setitem(WRITERS, fmt, boom)
-    target = tmp_path / f"out{FILE_EXTENSIONS[fmt]}"
+    real = REGISTRY.load(fmt)
+    monkeypatch.setitem(REGISTRY._loaded, fmt, OutputFormat(fmt, real.files, boom, real.extension))
+    target = tmp_path / f"out{EXT[fmt]}"
     target.write_text("previous\n", encoding="utf-8")
     with pytest.raises(RuntimeError):
         write_pairs(fmt, sample_pairs(), target, signature=SIG, src_lang="en", tgt_lang="ko")

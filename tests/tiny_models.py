@@ -21,7 +21,7 @@ from typing import Any
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
-TINY = dict(
+TINY: dict[str, Any] = dict(
     d_model=128,  # half of it carries the copied token, half the position the decoder reads it from
     encoder_layers=1,
     decoder_layers=1,
@@ -51,7 +51,7 @@ def train_spm(lines: list[str], path: Path, vocab_size: int) -> list[str]:
     return [sp.IdToPiece(i) for i in range(sp.GetPieceSize())]
 
 
-def _save_model(folder: Path, vocab_size: int, pad: int, eos: int, **extra: object) -> None:
+def _save_model(folder: Path, vocab_size: int, pad: int, eos: int, **extra: Any) -> None:
     """A copying model (:func:`make_copying`) over the tokenizer files already in ``folder``."""
     from transformers import GenerationConfig, MarianConfig, MarianMTModel
 

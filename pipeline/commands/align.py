@@ -172,30 +172,18 @@ def _render(
     presegmented: bool,
 ) -> str:
     from pipeline import __version__
-    from pipeline.records import AlignedPair, Signature
+    from pipeline.document import one_line, to_pairs
+    from pipeline.records import Signature
     from pipeline.write import render_pairs
 
-    ss, ts = src_seg.sentences, tgt_seg.sentences
-    pairs: list[AlignedPair] = []
-    for k, link in enumerate(links):
-        flags: tuple[str, ...] = ()
-        if not link.src_idx or not link.tgt_idx:
-            flags = ("unaligned",)
-        para = ss[link.src_idx[0]].paragraph if link.src_idx else (pairs[-1].paragraph if pairs else None)
-        pairs.append(
-            AlignedPair(
-                id=k,
-                src_lang=src_lang,
-                tgt_lang=tgt_lang,
-                src=" ".join(" ".join(ss[i].text.split()) for i in link.src_idx),
-                tgt=" ".join(" ".join(ts[j].text.split()) for j in link.tgt_idx),
-                src_idx=link.src_idx,
-                tgt_idx=link.tgt_idx,
-                score=round(link.score, 4),
-                paragraph=para,
-                flags=flags,
-            )
-        )
+    pairs = to_pairs(
+        src_seg.sentences,
+        [one_line(s.text) for s in tgt_seg.sentences],
+        links,
+        src_lang=src_lang,
+        tgt_lang=tgt_lang,
+        flag_unaligned=True,
+    )
     signature = Signature(
         package_version=__version__,
         segmenter="lines" if presegmented else "rules",

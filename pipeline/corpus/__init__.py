@@ -25,7 +25,7 @@ def quiet_per_record_logs() -> None:
     """The per-document INFO lines of the single-article path (aligner, cache, QA) would be one per record."""
     import logging
 
-    for name in ("pipeline.align", "pipeline.units", "pipeline.translate.cache", "pipeline.qa"):
+    for name in ("pipeline.align", "pipeline.document", "pipeline.translate.cache", "pipeline.qa"):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.WARNING:
             logger.setLevel(logging.WARNING)

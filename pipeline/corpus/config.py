@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from pipeline.settings import Section, operational
+from pipeline.write.config import FormatName, unique
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RayConfig(_Section):
+class RayConfig(Section):
     """The Ray Data engine: where the cluster is and how the translation actor pool is placed."""
 
     address: str | None = Field(
@@ -48,10 +47,10 @@ class RayConfig(_Section):
     )
 
 
-class CorpusConfig(_Section):
+class CorpusConfig(Section):
     """Reading, sharding and writing of ``translate-corpus`` (engine-independent)."""
 
-    engine: Literal["local", "ray"] = Field(
+    engine: Literal["local", "ray"] = operational(
         "local", description="local: in this process; ray: the same stages on Ray Data (pip install .[ray])"
     )
     shard_records: int = Field(
@@ -63,15 +62,16 @@ class CorpusConfig(_Section):
     )
     id_field: str = Field("id", min_length=1, description="JSONL/Parquet field holding the record id")
     text_field: str = Field("text", min_length=1, description="JSONL/Parquet field holding the English text")
-    formats: list[Literal["parquet", "jsonl", "tmx"]] = Field(
-        default_factory=lambda: ["parquet", "jsonl", "tmx"],  # type: ignore[arg-type]
+    formats: list[FormatName] = Field(
+        default_factory=lambda: ["parquet", "jsonl", "tmx"],
         min_length=1,
-        description="files written per shard: parquet, jsonl, tmx",
+        description="files written per shard, any output format (pipeline/write/config.py): parquet (with a doc "
+        "column), jsonl, tmx, tsv, moses, hf",
     )
     qa: bool = Field(True, description="run the quality checks (qa:) per record, as the single-article path does")
-    ray: RayConfig = Field(default_factory=lambda: RayConfig(), description="the Ray Data engine")
+    ray: RayConfig = operational(default_factory=lambda: RayConfig(), description="the Ray Data engine")
 
     @field_validator("formats")
     @classmethod
-    def _unique(cls, v: list[str]) -> list[str]:
-        return list(dict.fromkeys(v))
+    def _formats(cls, v: list[str]) -> list[str]:
+        return unique(v)

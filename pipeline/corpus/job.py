@@ -20,16 +20,9 @@ from pipeline.config import Config
 from pipeline.corpus.records import ShardResult, ShardSpec
 from pipeline.corpus.stages import JobContext, ShardFailure, TranslatorFactory
 from pipeline.errors import ConfigError, TranslationError
+from pipeline.settings import output_settings
 
 log = logging.getLogger(__name__)
-
-# Settings that do not change a shard's content: changing them does not redo written shards.
-_OPERATIONAL = {
-    "input": None,
-    "output": None,
-    "corpus": ("engine", "ray"),
-    "translate": ("threads", "cache", "cache_path", "ct2_dir", "device", "batch_tokens", "batch_size"),
-}
 
 
 @dataclass
@@ -62,14 +55,8 @@ class CorpusReport:
 
 
 def settings_key(cfg: Config) -> str:
-    data: dict[str, Any] = cfg.model_dump(mode="json")
-    for section, keys in _OPERATIONAL.items():
-        if keys is None:
-            data.pop(section, None)
-        else:
-            for k in keys:
-                data[section].pop(k, None)
-    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+    """The settings that decide a shard's content: all but the fields marked operational (:mod:`pipeline.settings`)."""
+    return json.dumps(output_settings(cfg), sort_keys=True, ensure_ascii=False)
 
 
 def run_corpus(
@@ -83,7 +70,7 @@ def run_corpus(
 ) -> CorpusReport:
     from pipeline.corpus.read import find_duplicates, plan_shards
     from pipeline.corpus.shards import load_done, remove_stale
-    from pipeline.run import creation_time
+    from pipeline.write.output import creation_time
 
     engine = engine or cfg.corpus.engine
     if cfg.lang is None:
@@ -117,7 +104,7 @@ def run_corpus(
     ctx = JobContext(
         cfg=cfg,
         shards_dir=str(shards_dir),
-        created=creation_time(cfg).isoformat(),
+        created=creation_time(cfg.output.creation_date).isoformat(),
         translator_factory=translator_factory,
     )
     report = CorpusReport(engine=engine, out=str(out_dir), shards=len(specs), skipped=len(done))

@@ -180,7 +180,7 @@ def _pipeline(ray: Any, specs: Sequence[ShardSpec], ctx: JobContext, actors: int
     """read -> segment -> translate (actor pool) -> align -> write, one row per shard."""
     from pipeline.corpus.read import read_shard
     from pipeline.corpus.shards import write_shard
-    from pipeline.corpus.stages import align_shard, segment_shard
+    from pipeline.corpus.stages import link_shard, segment_shard
 
     cfg, rc = ctx.cfg, ctx.cfg.corpus.ray
     task_args: dict[str, Any] = {"num_cpus": rc.task_cpus, "max_retries": rc.task_retries}
@@ -201,7 +201,7 @@ def _pipeline(ray: Any, specs: Sequence[ShardSpec], ctx: JobContext, actors: int
             max_restarts=rc.max_restarts,
             max_task_retries=rc.max_task_retries,
         )
-        ds = ds.map(_stage("align", lambda w: align_shard(w, cfg)), **task_args)
+        ds = ds.map(_stage("align", lambda w: link_shard(w, cfg)), **task_args)
         return ds.map(_stage("write", lambda w: write_shard(w, cfg, shards_dir, ctx.created)), **task_args)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline.records import AlignedPair, Segmentation
+from pipeline.document import Unit
+from pipeline.records import AlignedPair, Segmentation, TranslatorInfo
 from pipeline.translate import Output
 
 
@@ -56,25 +57,14 @@ class ShardSpec:
         return d
 
 
-@dataclass(frozen=True)
-class TranslatorInfo:
-    """What the signature needs from the translator that ran in a worker."""
-
-    name: str
-    model_id: str
-    model_revision: str
-    device: str
-    prefix: str | None = None
-
-
 @dataclass
 class Doc:
     """One input record on its way through the stages."""
 
     record: InputRecord
     seg: Segmentation | None = None
-    outputs: dict[str, Output] = field(default_factory=dict)  # unit text -> translation
-    token_counts: dict[str, int] = field(default_factory=dict)  # sentence -> tokens (unit: paragraph)
+    units: list[Unit] = field(default_factory=list)  # what the model was given (pipeline.document.plan_units)
+    outputs: list[Output] = field(default_factory=list)  # their translations, in the same order
     pairs: list[AlignedPair] = field(default_factory=list)
     flags: dict[str, int] = field(default_factory=dict)  # QA flag counts
 

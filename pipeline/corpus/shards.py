@@ -14,17 +14,19 @@ import json
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from pipeline.config import Config
 from pipeline.corpus.records import Reject, ShardResult, ShardSpec, ShardWork
+from pipeline.document import run_signature
 from pipeline.records import AlignedPair
+from pipeline.segment import get_segmenter
+from pipeline.write import render_outputs
+from pipeline.write.output import Rendered, commit_all
 
 log = logging.getLogger(__name__)
 
 MARKER = ".done.json"
 REJECTS = ".rejects.jsonl"
-EXTENSIONS = {"parquet": ".parquet", "jsonl": ".jsonl", "tmx": ".tmx"}
 
 
 def marker_path(shards_dir: Path, name: str) -> Path:
@@ -37,37 +39,27 @@ def dumps_reject(r: Reject) -> str:
 
 def write_shard(work: ShardWork, cfg: Config, shards_dir: Path, created: str) -> ShardResult:
     """Render the shard's formats, its rejects and its marker; write them as one unit; return the marker."""
-    from pipeline.run import run_signature
-    from pipeline.segment import get_segmenter
-    from pipeline.write import jsonl, tmx
-    from pipeline.write.hf import to_parquet
-    from pipeline.write.output import Rendered, commit_all
-
     assert cfg.lang is not None and work.translator is not None
     tr = work.translator
     signature = run_signature(
-        cfg,
         segmenter=get_segmenter(cfg.src_lang, cfg.segment.segmenter).name,
-        backend=tr.name,
-        model=tr.model_id,
-        model_revision=tr.model_revision,
-        aligner=work.aligner,
-        prefix=tr.prefix,
+        translator=tr,
+        links=work.aligner,
+        num_beams=cfg.translate.num_beams,
+        max_new_tokens=cfg.translate.max_new_tokens,
+        unit=cfg.translate.unit,
     )
     pairs: list[AlignedPair] = [p for d in work.docs for p in d.pairs]
-    when = datetime.fromisoformat(created)
-    kw: dict[str, Any] = {"signature": signature, "src_lang": cfg.src_lang, "tgt_lang": cfg.lang}
-    base = f"{work.spec.name}.{cfg.src_lang}-{cfg.lang}"
-    rendered: list[Rendered] = []
-    for fmt in cfg.corpus.formats:
-        name = base + EXTENSIONS[fmt]
-        if fmt == "parquet":
-            data = to_parquet(pairs, doc_column=True, **kw)
-        elif fmt == "jsonl":
-            data = jsonl.render(pairs, **kw).encode("utf-8")
-        else:
-            data = tmx.render(pairs, creation_date=when, **kw).encode("utf-8")
-        rendered.append(Rendered(name, data=data))
+    rendered = render_outputs(
+        cfg.corpus.formats,
+        pairs,
+        f"{work.spec.name}.{cfg.src_lang}-{cfg.lang}",
+        signature=signature,
+        src_lang=cfg.src_lang,
+        tgt_lang=cfg.lang,
+        creation_date=datetime.fromisoformat(created),
+        corpus=True,
+    )
     rendered.append(
         Rendered(work.spec.name + REJECTS, data="".join(dumps_reject(r) + "\n" for r in work.rejects).encode())
     )

@@ -1,7 +1,8 @@
 """The stages of ``translate-corpus`` over one shard; both engines run exactly these functions.
 
 read (:func:`pipeline.corpus.read.read_shard`) -> :func:`segment_shard` -> :class:`TranslateStage` (holds the
-model: built once per process or Ray actor) -> :func:`align_shard` -> :func:`pipeline.corpus.shards.write_shard`.
+model: built once per process or Ray actor) -> :func:`link_shard` (the document core, :mod:`pipeline.document`,
+as in ``translate``) -> :func:`pipeline.corpus.shards.write_shard`.
 
 Per-record problems (no sentences left, a translation or alignment error for one record) reject that record
 with the reason. An exception that escapes a stage fails the whole shard (:func:`guarded` turns it into a
@@ -14,14 +15,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
-from pipeline.corpus.records import Doc, Reject, ShardResult, ShardSpec, ShardWork, TranslatorInfo
+from pipeline.corpus.records import Doc, Reject, ShardResult, ShardSpec, ShardWork
+from pipeline.document import Linker, link_document, make_linker, plan_units
+from pipeline.errors import TranslationError
+from pipeline.records import TranslatorInfo
+from pipeline.segment import segment_document
 from pipeline.translate import Output, Translator
-from pipeline.units import chunk_paragraphs, one_line
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +70,6 @@ def guarded(stage: str, fn: Callable[[Any], Any], item: Item) -> Item:
     try:
         out: Item = fn(item)
     except Exception as e:  # noqa: BLE001 - one shard's failure must not stop the job
-        from pipeline.errors import TranslationError
-
         spec = item.spec if isinstance(item, ShardWork) else item
         assert isinstance(spec, ShardSpec)
         records = item.records if isinstance(item, ShardWork) else 0
@@ -88,9 +90,21 @@ def reason_of(e: BaseException) -> str:
 # --------------------------------------------------------------------------- segment
 
 
-def segment_shard(work: ShardWork, cfg: Config) -> ShardWork:
-    from pipeline.segment import segment_document
+def linker_for(cfg: Config) -> Linker:
+    """How translations are linked to their sources in every record (the settings of the single-file path)."""
+    assert cfg.lang is not None
+    return make_linker(
+        unit=cfg.translate.unit,
+        check_links=cfg.check_links,
+        align=cfg.align,
+        segmenter=cfg.segment.segmenter,
+        src_lang=cfg.src_lang,
+        tgt_lang=cfg.lang,
+        max_input_tokens=cfg.translate.max_input_tokens,
+    )
 
+
+def segment_shard(work: ShardWork, cfg: Config) -> ShardWork:
     kept: list[Doc] = []
     for doc in work.docs:
         try:
@@ -114,21 +128,6 @@ def segment_shard(work: ShardWork, cfg: Config) -> ShardWork:
 # --------------------------------------------------------------------------- translate
 
 
-def unit_texts(cfg: Config, doc: Doc, count_tokens: Callable[[list[str]], list[int]] | None) -> list[str]:
-    """What is sent to the model for one record: its sentences, or its paragraph chunks (``unit: paragraph``)."""
-    from pipeline.run import paragraph_token_limit
-
-    assert doc.seg is not None
-    sents = doc.seg.sentences
-    if cfg.translate.unit != "paragraph":
-        return [one_line(s.text) for s in sents]
-    texts = [one_line(s.text) for s in sents]
-    counts = count_tokens(texts) if count_tokens else [0] * len(texts)
-    doc.token_counts = dict(zip(texts, counts, strict=True))
-    chunks = chunk_paragraphs(sents, lambda t: [doc.token_counts[x] for x in t], paragraph_token_limit(cfg))
-    return [" ".join(one_line(s.text) for s in c) for c in chunks]
-
-
 class TranslateStage:
     """Holds one translator (the model is loaded once, on the first shard) and translates whole shards."""
 
@@ -136,6 +135,7 @@ class TranslateStage:
         self.cfg = cfg
         self.factory = factory
         self._translator: Translator | None = None
+        self.linker = linker_for(cfg)
         self.load_seconds = 0.0
         self._load_reported = False
 
@@ -156,8 +156,7 @@ class TranslateStage:
         return self._translator
 
     def info(self) -> TranslatorInfo:
-        tr = self.translator
-        return TranslatorInfo(tr.name, tr.model_id, tr.model_revision, tr.device, getattr(tr, "prefix", None))
+        return TranslatorInfo.of(self.translator)
 
     def __call__(self, work: ShardWork) -> ShardWork:
         tr = self.translator
@@ -166,7 +165,10 @@ class TranslateStage:
             work.seconds["model_load"] = self.load_seconds
             self._load_reported = True
         count = getattr(tr, "count_tokens", None) if self.cfg.translate.unit == "paragraph" else None
-        per_doc = [unit_texts(self.cfg, d, count) for d in work.docs]
+        for d in work.docs:
+            assert d.seg is not None
+            d.units = plan_units(d.seg, self.linker, count)
+        per_doc = [[u.text for u in d.units] for d in work.docs]
         flat = list(dict.fromkeys(t for texts in per_doc for t in texts))
         try:  # the whole shard in one call: the backend batches it by token budget
             table = self._translate(tr, flat)
@@ -185,7 +187,7 @@ class TranslateStage:
             per_doc = [t for d, t in zip(work.docs, per_doc, strict=True) if d in kept]
             work.docs = kept
         for doc, texts in zip(work.docs, per_doc, strict=True):
-            doc.outputs = {t: table[t] for t in texts}
+            doc.outputs = [table[t] for t in texts]
         return work
 
     @staticmethod
@@ -196,56 +198,34 @@ class TranslateStage:
         return dict(zip(texts, outs, strict=True))
 
 
-# --------------------------------------------------------------------------- align (+ quality flags)
+# --------------------------------------------------------------------------- link (+ quality flags)
 
 
-class _Replay:
-    """A translator that answers from the outputs the translate stage stored on a record."""
-
-    def __init__(self, doc: Doc, info: TranslatorInfo) -> None:
-        self.doc = doc
-        self.name, self.model_id, self.model_revision, self.device = (
-            info.name, info.model_id, info.model_revision, info.device,
-        )  # fmt: skip
-        self.prefix = info.prefix
-
-    def translate(self, texts: Any) -> list[Output]:
-        return [self.doc.outputs[t] for t in texts]
-
-    def count_tokens(self, texts: Any) -> list[int]:
-        return [self.doc.token_counts[t] for t in texts]
-
-
-def align_shard(work: ShardWork, cfg: Config) -> ShardWork:
-    """Link source sentences to their translations per record, as :func:`pipeline.run.translate_file` does."""
-    from pipeline.qa import run_qa
-    from pipeline.records import Segmentation
-    from pipeline.run import pair_records, translate_units
-
+def link_shard(work: ShardWork, cfg: Config) -> ShardWork:
+    """Link, pair and check every record with the document core, as the single-file path does."""
     assert cfg.lang is not None and work.translator is not None
+    linker = linker_for(cfg)
+    work.aligner = linker.name
     kept: list[Doc] = []
     for doc in work.docs:
         assert doc.seg is not None
         try:
-            units = translate_units(cfg, doc.seg, _Replay(doc, work.translator))
-            pairs = [replace(p, doc=doc.record.id) for p in pair_records(doc.seg, units, cfg)]
-            if cfg.corpus.qa:
-                pairs, summary = run_qa(pairs, cfg.qa, src_lang=cfg.src_lang, tgt_lang=cfg.lang)
-                doc.flags = {k: v for k, v in summary.counts.items() if v}
+            result = link_document(
+                doc.seg, doc.units, doc.outputs, linker, qa=cfg.qa if cfg.corpus.qa else None, doc=doc.record.id
+            )
         except Exception as e:  # noqa: BLE001
             work.reject(doc, "align", reason_of(e))
             continue
-        work.aligner = work.aligner or units.aligner
-        if units.failed and len(units.failed) >= len(doc.seg.sentences):  # nothing of it was translated
-            work.reject(doc, "translate", f"translation failed: {next(iter(units.failed.values()))}")
+        failed = result.linked.failed
+        if failed and len(failed) >= len(doc.seg.sentences):  # nothing of it was translated
+            work.reject(doc, "translate", f"translation failed: {next(iter(failed.values()))}")
             continue
-        if units.failed:  # written, as by the single-article path, with the translation_failed flag
-            doc.flags["translation_failed"] = len(units.failed)
-        doc.pairs = pairs
+        doc.flags = {k: v for k, v in result.qa.counts.items() if v} if result.qa is not None else {}
+        if failed:  # written, as by the single-article path, with the translation_failed flag
+            doc.flags["translation_failed"] = len(failed)
+        doc.pairs = result.pairs
         kept.append(doc)
     work.docs = kept
-    if not work.aligner:  # no record left: the name the aligner would give (no model is loaded for it)
-        work.aligner = translate_units(cfg, Segmentation(()), _Replay(Doc(None), work.translator)).aligner  # type: ignore[arg-type]
     return work
 
 
@@ -258,7 +238,7 @@ def run_stages(spec: ShardSpec, ctx: JobContext, translate: TranslateStage) -> S
     item: Item = guarded("read", lambda s: read_shard(s, cfg.corpus), spec)
     item = guarded("segment", lambda w: segment_shard(w, cfg), item)
     item = guarded("translate", translate, item)
-    item = guarded("align", lambda w: align_shard(w, cfg), item)
+    item = guarded("align", lambda w: link_shard(w, cfg), item)
     item = guarded("write", lambda w: write_shard(w, cfg, Path(ctx.shards_dir), ctx.created), item)
     assert isinstance(item, (ShardResult, ShardFailure))
     return item

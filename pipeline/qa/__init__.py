@@ -2,7 +2,8 @@
 
 >>> pairs, summary = run_qa(pairs, QAConfig(), src_lang="en", tgt_lang="ko")
 
-Each check in :data:`CHECKS` (``pipeline/qa/checks.py``) is a pure function over the document's pairs
+Each check in :data:`CHECKS` (registered in ``pipeline/qa/config.py``, written in ``pipeline/qa/checks.py``) is a
+pure function over the document's pairs
 and adds its name to ``AlignedPair.flags`` (written to JSONL ``flags`` and TMX ``x-flags``) for the
 pairs it flags; ``qa.<name>.enabled: false`` turns one off, ``qa.enabled: false`` all of them.
 :class:`QASummary` has the counts per flag (for the log and the run report), a short detail per
@@ -19,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.qa.checks import CHECKS, Check, CheckResult, QAContext
-from pipeline.qa.config import QAConfig
+from pipeline.qa.base import Check, CheckResult, QAContext
+from pipeline.qa.config import CHECKS, QAConfig
 from pipeline.qa.language import LANG_NAMES, Identifier, fasttext_lite
 from pipeline.records import AlignedPair
 
@@ -76,6 +77,11 @@ def failure_message(lang: str, wrong: int, judged: int) -> str:
     )
 
 
+def _section(cfg: QAConfig, check: Check) -> Any:
+    """The check's ``qa.<name>`` section; a third-party check (no section) runs with its model's defaults."""
+    return getattr(cfg, check.name, None) or check.config()
+
+
 def run_qa(
     pairs: Sequence[AlignedPair],
     cfg: QAConfig,
@@ -92,8 +98,9 @@ def run_qa(
     summary = QASummary(pairs=len(pairs))
     if not cfg.enabled:
         return list(pairs), summary
-    enabled = [c for c in CHECKS.values() if getattr(cfg, c.name).enabled]
-    summary.enabled = [c.name for c in enabled]
+    checks: list[tuple[Check, Any]] = [(c, _section(cfg, c)) for c in map(CHECKS.load, CHECKS.names())]
+    enabled = [(c, section) for c, section in checks if section.enabled]
+    summary.enabled = [c.name for c, _ in enabled]
     lid_name = "off"
     if identify is None and cfg.wrong_language.enabled and cfg.wrong_language.use_lid:
         identify, lid_name = fasttext_lite()
@@ -102,8 +109,8 @@ def run_qa(
     summary.lid = lid_name if cfg.wrong_language.enabled else "off"
     ctx = QAContext(src_lang=src_lang, tgt_lang=tgt_lang, identify=identify)
     added: list[list[str]] = [[] for _ in pairs]
-    for check in enabled:
-        result = check.run(pairs, getattr(cfg, check.name), ctx)
+    for check, section in enabled:
+        result = check.run(pairs, section, ctx)
         summary.counts[check.name] = len(result.flagged)
         if result.stats:
             summary.stats[check.name] = result.stats

@@ -10,42 +10,15 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
-
-from pydantic import BaseModel
+from collections.abc import Sequence
 
 from pipeline.qa import config as qc
-from pipeline.qa.language import Identifier, judge_language
+from pipeline.qa.base import Check, CheckResult, QAContext
+from pipeline.qa.language import judge_language
 from pipeline.qa.numbers import compare_numbers
 from pipeline.records import AlignedPair
 
-__all__ = ["CHECKS", "Check", "CheckResult", "QAContext"]
-
-
-@dataclass(frozen=True)
-class QAContext:
-    src_lang: str
-    tgt_lang: str
-    identify: Identifier | None = None  # language identifier (None: script signals only)
-
-
-@dataclass
-class CheckResult:
-    flagged: dict[int, str] = field(default_factory=dict)  # index in the pair sequence -> detail
-    stats: dict[str, Any] = field(default_factory=dict)
-
-
-CheckFn = Callable[[Sequence[AlignedPair], Any, QAContext], CheckResult]
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str  # the flag it sets, and its config section under `qa:`
-    description: str
-    config: type[BaseModel]
-    run: CheckFn
+__all__ = ["Check", "CheckResult", "QAContext"]
 
 
 def _letters(text: str) -> int:
@@ -194,24 +167,23 @@ def low_mt_score(pairs: Sequence[AlignedPair], cfg: qc.LowMTScoreCheck, ctx: QAC
     return res
 
 
-def _register(*checks: Check) -> dict[str, Check]:
-    return {c.name: c for c in checks}
-
-
-#: Every check, in the order its flag is listed on a pair. Names are the flags and the `qa.<name>` sections.
-CHECKS: dict[str, Check] = _register(
-    Check("empty_target", "the target is empty", qc.EmptyTargetCheck, empty_target),
-    Check(
-        "wrong_language",
-        "the target is not in the target language (script, uk/ru letters, fastText)",
-        qc.WrongLanguageCheck,
-        wrong_language,
-    ),
-    Check("identical", "the target is the source, untranslated", qc.IdenticalCheck, identical),
-    Check("repetition", "a word n-gram or letter sequence repeated in a row (decoding loop)", qc.RepetitionCheck,
-          repetition),
-    Check("number_mismatch", "numbers differ between source and target", qc.NumberMismatchCheck, number_mismatch),
-    Check("length_ratio", "target/source length far from the document's median", qc.LengthRatioCheck, length_ratio),
-    Check("low_score", "low alignment score", qc.LowScoreCheck, low_score),
-    Check("low_mt_score", "low model confidence", qc.LowMTScoreCheck, low_mt_score),
+# Each check as registered in :data:`pipeline.qa.config.CHECKS` (name = its flag and its `qa.<name>` section).
+EMPTY_TARGET = Check("empty_target", "the target is empty", qc.EmptyTargetCheck, empty_target)
+WRONG_LANGUAGE = Check(
+    "wrong_language",
+    "the target is not in the target language (script, uk/ru letters, fastText)",
+    qc.WrongLanguageCheck,
+    wrong_language,
 )
+IDENTICAL = Check("identical", "the target is the source, untranslated", qc.IdenticalCheck, identical)
+REPETITION = Check(
+    "repetition", "a word n-gram or letter sequence repeated in a row (decoding loop)", qc.RepetitionCheck, repetition
+)
+NUMBER_MISMATCH = Check(
+    "number_mismatch", "numbers differ between source and target", qc.NumberMismatchCheck, number_mismatch
+)
+LENGTH_RATIO = Check(
+    "length_ratio", "target/source length far from the document's median", qc.LengthRatioCheck, length_ratio
+)
+LOW_SCORE = Check("low_score", "low alignment score", qc.LowScoreCheck, low_score)
+LOW_MT_SCORE = Check("low_mt_score", "low model confidence", qc.LowMTScoreCheck, low_mt_score)

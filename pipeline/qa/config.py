@@ -7,14 +7,36 @@ is cheap (no language-identification model is loaded).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from pipeline.qa.base import Check
+from pipeline.registry import Registry
+from pipeline.settings import Section
+
+#: The quality checks, in the order their flags are listed on a pair: name (the flag, and the ``qa.<name>``
+#: section) -> ``"module:attr"`` of a :class:`pipeline.qa.checks.Check` (:mod:`pipeline.registry`). A check
+#: registered by a third-party package runs with its own configuration model's defaults.
+CHECKS: Registry[Check] = Registry(
+    "qa_checks",
+    "quality check",
+    "qa",
+    {
+        name: f"pipeline.qa.checks:{name.upper()}"
+        for name in (
+            "empty_target",
+            "wrong_language",
+            "identical",
+            "repetition",
+            "number_mismatch",
+            "length_ratio",
+            "low_score",
+            "low_mt_score",
+        )
+    },
+)
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Check(_Section):
+class _Check(Section):
     enabled: bool = Field(True, description="run this check")
 
 
@@ -83,8 +105,10 @@ class LengthRatioCheck(_Check):
     min_chars: int = Field(12, ge=1, le=10_000, description="pairs with a shorter source are not judged")
     min_pairs: int = Field(5, ge=2, le=10_000, description="documents with fewer judged pairs are not checked")
     mad_floor: float = Field(
-        0.1, gt=0.0, le=10.0, description="lower bound of the MAD (in log ratio units), so uniform documents do not "
-        "flag tiny deviations"
+        0.1,
+        gt=0.0,
+        le=10.0,
+        description="lower bound of the MAD (in log ratio units), so uniform documents do not flag tiny deviations",
     )
 
 
@@ -118,7 +142,7 @@ class LowMTScoreCheck(_Check):
     )
 
 
-class QAConfig(_Section):
+class QAConfig(Section):
     """Configuration of the quality checks (all fields have defaults; ``QAConfig()`` is the default)."""
 
     enabled: bool = Field(True, description="run the quality checks at all")

@@ -24,10 +24,10 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pipeline.qa.base import Identifier
 from pipeline.qa.config import WrongLanguageCheck
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,6 @@ EXPECTED_SCRIPT = {"ko": "hangul", "uk": "cyrillic", "ru": "cyrillic", "be": "cy
 _OWN_MARKS = {"uk": "іїєґ", "ru": "ыэъё"}
 _OTHER = {"uk": "ru", "ru": "uk"}
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-
-#: A language identifier: text, k -> [(lang, probability)], best first.
-Identifier = Callable[[str, int], list[tuple[str, float]]]
 
 
 @dataclass(frozen=True)
@@ -74,9 +71,7 @@ def _exempt(word: str, src_words: frozenset[str]) -> bool:
     return word in src_words and any(c.isupper() for c in word)
 
 
-def judge_language(
-    text: str, lang: str, src: str, cfg: WrongLanguageCheck, identify: Identifier | None
-) -> LangVerdict:
+def judge_language(text: str, lang: str, src: str, cfg: WrongLanguageCheck, identify: Identifier | None) -> LangVerdict:
     """The verdict for one non-empty target ``text`` that should be in ``lang``."""
     expected = EXPECTED_SCRIPT.get(lang)
     src_words = frozenset(_WORD.findall(src))

@@ -124,7 +124,17 @@ for _lang, _forms in (("uk", _UK_FORMS), ("ru", _RU_FORMS)):
             _WORDS[_lang][_w] = _value
 
 _KO_NATIVE = {
-    "한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10, "첫": 1
+    "한": 1,
+    "두": 2,
+    "세": 3,
+    "네": 4,
+    "다섯": 5,
+    "여섯": 6,
+    "일곱": 7,
+    "여덟": 8,
+    "아홉": 9,
+    "열": 10,
+    "첫": 1,
 }
 _KO_WORD = re.compile(
     r"(?<![가-힣])(한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|첫)\s?(?=명|개|마리|번|가지|살|곳|척|대|차례|권|잔|시간|째|해|달|주)"
@@ -221,8 +231,13 @@ def extract_numbers(text: str, lang: str) -> list[Mention]:
         if readings is None:
             for sub in re.finditer(r"\d+", raw):
                 found.append(
-                    Mention(sub.group(), frozenset({_canon(Decimal(sub.group()))}), True, m.start() + sub.start(),
-                            m.start() + sub.end())
+                    Mention(
+                        sub.group(),
+                        frozenset({_canon(Decimal(sub.group()))}),
+                        True,
+                        m.start() + sub.start(),
+                        m.start() + sub.end(),
+                    )
                 )
             continue
         values = readings

@@ -117,7 +117,7 @@ def review_page_html(
         qa=qa,
         flag_help={
             "translation_failed": "the model failed on this sentence; the reason is in the run report",
-            **{n: c.description for n, c in CHECKS.items()},
+            **{n: CHECKS.load(n).description for n in CHECKS.names()},
         },
     )
     return render_review_page(data)

@@ -6,12 +6,12 @@ uk and ko, generic rules otherwise); ``segment_document`` also drops page furnit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
 
-from ..errors import ConfigError
 from ..langs import lang_code
 from ..records import Dropped, Segmentation, Sentence
+from .base import Segmenter
+from .config import SEGMENTERS, SegmentConfig
 from .furniture import DEFAULT_FURNITURE, furniture_rules, match_furniture
 from .paragraphs import split_lines, split_paragraphs
 from .rules import RuleSegmenter, rules_for
@@ -20,26 +20,15 @@ __all__ = [
     "DEFAULT_FURNITURE",
     "LineSegmenter",
     "RuleSegmenter",
+    "SEGMENTERS",
+    "SegmentConfig",
     "Segmenter",
     "get_segmenter",
-    "known_segmenters",
-    "register_segmenter",
+    "rule_segmenter",
     "segment_document",
     "segment_lines",
     "split_paragraphs",
 ]
-
-
-@runtime_checkable
-class Segmenter(Protocol):
-    """Splits text into sentence spans."""
-
-    name: str  # versioned, e.g. "rules-en.v2"; goes into output signatures
-    lang: str
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Sentence spans (offsets into ``text``, whitespace trimmed, strictly increasing)."""
-        ...
 
 
 class LineSegmenter:
@@ -54,33 +43,16 @@ class LineSegmenter:
         return split_lines(text)
 
 
-SegmenterFactory = Callable[[str], Segmenter]
-
-_REGISTRY: dict[str, SegmenterFactory] = {
-    "rules": lambda lang: RuleSegmenter(lang, rules_for(lang)),
-    "lines": LineSegmenter,
-}
-
-
-def known_segmenters() -> list[str]:
-    """Registered segmenter names, sorted."""
-    return sorted(_REGISTRY)
-
-
-def register_segmenter(name: str, factory: SegmenterFactory) -> None:
-    """Register (or replace) a segmenter factory under ``name``."""
-    _REGISTRY[name] = factory
+def rule_segmenter(lang: str) -> RuleSegmenter:
+    """The rule-based segmenter for ``lang`` (specific rules for en, ru, uk, ko; generic ones otherwise)."""
+    return RuleSegmenter(lang, rules_for(lang))
 
 
 def get_segmenter(lang: str, name: str = "rules") -> Segmenter:
     """A segmenter for ``lang``; ConfigError for a bad language code or an unknown name."""
     lang_code(lang, normalise=False)
-    factory = _REGISTRY.get(name)
-    if factory is None:
-        raise ConfigError(
-            f"unknown segmenter {name!r}", f"use one of: {', '.join(repr(n) for n in known_segmenters())}"
-        )
-    return factory(lang)
+    segmenter: Segmenter = SEGMENTERS.load(name)(lang)
+    return segmenter
 
 
 def segment_document(

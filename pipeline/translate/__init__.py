@@ -5,43 +5,11 @@ Backends are imported lazily by name, so importing this package never imports to
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
-
 from pipeline.errors import ConfigError
+from pipeline.translate.base import Output, Translator
+from pipeline.translate.config import BACKENDS, TranslateConfig
 
-if TYPE_CHECKING:
-    from pipeline.config import TranslateConfig
-
-
-@dataclass(frozen=True)
-class Output:
-    """One translated unit: target text and the model's confidence (exp of mean token log-prob).
-
-    ``error`` is set (and ``text`` empty) when this unit could not be translated: the reason, for the
-    run report. Such outputs are never cached.
-    """
-
-    text: str
-    score: float | None
-    error: str | None = None
-
-
-class Translator(Protocol):
-    name: str  # backend id with version, e.g. "transformers-5.2"
-    model_id: str
-    model_revision: str
-    device: str
-
-    def translate(self, texts: Sequence[str]) -> list[Output]: ...
-
-
-BACKENDS: dict[str, str] = {
-    "transformers": "pipeline.translate.hf:HFTranslator",
-    "ctranslate2": "pipeline.translate.ct2:CT2Translator",
-}
+__all__ = ["BACKENDS", "Output", "TranslateConfig", "Translator", "get_translator"]
 
 
 def get_translator(cfg: TranslateConfig, lang: str) -> Translator:
@@ -49,19 +17,12 @@ def get_translator(cfg: TranslateConfig, lang: str) -> Translator:
 
     Both built-in backends (and the cache wrapper) keep ``stats``: sentences, tokens, seconds, cache hits.
     """
-    try:
-        target = BACKENDS[cfg.backend]
-    except KeyError:
-        raise ConfigError(
-            f"unknown translate.backend {cfg.backend!r}", f"choose one of {', '.join(sorted(BACKENDS))}"
-        ) from None
+    BACKENDS.target(cfg.backend)  # an unknown name fails before the model check
     if not cfg.model:
         raise ConfigError(
             f"no translation model configured for {lang}", "pass --model ID_OR_DIR or set translate.model"
         )
-    module, _, cls = target.partition(":")
-    factory = getattr(importlib.import_module(module), cls)
-    translator: Translator = factory(cfg, lang)
+    translator: Translator = BACKENDS.load(cfg.backend)(cfg, lang)
     if cfg.cache:
         from pipeline.translate.cache import wrap_with_cache
 

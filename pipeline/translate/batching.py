@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pipeline.config import TranslateConfig
 from pipeline.errors import ModelError, PipelineError, TranslationError, failure_reason
-from pipeline.translate import Output
+from pipeline.translate.base import Output
 from pipeline.translate.cache import TranslateStats, model_fingerprint
+from pipeline.translate.config import TranslateConfig
 
 if TYPE_CHECKING:
     from pipeline.translate.models import ModelFiles

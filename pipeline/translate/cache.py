@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.fingerprint import folder_fingerprint
-from pipeline.translate import Output, Translator
+from pipeline.translate.base import Output, Translator
 
 if TYPE_CHECKING:
-    from pipeline.config import TranslateConfig
+    from pipeline.translate.config import TranslateConfig
     from pipeline.translate.models import ModelFiles
 
 log = logging.getLogger(__name__)

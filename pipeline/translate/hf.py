@@ -7,11 +7,11 @@ import math
 import re
 from typing import Any
 
-from pipeline.config import TranslateConfig
 from pipeline.errors import ModelError, failure_reason
 from pipeline.hub import hub_reachable
-from pipeline.translate import Output
+from pipeline.translate.base import Output
 from pipeline.translate.batching import BatchedTranslator
+from pipeline.translate.config import TranslateConfig
 from pipeline.translate.models import LANG_TOKENS, ModelFiles, offline_message
 from pipeline.translate.tokenizer import load_tokenizer
 

@@ -1,20 +1,23 @@
-"""Writers: aligned pairs -> TMX 1.4b, JSON Lines, TSV, Moses plain text, a Hugging Face dataset.
+"""Writers: aligned pairs -> TMX 1.4b, JSON Lines, TSV, Moses plain text, a Hugging Face dataset, Parquet.
 
-Use :func:`write_outputs` to write every configured format of one run into a folder with one call.
-The single-document formats (``WRITERS``: tmx, jsonl, tsv) also have :func:`render_pairs` for a
-string (e.g. stdout) and :func:`write_pairs` for one file. Files are written atomically
-(:func:`pipeline.io.atomic_write`: a temporary file beside the target is renamed into place only
-when everything was written; a folder output is written as a temporary folder and renamed). Every
-format gives the same bytes for the same input (TMX and the dataset card also need a fixed
-``creation_date`` or ``SOURCE_DATE_EPOCH``).
+Every format is an :class:`OutputFormat` registered by name in :data:`FORMATS`
+(``pipeline/write/config.py``): a module with a ``FORMAT`` and one registry line make a new format, which
+``output.formats`` (``translate``) and ``corpus.formats`` (``translate-corpus``) can then name.
 
-Formats (:data:`OUTPUT_FORMATS`) and what :func:`write_outputs` writes for a ``base`` name:
+Use :func:`write_outputs` to write every configured format of one run into a folder with one call;
+:func:`render_pairs` gives a one-document format (tmx, jsonl, tsv) as a string (e.g. for stdout) and
+:func:`write_pairs` writes it to one file. Files are written atomically (:func:`pipeline.io.atomic_write`,
+:func:`commit_all`). Every format gives the same bytes for the same input (TMX and the dataset card also
+need a fixed ``creation_date`` or ``SOURCE_DATE_EPOCH``).
+
+What :func:`write_outputs` writes for a ``base`` name:
 
 * ``tmx``: ``<base>.tmx`` (:mod:`pipeline.write.tmx`)
 * ``jsonl``: ``<base>.jsonl``, records valid against :func:`pair_schema` (:mod:`pipeline.write.jsonl`)
 * ``tsv``: ``<base>.tsv`` (:mod:`pipeline.write.tsv`)
 * ``moses``: ``<base>.<src_lang>`` and ``<base>.<tgt_lang>``, line-aligned (:mod:`pipeline.write.moses`)
 * ``hf``: the folder ``<base>.hf/`` with Parquet data and a dataset card (:mod:`pipeline.write.hf`)
+* ``parquet``: ``<base>.parquet``, the dataset's data file alone (:mod:`pipeline.write.hf`)
 """
 
 from __future__ import annotations
@@ -22,24 +25,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
 
 from pipeline.errors import ConfigError
 from pipeline.io import atomic_write
 from pipeline.langs import lang_tag
 from pipeline.records import AlignedPair, Signature
-from pipeline.write import hf, jsonl, moses, tmx, tsv
+from pipeline.write.config import FORMATS, OutputConfig
 from pipeline.write.jsonl import pair_schema, read_jsonl
-from pipeline.write.output import Rendered, commit_all
-from pipeline.write.tmx import resolve_creation_date, xml_safe
+from pipeline.write.output import OutputFormat, RenderContext, Rendered, commit_all, resolve_creation_date
+from pipeline.write.tmx import xml_safe
 
 __all__ = [
-    "FILE_EXTENSIONS",
-    "OUTPUT_FORMATS",
-    "WRITERS",
-    "FormatWriter",
+    "FORMATS",
+    "OutputConfig",
+    "OutputFormat",
+    "RenderContext",
     "Rendered",
-    "WriterFactory",
     "commit_all",
     "pair_schema",
     "read_jsonl",
@@ -51,37 +52,27 @@ __all__ = [
 ]
 
 
-class WriterFactory(Protocol):
-    """A format's renderer: pairs -> the whole output document as a string."""
-
-    def __call__(
-        self,
-        pairs: Sequence[AlignedPair],
-        *,
-        signature: Signature,
-        src_lang: str,
-        tgt_lang: str,
-        creation_date: datetime | None = None,
-    ) -> str: ...
+def check_tag(lang: str, what: str) -> None:
+    lang_tag(lang, what)
 
 
-WRITERS: dict[str, WriterFactory] = {"tmx": tmx.render, "jsonl": jsonl.render, "tsv": tsv.render}
-FILE_EXTENSIONS: dict[str, str] = {"tmx": ".tmx", "jsonl": ".jsonl", "tsv": ".tsv"}
-
-
-def _writer(fmt: str) -> WriterFactory:
-    try:
-        return WRITERS[fmt]
-    except KeyError:
-        raise ConfigError(f"unknown output format {fmt!r}", f"use one of: {', '.join(sorted(WRITERS))}") from None
-
-
-def _check(pairs: Sequence[AlignedPair], src_lang: str, tgt_lang: str) -> None:
-    for name, lang in (("source", src_lang), ("target", tgt_lang)):
-        lang_tag(lang, f"{name} language")
+def render_context(
+    pairs: Sequence[AlignedPair],
+    *,
+    signature: Signature,
+    src_lang: str,
+    tgt_lang: str,
+    creation_date: datetime | None = None,
+    corpus: bool = False,
+) -> RenderContext:
+    """The context of one output; :class:`ConfigError` for a malformed language code, :class:`ValueError`
+    if a pair's languages differ from ``src_lang``/``tgt_lang`` (one output per language pair)."""
+    check_tag(src_lang, "source language")
+    check_tag(tgt_lang, "target language")
     for p in pairs:
         if (p.src_lang, p.tgt_lang) != (src_lang, tgt_lang):
             raise ValueError(f"pair {p.id} is {p.src_lang}->{p.tgt_lang}, but this output is {src_lang}->{tgt_lang}")
+    return RenderContext(signature, src_lang, tgt_lang, resolve_creation_date(creation_date), corpus)
 
 
 def render_pairs(
@@ -93,15 +84,17 @@ def render_pairs(
     tgt_lang: str,
     creation_date: datetime | None = None,
 ) -> str:
-    """The output document for ``pairs`` in format ``fmt`` as a string.
+    """The output document for ``pairs`` in the one-document format ``fmt`` as a string.
 
-    Raises :class:`ConfigError` for an unknown format or a malformed language code, and
-    :class:`ValueError` if a pair's languages differ from ``src_lang``/``tgt_lang`` (one file per
-    language pair).
+    Raises :class:`ConfigError` for an unknown format, one that is not a single document, or a malformed
+    language code, and :class:`ValueError` if a pair's languages differ from ``src_lang``/``tgt_lang``.
     """
-    writer = _writer(fmt)
-    _check(pairs, src_lang, tgt_lang)
-    return writer(pairs, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang, creation_date=creation_date)
+    form = FORMATS.load(fmt)
+    if form.text is None:
+        documents = [n for n in FORMATS.names() if FORMATS.load(n).text is not None]
+        raise ConfigError(f"output format {fmt!r} is not one text document", f"use one of: {', '.join(documents)}")
+    ctx = render_context(pairs, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang, creation_date=creation_date)
+    return form.text(pairs, ctx)
 
 
 def write_pairs(
@@ -128,52 +121,6 @@ def write_pairs(
     return path
 
 
-# --------------------------------------------------------------------------- all formats of a run
-
-
-class FormatWriter(Protocol):
-    """A format: pairs -> the outputs it makes (files or folders named from ``base``), rendered in memory."""
-
-    def __call__(
-        self,
-        pairs: Sequence[AlignedPair],
-        base: str,
-        *,
-        signature: Signature,
-        src_lang: str,
-        tgt_lang: str,
-        creation_date: datetime | None = None,
-    ) -> list[Rendered]: ...
-
-
-def _document(fmt: str) -> FormatWriter:
-    """A single-document format from ``WRITERS`` (looked up at call time) as a :class:`FormatWriter`."""
-
-    def render(pairs: Sequence[AlignedPair], base: str, **kw: Any) -> list[Rendered]:
-        return [Rendered(f"{base}{FILE_EXTENSIONS[fmt]}", data=WRITERS[fmt](pairs, **kw).encode("utf-8"))]
-
-    return render
-
-
-def _moses(pairs: Sequence[AlignedPair], base: str, **kw: Any) -> list[Rendered]:
-    src_name, tgt_name = moses.file_names(base, kw["src_lang"], kw["tgt_lang"])
-    src_text, tgt_text = moses.render(pairs, **kw)
-    return [Rendered(src_name, data=src_text.encode("utf-8")), Rendered(tgt_name, data=tgt_text.encode("utf-8"))]
-
-
-def _hf(pairs: Sequence[AlignedPair], base: str, **kw: Any) -> list[Rendered]:
-    return [Rendered(hf.folder_name(base), files=hf.render(pairs, base, **kw))]
-
-
-OUTPUT_FORMATS: dict[str, FormatWriter] = {
-    "tmx": _document("tmx"),
-    "jsonl": _document("jsonl"),
-    "tsv": _document("tsv"),
-    "moses": _moses,
-    "hf": _hf,
-}
-
-
 def render_outputs(
     formats: Sequence[str],
     pairs: Sequence[AlignedPair],
@@ -183,6 +130,7 @@ def render_outputs(
     src_lang: str,
     tgt_lang: str,
     creation_date: datetime | None = None,
+    corpus: bool = False,
 ) -> list[Rendered]:
     """Render every format in ``formats`` (duplicates ignored, order kept) in memory; nothing is written.
 
@@ -191,18 +139,15 @@ def render_outputs(
     formats share one creation date (``creation_date``, else ``SOURCE_DATE_EPOCH``, else now).
     """
     names = list(dict.fromkeys(formats))
-    for fmt in names:
-        if fmt not in OUTPUT_FORMATS:
-            raise ConfigError(f"unknown output format {fmt!r}", f"use some of: {', '.join(OUTPUT_FORMATS)}")
     if not names:
-        raise ConfigError("no output format given", f"use some of: {', '.join(OUTPUT_FORMATS)}")
-    _check(pairs, src_lang, tgt_lang)
-    when = resolve_creation_date(creation_date)
+        raise ConfigError("no output format given", f"use some of: {', '.join(FORMATS.names())}")
+    chosen = [FORMATS.load(fmt) for fmt in names]
+    ctx = render_context(
+        pairs, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang, creation_date=creation_date, corpus=corpus
+    )
     rendered: list[Rendered] = []
-    for fmt in names:
-        rendered += OUTPUT_FORMATS[fmt](
-            pairs, base, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang, creation_date=when
-        )
+    for form in chosen:
+        rendered += form.files(pairs, base, ctx)
     return rendered
 
 

@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 from pipeline.records import AlignedPair, Signature
-from pipeline.write.tmx import resolve_creation_date
+from pipeline.write.output import OutputFormat, RenderContext, Rendered, resolve_creation_date
 
 __all__ = ["CARD_FILE", "DATA_FILE", "LICENSE", "dataset_card", "features", "folder_name", "render", "to_parquet"]
 
@@ -305,3 +305,19 @@ def render(
         CARD_FILE: card.encode("utf-8"),
         DATA_FILE: to_parquet(pairs, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang),
     }
+
+
+def _dataset(pairs: Sequence[AlignedPair], base: str, ctx: RenderContext) -> list[Rendered]:
+    return [Rendered(folder_name(base), files=render(pairs, base, **ctx.kwargs()))]
+
+
+def _parquet(pairs: Sequence[AlignedPair], base: str, ctx: RenderContext) -> list[Rendered]:
+    kw = ctx.kwargs()
+    del kw["creation_date"]
+    return [Rendered(f"{base}.parquet", data=to_parquet(pairs, doc_column=ctx.corpus, **kw))]
+
+
+#: the ``hf`` output format: a dataset folder (registered in :data:`pipeline.write.config.FORMATS`)
+FORMAT = OutputFormat("hf", _dataset)
+#: the ``parquet`` output format: the dataset's Parquet file alone (with a ``doc`` column in corpus shards)
+PARQUET = OutputFormat("parquet", _parquet, extension=".parquet")

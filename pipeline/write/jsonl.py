@@ -28,6 +28,7 @@ from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.records import AlignedPair, Signature
+from pipeline.write.output import document_format
 
 __all__ = ["SCHEMA_RESOURCE", "dumps_pair", "pair_schema", "read_jsonl", "render"]
 
@@ -134,3 +135,7 @@ def read_jsonl(path: str | Path) -> list[AlignedPair]:
                 f"{p}:{lineno}: not a pair record ({e})", "give a JSONL file written by the pipeline"
             ) from None
     return pairs
+
+
+#: the ``jsonl`` output format (registered in :data:`pipeline.write.config.FORMATS`)
+FORMAT = document_format("jsonl", ".jsonl", lambda pairs, ctx: render(pairs, **ctx.kwargs()))

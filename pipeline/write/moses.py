@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pipeline.records import AlignedPair, Signature
+from pipeline.write.output import OutputFormat, RenderContext, Rendered
 from pipeline.write.tsv import safe_sides
 
 __all__ = ["file_names", "render"]
@@ -48,3 +49,13 @@ def render(
     """
     sides = safe_sides(pairs, "Moses", logger)
     return "".join(src + "\n" for src, _ in sides), "".join(tgt + "\n" for _, tgt in sides)
+
+
+def _files(pairs: Sequence[AlignedPair], base: str, ctx: RenderContext) -> list[Rendered]:
+    src_name, tgt_name = file_names(base, ctx.src_lang, ctx.tgt_lang)
+    src_text, tgt_text = render(pairs, **ctx.kwargs())
+    return [Rendered(src_name, data=src_text.encode("utf-8")), Rendered(tgt_name, data=tgt_text.encode("utf-8"))]
+
+
+#: the ``moses`` output format: two line-aligned files (registered in :data:`pipeline.write.config.FORMATS`)
+FORMAT = OutputFormat("moses", _files)

@@ -14,13 +14,99 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from pipeline.errors import OutputError
+from pipeline.errors import ConfigError, OutputError
+from pipeline.records import AlignedPair, Signature
 
-__all__ = ["Rendered", "commit_all"]
+__all__ = [
+    "OutputFormat",
+    "RenderContext",
+    "Rendered",
+    "commit_all",
+    "creation_time",
+    "document_format",
+    "resolve_creation_date",
+]
+
+
+def resolve_creation_date(creation_date: datetime | None = None) -> datetime:
+    """``creation_date`` if given, else ``$SOURCE_DATE_EPOCH`` (reproducible builds), else now (UTC)."""
+    if creation_date is not None:
+        return creation_date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(
+                f"SOURCE_DATE_EPOCH is not a Unix timestamp: {epoch!r}",
+                "set it to whole seconds since 1970-01-01 UTC (e.g. `date +%s`), or unset it, "
+                "or fix the time with --set output.creation_date=2024-01-01T00:00:00Z",
+            ) from None
+    return datetime.now(timezone.utc)
+
+
+def creation_time(creation_date: datetime | None) -> datetime:
+    """The time stamp of a run's outputs, in whole seconds UTC: :func:`resolve_creation_date` of ``creation_date``
+    (``output.creation_date``). Called before any work, so a malformed ``SOURCE_DATE_EPOCH`` fails fast."""
+    dt = resolve_creation_date(creation_date)
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What every format is given besides the pairs."""
+
+    signature: Signature
+    src_lang: str
+    tgt_lang: str
+    creation_date: datetime  # one for all formats of a run (TMX creationdate, dataset card)
+    corpus: bool = False  # the pairs of many input records (translate-corpus shards): each carries ``doc``
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of the formats' ``render`` functions."""
+        return {
+            "signature": self.signature,
+            "src_lang": self.src_lang,
+            "tgt_lang": self.tgt_lang,
+            "creation_date": self.creation_date,
+        }
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """An output format, as registered in :data:`pipeline.write.config.FORMATS`.
+
+    ``files`` renders the outputs named from ``base`` (files or folders, in memory); ``text``, for a format
+    that is one text document, renders it as a string (``pipeline align --format``, :func:`render_pairs`).
+    """
+
+    name: str
+    files: Callable[[Sequence[AlignedPair], str, RenderContext], list[Rendered]]
+    text: Callable[[Sequence[AlignedPair], RenderContext], str] | None = None
+    extension: str | None = None  # of the one file a document format writes
+    report: Callable[[Sequence[AlignedPair]], dict[str, Any]] | None = None  # fields for the run report
+
+
+def document_format(
+    name: str,
+    extension: str,
+    text: Callable[[Sequence[AlignedPair], RenderContext], str],
+    *,
+    report: Callable[[Sequence[AlignedPair]], dict[str, Any]] | None = None,
+) -> OutputFormat:
+    """A format that is one UTF-8 text document ``<base><extension>``."""
+
+    def files(pairs: Sequence[AlignedPair], base: str, ctx: RenderContext) -> list[Rendered]:
+        return [Rendered(f"{base}{extension}", data=text(pairs, ctx).encode("utf-8"))]
+
+    return OutputFormat(name, files, text, extension, report)
 
 
 @dataclass(frozen=True)

@@ -46,15 +46,15 @@ else the current time, always in UTC as ``YYYYMMDDThhmmssZ``.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 from lxml import etree
 
-from pipeline.errors import ConfigError
 from pipeline.records import AlignedPair, Signature
+from pipeline.write.output import document_format, resolve_creation_date
 
 __all__ = [
     "CHAR_PH_TYPE",
@@ -134,23 +134,6 @@ def tmx_date(when: datetime) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
-def resolve_creation_date(creation_date: datetime | None = None) -> datetime:
-    """``creation_date`` if given, else ``$SOURCE_DATE_EPOCH`` (reproducible builds), else now (UTC)."""
-    if creation_date is not None:
-        return creation_date
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise ConfigError(
-                f"SOURCE_DATE_EPOCH is not a Unix timestamp: {epoch!r}",
-                "set it to whole seconds since 1970-01-01 UTC (e.g. `date +%s`), or unset it, "
-                "or fix the time with --set output.creation_date=2024-01-01T00:00:00Z",
-            ) from None
-    return datetime.now(timezone.utc)
 
 
 def _fmt_score(x: float) -> str:
@@ -273,3 +256,12 @@ def render(
     root = build_tree(pairs, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang, creation_date=creation_date)
     body = etree.tostring(root, encoding="unicode", pretty_print=True, doctype=DOCTYPE)
     return f"{XML_DECLARATION}\n{body}"
+
+
+def _report(pairs: Sequence[AlignedPair]) -> dict[str, Any]:
+    """For the run report: characters XML cannot carry, written as ``<ph type="x-char">`` (pair id -> count)."""
+    return {"tmx_char_placeholders": [{"pair": k, "chars": v} for k, v in forbidden_counts(pairs).items()]}
+
+
+#: the ``tmx`` output format (registered in :data:`pipeline.write.config.FORMATS`)
+FORMAT = document_format("tmx", ".tmx", lambda pairs, ctx: render(pairs, **ctx.kwargs()), report=_report)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pipeline.records import AlignedPair, Signature
+from pipeline.write.output import document_format
 
 __all__ = ["render", "safe_sides", "tsv_safe"]
 
@@ -73,3 +74,7 @@ def render(
     """
     sides = safe_sides(pairs, "TSV", logger)
     return "".join(f"{src}\t{tgt}\t{p.score:.3f}\n" for (src, tgt), p in zip(sides, pairs, strict=True))
+
+
+#: the ``tsv`` output format (registered in :data:`pipeline.write.config.FORMATS`)
+FORMAT = document_format("tsv", ".tsv", lambda pairs, ctx: render(pairs, **ctx.kwargs()))

@@ -1,0 +1,35 @@
+"""What an aligner is (the protocol every registered aligner implements)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from pipeline.records import Link
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["Aligner", "Embedder"]
+
+
+@runtime_checkable
+class Aligner(Protocol):
+    """Aligns two sentence lists; ``name`` is versioned and goes into output signatures."""
+
+    @property
+    def name(self) -> str: ...
+
+    def align(self, src: Sequence[str], tgt: Sequence[str], *, src_lang: str, tgt_lang: str) -> list[Link]: ...
+
+
+class Embedder(Protocol):
+    name: str
+    version: str
+    dim: int
+    #: languages the model was trained on, or None when unknown / very many
+    languages: frozenset[str] | None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an array (len(texts), dim) float32 of L2-normalised embeddings."""
+        ...

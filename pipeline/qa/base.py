@@ -1,0 +1,40 @@
+"""What a quality check is (every registered check is a :class:`Check`), what it is given and what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from pipeline.records import AlignedPair
+
+__all__ = ["Check", "CheckFn", "CheckResult", "Identifier", "QAContext"]
+
+#: A language identifier: text, k -> [(lang, probability)], best first.
+Identifier = Callable[[str, int], list[tuple[str, float]]]
+
+
+@dataclass(frozen=True)
+class QAContext:
+    src_lang: str
+    tgt_lang: str
+    identify: Identifier | None = None  # language identifier (None: script signals only)
+
+
+@dataclass
+class CheckResult:
+    flagged: dict[int, str] = field(default_factory=dict)  # index in the pair sequence -> detail
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+CheckFn = Callable[[Sequence[AlignedPair], Any, QAContext], CheckResult]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str  # the flag it sets, and its config section under `qa:`
+    description: str
+    config: type[BaseModel]
+    run: CheckFn
