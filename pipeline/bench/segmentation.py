@@ -27,6 +27,8 @@ from pathlib import Path
 
 from pipeline.bench import median
 from pipeline.config import repo_root
+from pipeline.errors import InputError
+from pipeline.segment import get_segmenter
 
 SYSTEMS = ("ours", "pysbd", "sentencex")
 PYSBD_LANGS = frozenset({"en", "ru"})  # of this project's four; pySBD has no ko or uk
@@ -68,7 +70,6 @@ class CaseList:
 
 def load_case_lists(cases_dir: Path) -> list[CaseList]:
     """Every ``*.json`` list in ``cases_dir`` by language, ``<lang>.json`` first (none: ``[]``)."""
-    from pipeline.errors import InputError
 
     out: list[CaseList] = []
     for path in sorted(cases_dir.glob("*.json")):
@@ -95,7 +96,6 @@ def passes(split: Split, case: Case) -> bool:
 
 
 def ours(lang: str) -> Split:
-    from pipeline.segment import get_segmenter
 
     seg = get_segmenter(lang)
     return lambda text: [text[s:e] for s, e in seg.spans(text)]

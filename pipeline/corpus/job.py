@@ -17,10 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
+from pipeline.corpus.read import find_duplicates, plan_shards
 from pipeline.corpus.records import ShardResult, ShardSpec
+from pipeline.corpus.shards import dumps_reject, load_done, read_rejects, remove_stale
 from pipeline.corpus.stages import JobContext, ShardFailure, TranslatorFactory
 from pipeline.errors import ConfigError, TranslationError
+from pipeline.io import check_output_folder
 from pipeline.settings import output_settings
+from pipeline.write.output import Rendered, commit_all, creation_time
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +72,6 @@ def run_corpus(
     ray_address: str | None = None,
     translator_factory: TranslatorFactory | None = None,
 ) -> CorpusReport:
-    from pipeline.corpus.read import find_duplicates, plan_shards
-    from pipeline.corpus.shards import load_done, remove_stale
-    from pipeline.write.output import creation_time
 
     engine = engine or cfg.corpus.engine
     if cfg.lang is None:
@@ -81,7 +82,6 @@ def run_corpus(
         from pipeline.corpus.ray_engine import import_ray
 
         import_ray()
-    from pipeline.io import check_output_folder
 
     check_output_folder(out_dir)  # before any work: a long job must not end in an unwritable folder
     if translator_factory is None:
@@ -163,8 +163,6 @@ def _finish(
     created: str,
     input_path: str,
 ) -> None:
-    from pipeline.corpus.shards import dumps_reject, read_rejects
-    from pipeline.write.output import Rendered, commit_all
 
     lines = [dumps_reject(r) for r in plan_rejects]
     for spec in specs:

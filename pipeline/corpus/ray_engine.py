@@ -21,8 +21,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.corpus.read import read_shard
 from pipeline.corpus.records import ShardResult, ShardSpec
-from pipeline.corpus.stages import JobContext, ShardFailure, TranslateStage, guarded
+from pipeline.corpus.shards import write_shard
+from pipeline.corpus.stages import JobContext, ShardFailure, TranslateStage, guarded, link_shard, segment_shard
 from pipeline.errors import ConfigError, PipelineError
 
 log = logging.getLogger(__name__)
@@ -178,9 +180,6 @@ def run_ray(
 
 def _pipeline(ray: Any, specs: Sequence[ShardSpec], ctx: JobContext, actors: int) -> Any:
     """read -> segment -> translate (actor pool) -> align -> write, one row per shard."""
-    from pipeline.corpus.read import read_shard
-    from pipeline.corpus.shards import write_shard
-    from pipeline.corpus.stages import link_shard, segment_shard
 
     cfg, rc = ctx.cfg, ctx.cfg.corpus.ray
     task_args: dict[str, Any] = {"num_cpus": rc.task_cpus, "max_retries": rc.task_retries}

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
+from pipeline.corpus.read import read_shard
 from pipeline.corpus.records import Doc, Reject, ShardResult, ShardSpec, ShardWork
+from pipeline.corpus.shards import write_shard
 from pipeline.document import Linker, link_document, make_linker, plan_units
 from pipeline.errors import TranslationError
 from pipeline.records import TranslatorInfo
@@ -231,8 +233,6 @@ def link_shard(work: ShardWork, cfg: Config) -> ShardWork:
 
 def run_stages(spec: ShardSpec, ctx: JobContext, translate: TranslateStage) -> ShardResult | ShardFailure:
     """All stages of one shard in this process (the local engine)."""
-    from pipeline.corpus.read import read_shard
-    from pipeline.corpus.shards import write_shard
 
     cfg = ctx.cfg
     item: Item = guarded("read", lambda s: read_shard(s, cfg.corpus), spec)

@@ -6,8 +6,9 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
 from pipeline.records import AlignedPair, Signature
+from pipeline.segment import get_segmenter
 
 #: Version tag of the review page data and of the decisions file it exports.
 DECISIONS_FORMAT = "pipeline-review/1"
@@ -26,8 +27,6 @@ def sentence_spans(text: str, lang: str, n: int | None = None) -> list[tuple[int
     With ``n`` (the bead's number of sentence indices) and a segmentation into a different number of
     sentences, the text is cut proportionally into ``n`` equal spans instead, so every index gets a span.
     """
-    from pipeline.errors import ConfigError
-    from pipeline.segment import get_segmenter
 
     try:
         spans = get_segmenter(lang).spans(text) if text.strip() else []
