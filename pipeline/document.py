@@ -30,6 +30,7 @@ from typing import Literal, Protocol
 
 from pipeline import __version__
 from pipeline.align import AlignConfig, Aligner, get_aligner
+from pipeline.glossary.model import Glossary
 from pipeline.qa import QAConfig, QASummary, run_qa
 from pipeline.records import AlignedPair, Link, Segmentation, Sentence, Signature, TranslatorInfo
 from pipeline.segment import get_segmenter
@@ -37,6 +38,8 @@ from pipeline.translate import Output
 
 __all__ = [
     "BY_CONSTRUCTION",
+    "NO_SOURCE",
+    "NO_TARGET",
     "DocumentPairs",
     "Linked",
     "Linker",
@@ -54,6 +57,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BY_CONSTRUCTION = "by-construction.v1"
+#: flags of a pair whose sentence has no counterpart: a source sentence without a translation (1-0 link),
+#: a target sentence without a source (0-1 link)
+NO_TARGET = "no_target"
+NO_SOURCE = "no_source"
 
 Unit_ = Literal["sentence", "paragraph"]
 CountTokens = Callable[[Sequence[str]], list[int]]
@@ -224,12 +231,12 @@ def to_pairs(
     mt_scores: Sequence[float | None] | None = None,
     failed: Sequence[int] | dict[int, str] = (),
     doc: str | None = None,
-    flag_unaligned: bool = False,
 ) -> list[AlignedPair]:
     """One pair per link; a 0-1 link takes the paragraph of the pair before it.
 
-    Flags: ``translation_failed`` where a source sentence has no translation (``failed``), ``unaligned``
-    where one side is empty (with ``flag_unaligned``).
+    Flags: ``translation_failed`` where a source sentence has no translation (``failed``); else, where the
+    aligner found no counterpart, ``no_target`` (a source sentence without a translation: a 1-0 link) or
+    ``no_source`` (a target sentence without a source, e.g. one the translator added: a 0-1 link).
     """
     pairs: list[AlignedPair] = []
     for n, link in enumerate(links):
@@ -237,8 +244,10 @@ def to_pairs(
         flags: tuple[str, ...] = ()
         if any(i in failed for i in link.src_idx):
             flags = ("translation_failed",)
-        elif flag_unaligned and (not link.src_idx or not link.tgt_idx):
-            flags = ("unaligned",)
+        elif not link.tgt_idx:
+            flags = (NO_TARGET,)
+        elif not link.src_idx:
+            flags = (NO_SOURCE,)
         pairs.append(
             AlignedPair(
                 id=n,
@@ -271,7 +280,8 @@ class DocumentPairs:
     pairs: list[AlignedPair]
     linked: Linked
     qa: QASummary | None
-    seconds: dict[str, float] = field(default_factory=dict)  # link (check_links / aligner), qa
+    # embedder_load (first use in this process), link (check_links / the aligner, without the load), qa
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def link_document(
@@ -282,10 +292,14 @@ def link_document(
     *,
     qa: QAConfig | None,
     doc: str | None = None,
+    glossary: Glossary | None = None,
 ) -> DocumentPairs:
-    """Link, pair and check one translated document (``qa=None``: no quality checks)."""
+    """Link, pair and check one translated document (``qa=None``: no quality checks; ``glossary``: the run's
+    terms, loaded by the caller, for ``term_missing``)."""
     t0 = time.perf_counter()
+    load_before = getattr(linker.aligner, "load_seconds", 0.0)
     linked = link_outputs(seg, units, outputs, linker)
+    load = getattr(linker.aligner, "load_seconds", 0.0) - load_before
     pairs = to_pairs(
         seg.sentences,
         linked.tgt,
@@ -299,8 +313,9 @@ def link_document(
     t1 = time.perf_counter()
     summary = None
     if qa is not None:
-        pairs, summary = run_qa(pairs, qa, src_lang=linker.src_lang, tgt_lang=linker.tgt_lang)
-    return DocumentPairs(pairs, linked, summary, {"link": t1 - t0, "qa": time.perf_counter() - t1})
+        pairs, summary = run_qa(pairs, qa, src_lang=linker.src_lang, tgt_lang=linker.tgt_lang, glossary=glossary)
+    seconds = {"embedder_load": load, "link": t1 - t0 - load, "qa": time.perf_counter() - t1}
+    return DocumentPairs(pairs, linked, summary, seconds)
 
 
 # --------------------------------------------------------------------------- signature

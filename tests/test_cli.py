@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -80,6 +81,20 @@ def test_report_lists_the_dropped_furniture(runs: dict[str, Path]) -> None:
     assert all("furniture" in d["reason"] for d in report["dropped"])
     assert report["sentences"] == len(GOLD_EN)
     assert report["signature"]["model_revision"] == "local"
+
+
+def test_report_and_summary_give_seconds_per_step_and_peak_memory(
+    en_uk_model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pipeline")
+    assert main(["translate", "--lang", "uk", "--model", str(en_uk_model), "--out", str(tmp_path), *FAST]) == 0
+    report = json.loads((tmp_path / "000_d3c0a91caa4d5cc3.en-uk.report.json").read_text(encoding="utf-8"))
+    steps = report["profile"]["seconds"]
+    assert list(steps) == ["read", "segment", "model_load", "translate", "embedder_load", "link", "qa", "render"]
+    assert all(v >= 0 for v in steps.values()) and steps["translate"] > 0 and steps["link"] > 0
+    assert 50 < report["profile"]["peak_rss_mb"] < 100_000
+    summary = [r.getMessage() for r in caplog.records if r.getMessage().startswith("uk: ")]
+    assert len(summary) == 1 and "translate " in summary[0] and ", write " in summary[0] and "peak RSS" in summary[0]
 
 
 def test_outputs_are_deterministic(runs: dict[str, Path], en_uk_model: Path, tmp_path: Path) -> None:

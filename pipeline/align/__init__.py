@@ -78,6 +78,7 @@ class HybridAligner:
         if src_lang is not None and tgt_lang is not None and not self.length_only:  # the name is final at once
             self._embedder_name = choose_embedder(cfg, src_lang, tgt_lang)
         self.times = AlignTimes()
+        self.load_seconds = 0.0  # spent loading embedders, over all calls (the profile's embedder_load)
 
     @property
     def name(self) -> str:
@@ -103,6 +104,7 @@ class HybridAligner:
     def _embed_one(self, name: str, texts: Sequence[str]):  # type: ignore[no-untyped-def]
         from pipeline.align.embed import get_embedder
 
+        t_load = time.perf_counter()
         emb = get_embedder(
             name,
             threads=self.cfg.threads,
@@ -113,6 +115,7 @@ class HybridAligner:
             cache_dir=self.cfg.cache_dir,
             max_chars=self.cfg.embed_max_chars,
         )
+        self.load_seconds += time.perf_counter() - t_load  # the model loads once per process, on first use
         before = emb.embedded
         t0 = time.perf_counter()
         out = emb.embed(texts)
