@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from pipeline.align.config import AlignConfig
 from pipeline.corpus.config import CorpusConfig
 from pipeline.errors import ConfigError
+from pipeline.glossary.config import GlossaryConfig
 from pipeline.qa.config import QAConfig
 from pipeline.segment.config import SegmentConfig
 from pipeline.settings import Section, operational
@@ -68,6 +69,10 @@ class Config(Section):
     qa: QAConfig = Field(
         default_factory=lambda: QAConfig(), description="quality checks and flags (pipeline/qa/config.py)"
     )
+    glossary: GlossaryConfig = Field(
+        default_factory=lambda: GlossaryConfig(),
+        description="terms checked in every target, optionally kept by force (pipeline/glossary/config.py)",
+    )
     corpus: CorpusConfig = Field(
         default_factory=lambda: CorpusConfig(), description="translate-corpus (pipeline/corpus/config.py)"
     )
@@ -78,6 +83,15 @@ class Config(Section):
         if v is not None and v not in LANGS:
             raise ValueError(f"unknown target language {v!r}; choose one of {', '.join(LANGS)}")
         return v
+
+    @model_validator(mode="after")
+    def _enforce_is_checked(self) -> Config:
+        if self.glossary.enforce and not (self.qa.enabled and self.qa.term_missing.enabled):
+            raise ValueError(
+                "glossary.enforce needs the term_missing check (a placeholder the model drops is flagged by it), "
+                "but qa.enabled or qa.term_missing.enabled is false; turn the check on, or glossary.enforce off"
+            )
+        return self
 
 
 # --------------------------------------------------------------------------- loading
@@ -231,6 +245,8 @@ def _to_config_error(e: ValidationError, data: dict[str, Any], origin: dict[str,
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             hint = f"did you mean {'.'.join(str(p) for p in loc[:-1] + (close[0],))}?" if close else "remove it;"
             problems.append(f"unknown key {path}{where}; {hint} known keys here: {', '.join(known)}")
+        elif not loc:  # a rule across sections (a model validator of Config): its message says the fix
+            problems.append(err["msg"].removeprefix("Value error, "))
         elif kind == "missing":
             problems.append(f"missing key {path}; add it to your config (see configs/base.yaml)")
         else:

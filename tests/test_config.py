@@ -143,7 +143,7 @@ CONFIG_MISTAKES = [
     (
         ["output.formats=[tmx, xml]"],
         "config error: output.formats.1 (from --set output.formats=[tmx, xml]): unknown output format 'xml'; "
-        "choose one of tmx, jsonl, tsv, moses, hf, parquet (got 'xml'); fix it with --set output.formats=...",
+        "choose one of tmx, jsonl, tsv, moses, hf, parquet, xliff (got 'xml'); fix it with --set output.formats=...",
     ),
     (
         ["translate=3"],

@@ -16,7 +16,6 @@ import subprocess
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -34,6 +33,7 @@ from pipeline.review.xliff import (
 )
 from pipeline.write import tmx
 from pipeline.write import xliff as xliff_writer
+from pipeline.write.output import RenderContext
 from pipeline.xmlsafe import parse_xml_bytes, parse_xml_file, safe_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,7 +230,7 @@ def test_no_pairs_is_still_a_valid_document(schema: etree.XMLSchema) -> None:
 
 
 def test_the_format_hooks_name_the_file_and_the_runs_jsonl(schema: etree.XMLSchema) -> None:
-    ctx = SimpleNamespace(signature=SIG, src_lang="en", tgt_lang="ko", creation_date=WHEN)
+    ctx = RenderContext(SIG, "en", "ko", WHEN)
     pairs = gold_pairs("ko")
     [out] = xliff_writer.files(pairs, "000_d3c0a91caa4d5cc3.en-ko", ctx)
     assert out.name == "000_d3c0a91caa4d5cc3.en-ko.xlf"

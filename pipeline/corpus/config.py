@@ -66,7 +66,7 @@ class CorpusConfig(Section):
         default_factory=lambda: ["parquet", "jsonl", "tmx"],
         min_length=1,
         description="files written per shard, any output format (pipeline/write/config.py): parquet (with a doc "
-        "column), jsonl, tmx, tsv, moses, hf",
+        "column), jsonl, tmx, tsv, moses, hf, xliff (one <file> per record)",
     )
     qa: bool = Field(True, description="run the quality checks (qa:) per record, as the single-article path does")
     ray: RayConfig = operational(default_factory=lambda: RayConfig(), description="the Ray Data engine")

@@ -9,7 +9,7 @@ from pipeline.glossary.match import find_terms, target_has_form
 from pipeline.glossary.model import Entry, Glossary, forms_text
 from pipeline.records import AlignedPair
 
-__all__ = ["FLAG", "missing_terms", "term_counts", "term_missing"]
+__all__ = ["DESCRIPTION", "FLAG", "check_terms", "missing_terms", "term_counts", "term_missing"]
 
 #: The QA flag (and check name) this module sets.
 FLAG = "term_missing"
@@ -35,31 +35,15 @@ def _missing(src: str, tgt: str, local: Glossary, tgt_lang: str) -> list[Entry]:
     ]
 
 
-def term_missing(pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str) -> dict[int, str]:
-    """Index of each pair (in ``pairs``) that misses a glossary term -> a detail naming the terms and their forms.
-
-    Pairs with an empty source or target are left to the ``empty_target`` check. The detail is one line,
-    e.g. ``Zelenskyy (expected Зеленський); Kursk (expected Курськ or Курщина)``.
-    """
+def check_terms(
+    pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str
+) -> tuple[dict[int, str], dict[str, Any]]:
+    """:func:`term_missing` and :func:`term_counts` in one pass over ``pairs`` (what the QA check runs)."""
     flagged: dict[int, str] = {}
-    local = glossary.for_lang(tgt_lang)
-    if not local.entries:
-        return flagged
-    for i, p in enumerate(pairs):
-        if not p.src.strip() or not p.tgt.strip():
-            continue
-        missing = _missing(p.src, p.tgt, local, tgt_lang)
-        if missing:
-            flagged[i] = "; ".join(f"{e.source} (expected {forms_text(e.forms(tgt_lang))})" for e in missing)
-    return flagged
-
-
-def term_counts(pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str) -> dict[str, Any]:
-    """Statistics for a run report: pairs with terms, terms checked (distinct per pair), misses per term."""
     local = glossary.for_lang(tgt_lang)
     checked = occurrences = 0
     misses: dict[str, int] = {}
-    for p in pairs:
+    for i, p in enumerate(pairs if local.entries else ()):
         if not p.src.strip() or not p.tgt.strip():
             continue
         found = {(m.entry.source, m.entry.case_sensitive) for m in find_terms(local, p.src)}
@@ -67,12 +51,30 @@ def term_counts(pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str)
             continue
         checked += 1
         occurrences += len(found)
-        for e in _missing(p.src, p.tgt, local, tgt_lang):
+        missing = _missing(p.src, p.tgt, local, tgt_lang)
+        for e in missing:
             misses[e.source] = misses.get(e.source, 0) + 1
-    return {
+        if missing:
+            flagged[i] = "; ".join(f"{e.source} (expected {forms_text(e.forms(tgt_lang))})" for e in missing)
+    stats = {
         "terms": len(local.entries),
         "pairs_with_terms": checked,
         "terms_checked": occurrences,  # distinct terms per pair, summed over pairs
         "missing": sum(misses.values()),
         "missing_by_term": dict(sorted(misses.items())),
     }
+    return flagged, stats
+
+
+def term_missing(pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str) -> dict[int, str]:
+    """Index of each pair (in ``pairs``) that misses a glossary term -> a detail naming the terms and their forms.
+
+    Pairs with an empty source or target are left to the ``empty_target`` check. The detail is one line,
+    e.g. ``Zelenskyy (expected Зеленський); Kursk (expected Курськ or Курщина)``.
+    """
+    return check_terms(pairs, glossary, tgt_lang)[0]
+
+
+def term_counts(pairs: Sequence[AlignedPair], glossary: Glossary, tgt_lang: str) -> dict[str, Any]:
+    """Statistics for a run report: pairs with terms, terms checked (distinct per pair), misses per term."""
+    return check_terms(pairs, glossary, tgt_lang)[1]

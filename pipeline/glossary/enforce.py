@@ -28,14 +28,29 @@ sentence gets a capital letter.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.glossary.match import TermMatch, find_terms
 from pipeline.glossary.model import Glossary, lang_key
+from pipeline.records import Signature
+from pipeline.translate.base import Output
 
-__all__ = ["PLACEHOLDER", "Slot", "placeholder_pattern", "protect", "protect_texts", "restore", "restore_texts"]
+__all__ = [
+    "PLACEHOLDER",
+    "Enforced",
+    "Slot",
+    "placeholder_pattern",
+    "protect",
+    "protect_texts",
+    "restore",
+    "restore_texts",
+    "terms_signature",
+    "translate_terms",
+]
 
 #: How slot ``n`` is written into the source text.
 PLACEHOLDER = "({n})"
@@ -196,3 +211,76 @@ def restore_texts(
         texts.append(text)
         missing.append(lost)
     return texts, missing
+
+
+@dataclass(frozen=True)
+class Enforced:
+    """Translations of a batch of texts, with the glossary's terms kept (:func:`translate_terms`).
+
+    ``slots[i]``: the terms protected in text ``i``; ``dropped[i]``: those whose placeholder the model
+    dropped or mangled (their pair is flagged ``term_missing`` by the check that follows).
+    """
+
+    outputs: list[Output]
+    slots: list[tuple[Slot, ...]]
+    dropped: list[tuple[Slot, ...]]
+
+    @property
+    def protected_count(self) -> int:
+        return sum(len(s) for s in self.slots)
+
+    @property
+    def dropped_count(self) -> int:
+        return sum(len(s) for s in self.dropped)
+
+    def counts(self) -> dict[str, int]:
+        """For run reports: ``{"terms_protected": n, "placeholders_dropped": m}``."""
+        return {"terms_protected": self.protected_count, "placeholders_dropped": self.dropped_count}
+
+    def dropped_terms(self) -> list[dict[str, Any]]:
+        """One record per dropped placeholder: the text's index, the term and its placeholder."""
+        return [
+            {"unit": i, "term": s.match.entry.source, "placeholder": s.placeholder}
+            for i, lost in enumerate(self.dropped)
+            for s in lost
+        ]
+
+
+def translate_terms(
+    translate: Callable[[list[str]], Sequence[Output]],
+    texts: Sequence[str],
+    glossary: Glossary | None,
+    tgt_lang: str,
+) -> Enforced:
+    """``translate(texts)``, keeping the terms of ``glossary`` (``glossary.enforce``; None: a plain call).
+
+    The one place both runners (``translate``, ``translate-corpus``) keep terms: each text is protected
+    (:func:`protect_texts`), the protected texts are translated (and cached as such), and each output gets
+    its terms back (:func:`restore_texts`). An output that failed (``error`` set) is left as it is.
+    """
+    if glossary is None:
+        outputs = list(translate(list(texts)))
+        return Enforced(outputs, [() for _ in outputs], [() for _ in outputs])
+    protected, slots = protect_texts(texts, glossary, tgt_lang)
+    outputs = list(translate(protected))
+    if len(outputs) != len(protected):
+        raise RuntimeError(f"translator returned {len(outputs)} outputs for {len(protected)} inputs")
+    restored: list[Output] = []
+    dropped: list[tuple[Slot, ...]] = []
+    for out, s in zip(outputs, slots, strict=True):
+        if out.error is not None or not s:
+            restored.append(out)
+            dropped.append(())
+            continue
+        text, lost = restore(out.text, s, tgt_lang)
+        restored.append(dataclasses.replace(out, text=text))
+        dropped.append(lost)
+    return Enforced(restored, slots, dropped)
+
+
+def terms_signature(signature: Signature, kept: Glossary | None) -> Signature:
+    """``signature`` with ``terms:<digest>`` added when ``kept``'s terms were kept by force (the translations
+    then depend on the glossary's content, not only on the model); unchanged for None."""
+    if kept is None:
+        return signature
+    return dataclasses.replace(signature, extra=(*signature.extra, ("terms", kept.digest())))

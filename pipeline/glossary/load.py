@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,11 +46,13 @@ from typing import Any
 from pipeline.errors import InputError
 from pipeline.glossary.model import ANY_LANG, Entry, Glossary, lang_key, merge_entries
 
-__all__ = ["FORM_SEPARATOR", "GLOSSARY_SUFFIXES", "load_glossaries", "load_glossary"]
+__all__ = ["FORM_SEPARATOR", "GLOSSARY_SUFFIXES", "load_glossaries", "load_glossary", "run_glossary"]
 
 FORM_SEPARATOR = "|"
 GLOSSARY_SUFFIXES = (".tbx", ".csv", ".tsv", ".tab", ".yaml", ".yml")
 MAX_GLOSSARY_BYTES = 32 * 1024 * 1024
+
+log = logging.getLogger(__name__)
 
 _LANG_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 _TRUE = {"yes", "true", "1", "y", "on"}
@@ -82,6 +85,37 @@ def load_glossaries(paths: Iterable[str | Path], *, src_lang: str = "en") -> Glo
     for path in paths:
         out = out.merged(load_glossary(path, src_lang=src_lang))
     return out
+
+
+def run_glossary(files: Sequence[str], *, src_lang: str, tgt_lang: str, enforce: bool = False) -> Glossary | None:
+    """The glossary of a run (``glossary.files``), read once at the edge and reduced to ``tgt_lang``.
+
+    None when no file is given. A file that is missing or malformed is an :class:`InputError` naming it
+    and where it was given. A glossary with no form in ``tgt_lang`` is logged (it checks nothing).
+    """
+    if not files:
+        if enforce:
+            log.warning("glossary.enforce is on but no glossary is given (--glossary FILE or glossary.files)")
+        return None
+    for f in files:
+        if not Path(f).exists():
+            raise InputError(
+                f"glossary not found: {f} (from --glossary or glossary.files)",
+                "check the path (relative paths are from the current folder)",
+            )
+    full = load_glossaries(files, src_lang=src_lang)
+    local = full.for_lang(tgt_lang)
+    log.info(
+        "glossary: %d term(s) with a %s form, of %d in %s%s",
+        len(local),
+        tgt_lang,
+        len(full),
+        ", ".join(full.sources),
+        " (kept by placeholders: glossary.enforce)" if enforce else "",
+    )
+    if not local.entries:
+        log.warning("glossary %s has no term with a %s form: nothing is checked", ", ".join(full.sources), tgt_lang)
+    return local
 
 
 def _read_text(p: Path) -> str:
@@ -323,7 +357,8 @@ def _read_tbx(p: Path, src_lang: str) -> list[Entry]:
         from translate.storage.tbx import tbxfile
     except ImportError:
         raise InputError(
-            f"glossary {p}: reading TBX needs translate-toolkit", "pip install translate-toolkit, or give a CSV/YAML"
+            f"glossary {p}: reading TBX needs translate-toolkit (optional, GPL-3.0-or-later)",
+            "pip install '.[glossary]', or give the glossary as CSV/YAML",
         ) from None
     try:
         store = tbxfile.parsestring(safe_bytes(tree), sourcelanguage=src_lang)

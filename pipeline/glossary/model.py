@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -73,6 +75,11 @@ class Glossary:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def digest(self) -> str:
+        """A short hash of the terms and their forms (not of the files' names): what a run's output depends on."""
+        data = [self.src_lang, [[e.source, e.case_sensitive, [[k, list(f)] for k, f in e.targets]] for e in self]]
+        return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)

@@ -18,12 +18,15 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.qa.base import Check, CheckResult, QAContext
 from pipeline.qa.config import CHECKS, QAConfig
 from pipeline.qa.language import LANG_NAMES, Identifier, fasttext_lite
 from pipeline.records import AlignedPair
+
+if TYPE_CHECKING:
+    from pipeline.glossary.model import Glossary
 
 __all__ = ["CHECKS", "Check", "CheckResult", "QAConfig", "QAContext", "QASummary", "failure_message", "run_qa"]
 
@@ -89,11 +92,12 @@ def run_qa(
     src_lang: str,
     tgt_lang: str,
     identify: Identifier | None = None,
+    glossary: Glossary | None = None,
 ) -> tuple[list[AlignedPair], QASummary]:
     """Run the enabled checks; return the pairs with their flags added (existing flags kept first) and a summary.
 
     ``identify`` replaces the language identifier (default: fastText lite, loaded on first use, when
-    ``qa.wrong_language.use_lid`` is on).
+    ``qa.wrong_language.use_lid`` is on); ``glossary`` is the run's terms (``term_missing``; None: none given).
     """
     summary = QASummary(pairs=len(pairs))
     if not cfg.enabled:
@@ -107,7 +111,7 @@ def run_qa(
     elif identify is not None:
         lid_name = "custom"
     summary.lid = lid_name if cfg.wrong_language.enabled else "off"
-    ctx = QAContext(src_lang=src_lang, tgt_lang=tgt_lang, identify=identify)
+    ctx = QAContext(src_lang=src_lang, tgt_lang=tgt_lang, identify=identify, glossary=glossary)
     added: list[list[str]] = [[] for _ in pairs]
     for check, section in enabled:
         result = check.run(pairs, section, ctx)

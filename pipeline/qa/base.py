@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from pipeline.records import AlignedPair
+
+if TYPE_CHECKING:
+    from pipeline.glossary.model import Glossary
 
 __all__ = ["Check", "CheckFn", "CheckResult", "Identifier", "QAContext"]
 
@@ -21,6 +24,7 @@ class QAContext:
     src_lang: str
     tgt_lang: str
     identify: Identifier | None = None  # language identifier (None: script signals only)
+    glossary: Glossary | None = None  # the run's terms (term_missing); None: no glossary given
 
 
 @dataclass

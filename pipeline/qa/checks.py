@@ -12,6 +12,8 @@ import re
 import statistics
 from collections.abc import Sequence
 
+from pipeline.glossary.check import DESCRIPTION as TERM_DESCRIPTION
+from pipeline.glossary.check import check_terms
 from pipeline.qa import config as qc
 from pipeline.qa.base import Check, CheckResult, QAContext
 from pipeline.qa.language import judge_language
@@ -167,6 +169,14 @@ def low_mt_score(pairs: Sequence[AlignedPair], cfg: qc.LowMTScoreCheck, ctx: QAC
     return res
 
 
+def term_missing(pairs: Sequence[AlignedPair], cfg: qc.TermMissingCheck, ctx: QAContext) -> CheckResult:
+    """A glossary term of the source with none of its accepted forms in the target (:mod:`pipeline.glossary`)."""
+    if ctx.glossary is None:
+        return CheckResult(stats={"terms": 0, "skipped": "no glossary given (glossary.files or --glossary)"})
+    flagged, stats = check_terms(pairs, ctx.glossary, ctx.tgt_lang)
+    return CheckResult(flagged, stats)
+
+
 # Each check as registered in :data:`pipeline.qa.config.CHECKS` (name = its flag and its `qa.<name>` section).
 EMPTY_TARGET = Check("empty_target", "the target is empty", qc.EmptyTargetCheck, empty_target)
 WRONG_LANGUAGE = Check(
@@ -187,3 +197,4 @@ LENGTH_RATIO = Check(
 )
 LOW_SCORE = Check("low_score", "low alignment score", qc.LowScoreCheck, low_score)
 LOW_MT_SCORE = Check("low_mt_score", "low model confidence", qc.LowMTScoreCheck, low_mt_score)
+TERM_MISSING = Check("term_missing", TERM_DESCRIPTION, qc.TermMissingCheck, term_missing)

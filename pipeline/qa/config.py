@@ -31,6 +31,7 @@ CHECKS: Registry[Check] = Registry(
             "length_ratio",
             "low_score",
             "low_mt_score",
+            "term_missing",
         )
     },
 )
@@ -142,6 +143,10 @@ class LowMTScoreCheck(_Check):
     )
 
 
+class TermMissingCheck(_Check):
+    """Flags nothing unless a glossary is given (glossary.files or --glossary)."""
+
+
 class QAConfig(Section):
     """Configuration of the quality checks (all fields have defaults; ``QAConfig()`` is the default)."""
 
@@ -161,3 +166,8 @@ class QAConfig(Section):
     empty_target: EmptyTargetCheck = Field(default_factory=lambda: EmptyTargetCheck())
     low_score: LowScoreCheck = Field(default_factory=lambda: LowScoreCheck())
     low_mt_score: LowMTScoreCheck = Field(default_factory=lambda: LowMTScoreCheck())
+    term_missing: TermMissingCheck = Field(
+        default_factory=lambda: TermMissingCheck(),
+        description="a glossary term of the source (English inflection: soldier/soldiers) has none of its accepted "
+        "forms in the target (ru/uk case endings, Korean particles); needs a glossary (glossary.files)",
+    )

@@ -1,4 +1,4 @@
-"""Writers: aligned pairs -> TMX 1.4b, JSON Lines, TSV, Moses plain text, a Hugging Face dataset, Parquet.
+"""Writers: aligned pairs -> TMX 1.4b, JSON Lines, TSV, Moses, a Hugging Face dataset, Parquet, XLIFF 1.2.
 
 Every format is an :class:`OutputFormat` registered by name in :data:`FORMATS`
 (``pipeline/write/config.py``): a module with a ``FORMAT`` and one registry line make a new format, which
@@ -18,13 +18,16 @@ What :func:`write_outputs` writes for a ``base`` name:
 * ``moses``: ``<base>.<src_lang>`` and ``<base>.<tgt_lang>``, line-aligned (:mod:`pipeline.write.moses`)
 * ``hf``: the folder ``<base>.hf/`` with Parquet data and a dataset card (:mod:`pipeline.write.hf`)
 * ``parquet``: ``<base>.parquet``, the dataset's data file alone (:mod:`pipeline.write.hf`)
+* ``xliff``: ``<base>.xlf``, XLIFF 1.2 to post-edit in a CAT tool, one ``<file>`` per document, the QA flags
+  and their details as notes (:mod:`pipeline.write.xliff`)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.io import atomic_write
@@ -32,7 +35,15 @@ from pipeline.langs import lang_tag
 from pipeline.records import AlignedPair, Signature
 from pipeline.write.config import FORMATS, OutputConfig
 from pipeline.write.jsonl import pair_schema, read_jsonl
-from pipeline.write.output import OutputFormat, RenderContext, Rendered, commit_all, resolve_creation_date
+from pipeline.write.output import (
+    OutputFormat,
+    QADetails,
+    RenderContext,
+    Rendered,
+    commit_all,
+    pair_key,
+    resolve_creation_date,
+)
 from pipeline.write.tmx import xml_safe
 
 __all__ = [
@@ -42,6 +53,7 @@ __all__ = [
     "RenderContext",
     "Rendered",
     "commit_all",
+    "pair_key",
     "pair_schema",
     "read_jsonl",
     "render_outputs",
@@ -64,6 +76,7 @@ def render_context(
     tgt_lang: str,
     creation_date: datetime | None = None,
     corpus: bool = False,
+    qa_details: QADetails | None = None,
 ) -> RenderContext:
     """The context of one output; :class:`ConfigError` for a malformed language code, :class:`ValueError`
     if a pair's languages differ from ``src_lang``/``tgt_lang`` (one output per language pair)."""
@@ -72,7 +85,7 @@ def render_context(
     for p in pairs:
         if (p.src_lang, p.tgt_lang) != (src_lang, tgt_lang):
             raise ValueError(f"pair {p.id} is {p.src_lang}->{p.tgt_lang}, but this output is {src_lang}->{tgt_lang}")
-    return RenderContext(signature, src_lang, tgt_lang, resolve_creation_date(creation_date), corpus)
+    return RenderContext(signature, src_lang, tgt_lang, resolve_creation_date(creation_date), corpus, qa_details)
 
 
 def render_pairs(
@@ -131,19 +144,29 @@ def render_outputs(
     tgt_lang: str,
     creation_date: datetime | None = None,
     corpus: bool = False,
+    qa_details: Mapping[Any, Mapping[str, str]] | None = None,
 ) -> list[Rendered]:
     """Render every format in ``formats`` (duplicates ignored, order kept) in memory; nothing is written.
 
     Raises :class:`ConfigError` for an unknown format (before rendering any) or a malformed language
     code, and :class:`ValueError` if a pair's languages differ from ``src_lang``/``tgt_lang``. All
     formats share one creation date (``creation_date``, else ``SOURCE_DATE_EPOCH``, else now).
+    ``qa_details``: what the checks said about flagged pairs (pair id, or ``<doc>#<id>`` -> flag -> detail, as
+    :class:`pipeline.qa.QASummary` has them), for the formats that show it (XLIFF notes).
     """
     names = list(dict.fromkeys(formats))
     if not names:
         raise ConfigError("no output format given", f"use some of: {', '.join(FORMATS.names())}")
     chosen = [FORMATS.load(fmt) for fmt in names]
+    details = {str(k): v for k, v in qa_details.items()} if qa_details else None
     ctx = render_context(
-        pairs, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang, creation_date=creation_date, corpus=corpus
+        pairs,
+        signature=signature,
+        src_lang=src_lang,
+        tgt_lang=tgt_lang,
+        creation_date=creation_date,
+        corpus=corpus,
+        qa_details=details,
     )
     rendered: list[Rendered] = []
     for form in chosen:

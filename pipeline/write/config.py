@@ -24,6 +24,7 @@ FORMATS: Registry[OutputFormat] = Registry(
         "moses": "pipeline.write.moses:FORMAT",
         "hf": "pipeline.write.hf:FORMAT",
         "parquet": "pipeline.write.hf:PARQUET",
+        "xliff": "pipeline.write.xliff:FORMAT",
     },
 )
 
@@ -48,7 +49,8 @@ class OutputConfig(Section):
         description="formats written into <dir>/<lang>/ as <name>.en-<lang>...: tmx (.tmx, TMX 1.4b for CAT "
         "tools), jsonl (.jsonl, one record per pair), tsv (.tsv: src, tgt, score), moses (.en + .<lang>, "
         "line-aligned plain text), hf (folder .hf/: Hugging Face dataset, Parquet data + dataset card), parquet "
-        "(.parquet); e.g. --set output.formats=[tmx,jsonl,moses,hf]",
+        "(.parquet), xliff (.xlf, XLIFF 1.2 to post-edit in a CAT tool, back with apply-review); e.g. --set "
+        "output.formats=[tmx,jsonl,moses,hf]",
     )
     creation_date: datetime | None = operational(
         None, description="fixed ISO-8601 UTC time stamp for outputs; null = $SOURCE_DATE_EPOCH if set, else now"

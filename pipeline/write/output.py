@@ -25,13 +25,23 @@ from pipeline.records import AlignedPair, Signature
 
 __all__ = [
     "OutputFormat",
+    "QADetails",
     "RenderContext",
     "Rendered",
     "commit_all",
     "creation_time",
     "document_format",
+    "pair_key",
     "resolve_creation_date",
 ]
+
+#: What the quality checks said about each flagged pair: :func:`pair_key` -> flag -> a one-line detail.
+QADetails = Mapping[str, Mapping[str, str]]
+
+
+def pair_key(pair: AlignedPair) -> str:
+    """The key of ``pair`` in :data:`QADetails`: its id, or ``<doc>#<id>`` for a pair of a corpus record."""
+    return f"{pair.doc}#{pair.id}" if pair.doc is not None else str(pair.id)
 
 
 def resolve_creation_date(creation_date: datetime | None = None) -> datetime:
@@ -68,6 +78,7 @@ class RenderContext:
     tgt_lang: str
     creation_date: datetime  # one for all formats of a run (TMX creationdate, dataset card)
     corpus: bool = False  # the pairs of many input records (translate-corpus shards): each carries ``doc``
+    qa_details: QADetails | None = None  # the checks' details of flagged pairs (XLIFF notes); None: not known
 
     def kwargs(self) -> dict[str, Any]:
         """The keyword arguments of the formats' ``render`` functions."""

@@ -60,12 +60,13 @@ from typing import Any
 from lxml import etree
 
 from pipeline.records import AlignedPair, Signature
-from pipeline.write.output import Rendered
+from pipeline.write.output import OutputFormat, RenderContext, Rendered
 from pipeline.write.tmx import resolve_creation_date, xml_safe
 
 __all__ = [
     "CHAR_CTYPE",
     "EXTENSION",
+    "FORMAT",
     "NOTE_JSONL",
     "NOTE_QA",
     "NOTE_RUN",
@@ -294,14 +295,19 @@ def render(
     return f"{XML_DECLARATION}\n{body}"
 
 
-def text(pairs: Sequence[AlignedPair], ctx: Any) -> str:
-    """:func:`render` for a render context (``signature``, ``src_lang``, ``tgt_lang``, ``creation_date``)."""
+def text(pairs: Sequence[AlignedPair], ctx: RenderContext) -> str:
+    """:func:`render` for a render context (its QA details go into the flags' notes)."""
     return render(
-        pairs, signature=ctx.signature, src_lang=ctx.src_lang, tgt_lang=ctx.tgt_lang, creation_date=ctx.creation_date
+        pairs,
+        signature=ctx.signature,
+        src_lang=ctx.src_lang,
+        tgt_lang=ctx.tgt_lang,
+        creation_date=ctx.creation_date,
+        qa_details=ctx.qa_details,
     )
 
 
-def files(pairs: Sequence[AlignedPair], base: str, ctx: Any) -> list[Rendered]:
+def files(pairs: Sequence[AlignedPair], base: str, ctx: RenderContext) -> list[Rendered]:
     """``<base>.xlf`` for a render context: ``original`` is ``base``, the run's JSONL ``<base>.jsonl`` (beside it)."""
     data = render(
         pairs,
@@ -311,5 +317,10 @@ def files(pairs: Sequence[AlignedPair], base: str, ctx: Any) -> list[Rendered]:
         creation_date=ctx.creation_date,
         original=base,
         jsonl=f"{base}.jsonl",
+        qa_details=ctx.qa_details,
     ).encode("utf-8")
     return [Rendered(f"{base}{EXTENSION}", data=data)]
+
+
+#: ``output.formats`` / ``corpus.formats`` name ``xliff`` (registered in :data:`pipeline.write.config.FORMATS`).
+FORMAT = OutputFormat("xliff", files, text, EXTENSION)
