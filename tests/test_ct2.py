@@ -115,7 +115,44 @@ def test_converted_model_is_reused(en_ko_broken_model: Path, tmp_path: Path, mon
         raise AssertionError("converted again")
 
     monkeypatch.setattr(ct2.Conversion, "build", no_conversion)
+    monkeypatch.setattr(ct2, "convert_in_child", no_conversion)  # the conversion runs in a child process
     assert get_translator(cfg, "ko").translate(TEXTS[:3]) == first
+
+
+def test_the_conversion_leaves_torch_out_of_the_translating_process(en_uk_model: Path, tmp_path: Path) -> None:
+    """Converting loads torch and the float32 weights (about 0.8 GB for a base-size model): in a child
+    process, which gives that memory back when it ends. The translating process never imports torch
+    (transformers, without torch, for its tokenizer only)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pipeline.config import load_config\n"
+        "from pipeline.translate import get_translator\n"
+        f"cfg = load_config(lang='uk', overrides=['translate.model={en_uk_model}', 'translate.backend=ctranslate2', "
+        f"'translate.cache=false', 'translate.ct2_dir={tmp_path}', 'translate.threads=1']).translate\n"
+        "tr = get_translator(cfg, 'uk')\n"
+        "print(tr.translate(['Hello world.'])[0].text)\n"
+        "print('torch' in sys.modules)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    text, imported = res.stdout.strip().splitlines()[-2:]
+    assert text and imported == "False"
+    assert list(tmp_path.rglob("model.bin"))  # converted, in the child
+
+
+def test_a_conversion_process_that_dies_is_one_line(
+    en_uk_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.translate import ct2
+
+    monkeypatch.setattr(ct2, "_CHILD", "import os; os.kill(os.getpid(), 9)")  # as the kernel's OOM killer would
+    with pytest.raises(ModelError) as err:
+        get_translator(_cfg(en_uk_model, "uk", tmp_path, "translate.backend=ctranslate2"), "uk")
+    msg = str(err.value)
+    assert "ended without an answer (signal 9) (out of memory?)" in msg and "\n" not in msg
+    assert "translate.backend=transformers" in msg
 
 
 @pytest.mark.parametrize("damage", ["truncated", "no-marker", "bad-marker", "unloadable"])
@@ -225,3 +262,86 @@ def test_blank_inputs_give_empty_outputs(en_uk_model: Path, ct2_dir: Path) -> No
         tr = get_translator(_cfg(en_uk_model, "uk", ct2_dir, f"translate.backend={backend}"), "uk")
         out = tr.translate(["", "Hello.", "  "])
         assert [o.text for o in out][0::2] == ["", ""] and out[1].text
+
+
+# --------------------------------------------------------------------------- GPU: CUDA 12's cuBLAS, the gpu extra
+
+NO_CUBLAS = "Library libcublas.so.12 is not found or cannot be loaded"
+
+
+def _on_a_gpu_without(monkeypatch: pytest.MonkeyPatch, *, at_load: str | None = None, at_compute: str | None = None):
+    """CTranslate2 on a pretend CUDA device: the real CPU translator, failing as a wheel without cuBLAS does
+    (loading the model works, the first computation fails), or failing ``at_load``."""
+    import ctranslate2
+
+    from pipeline.translate import ct2
+
+    real = ctranslate2.Translator
+
+    class GPU:
+        def __init__(self, path: str, **kw: object) -> None:
+            if at_load:
+                raise RuntimeError(at_load)
+            self._real = real(path, device="cpu", compute_type="float32")
+
+        def translate_batch(self, *a: object, **k: object) -> object:
+            if at_compute:
+                raise RuntimeError(at_compute)
+            return self._real.translate_batch(*a, **k)
+
+    monkeypatch.setattr(ct2, "ct2_device", lambda requested: ("cuda", 0))
+    monkeypatch.setattr(ct2, "resolve_compute_type", lambda requested, device: "float32")
+    monkeypatch.setattr(ctranslate2, "Translator", GPU)
+
+
+def test_missing_cublas_names_the_gpu_extra(en_uk_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _on_a_gpu_without(monkeypatch, at_compute=NO_CUBLAS)
+    with pytest.raises(ModelError) as err:
+        get_translator(_cfg(en_uk_model, "uk", tmp_path, "translate.backend=ctranslate2"), "uk")
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith(f"CTranslate2 cannot compute on cuda:0: {NO_CUBLAS}; ")
+    assert "pip install '.[gpu]'" in msg and "nvidia-cublas-cu12" in msg
+    assert "translate.backend=transformers" in msg and "translate.device=cpu" in msg
+
+
+def test_a_cuda_failure_at_load_is_not_taken_for_a_damaged_model(
+    en_uk_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A loading error that is the GPU's (a library, the driver) stops at once: the converted folder is fine
+    and is neither deleted nor converted again."""
+    for error, extra in [(NO_CUBLAS, True), ("CUDA failed with error CUDA driver version is insufficient", False)]:
+        with monkeypatch.context() as m:
+            _on_a_gpu_without(m, at_load=error)
+            caplog.clear()
+            with pytest.raises(ModelError) as err:
+                get_translator(_cfg(en_uk_model, "uk", tmp_path, "translate.backend=ctranslate2"), "uk")
+        msg = str(err.value)
+        assert error in msg and ("pip install '.[gpu]'" in msg) is extra and "\n" not in msg
+        assert "nvidia-smi" in msg or extra
+        assert not any("unusable" in r.getMessage() for r in caplog.records)  # not removed as damaged
+    assert len(list(tmp_path.rglob("model.bin"))) == 1  # converted once, kept
+
+
+def test_preload_cublas_loads_the_pip_package_libraries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CTranslate2 opens libcublas.so.12 by name; the gpu extra's copy lies inside site-packages, off the
+    loader's path, so it is loaded first (cuBLAS needs cuBLASLt, loaded before it)."""
+    import sys
+
+    from pipeline.translate.ct2 import preload_cublas
+
+    stand_in = next(
+        (p for p in (Path("/lib/x86_64-linux-gnu/libz.so.1"), Path("/usr/lib/libz.so.1")) if p.exists()), None
+    )
+    if stand_in is None:
+        pytest.skip("no libz.so.1 to stand in for cuBLAS")
+    for name in [m for m in sys.modules if m == "nvidia" or m.startswith("nvidia.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if "-packages" not in p])  # no real nvidia.* here
+    assert preload_cublas() == []
+    lib = tmp_path / "nvidia" / "cublas" / "lib"
+    lib.mkdir(parents=True)
+    (tmp_path / "nvidia" / "cublas" / "__init__.py").write_text("", encoding="utf-8")
+    for name in ("libcublasLt.so.12", "libcublas.so.12"):
+        shutil.copy(stand_in, lib / name)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert preload_cublas() == [str(lib / "libcublasLt.so.12"), str(lib / "libcublas.so.12")]

@@ -12,6 +12,11 @@ one folder per model id, revision or local-files fingerprint, quantization and C
 A folder is written to a temporary name and renamed into place; its ``pipeline-ct2.json`` records
 what it was made from and every file's size and SHA-256, checked on each load. A folder that fails
 the check, or that CTranslate2 cannot load, is reported in one line and rebuilt.
+
+The conversion runs in a child process (:func:`convert_in_child`): it loads the transformers model in
+float32 (torch, the weights and the converter's copy of them: about 0.8 GB for a base-size model), and
+a process gives all of that back to the system when it ends, where ``del model`` would leave torch and
+the allocator's pages in the translating process for the rest of the run.
 """
 
 from __future__ import annotations
@@ -21,17 +26,21 @@ import json
 import logging
 import math
 import os
+import pickle
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import TranslateConfig
 from pipeline.errors import ModelError
-from pipeline.translate import Output
+from pipeline.translate.base import Output
 from pipeline.translate.batching import BatchedTranslator
 from pipeline.translate.cache import cache_root
+from pipeline.translate.config import TranslateConfig
 from pipeline.translate.models import ModelFiles
 from pipeline.translate.tokenizer import load_tokenizer
 
@@ -63,6 +72,62 @@ def ct2_device(requested: str) -> tuple[str, int]:
             "use --set translate.device=cpu (or a CUDA build of ctranslate2)",
         )
     return "cuda", index
+
+
+#: the extra that installs what CTranslate2's PyPI wheels need on a GPU (pyproject.toml)
+GPU_EXTRA = "pip install '.[gpu]'"
+#: CTranslate2's words for a CUDA library or runtime it cannot use (not a damaged model folder)
+_CUDA_TROUBLE = re.compile(r"libcu\w*\.so|cublas|cudnn|CUDA (driver|runtime|failed)|cuda error", re.IGNORECASE)
+#: ... of which these name a missing or unloadable library: what the gpu extra installs
+_MISSING_LIBRARY = re.compile(r"libcu\w*\.so|cublas|cudnn|not found or cannot be loaded", re.IGNORECASE)
+
+
+def cuda_error(device: str, e: BaseException) -> ModelError:
+    """The one line for CTranslate2 failing on a GPU: its first line and, where a CUDA library is missing
+    or cannot be loaded, the extra that installs cuBLAS."""
+    first = (str(e).strip().splitlines() or [repr(e)])[0]
+    if _MISSING_LIBRARY.search(first):
+        fix = (
+            f"CTranslate2's PyPI wheels need CUDA 12's cuBLAS: {GPU_EXTRA} in the project (installs nvidia-cublas-cu12)"
+        )
+    else:
+        fix = "check that the GPU and its driver work (nvidia-smi)"
+    return ModelError(
+        f"CTranslate2 cannot compute on {device}: {first}",
+        f"{fix}, or use --set translate.backend=transformers, or --set translate.device=cpu",
+    )
+
+
+def preload_cublas() -> list[str]:
+    """Load cuBLAS from the ``nvidia-cublas-cu12`` package (the ``gpu`` extra) where it is installed.
+
+    CTranslate2 opens ``libcublas.so.12`` by name, which the dynamic loader finds on its own search path
+    only; the pip package puts it inside site-packages. A library loaded here first (``RTLD_GLOBAL``) is
+    the one that name then resolves to. Nothing happens where the package is missing (a system CUDA, or
+    torch's copy, may serve) or off Linux. Returns the files loaded.
+    """
+    import ctypes
+    import importlib.util
+
+    if not sys.platform.startswith("linux"):
+        return []
+    try:
+        spec = importlib.util.find_spec("nvidia.cublas")
+    except (ImportError, ValueError):
+        return []
+    loaded: list[str] = []
+    for where in list(spec.submodule_search_locations or []) if spec else []:
+        for name in ("libcublasLt.so.12", "libcublas.so.12"):  # cublas needs cublasLt
+            lib = Path(where) / "lib" / name
+            if lib.is_file():
+                try:
+                    ctypes.CDLL(str(lib), mode=ctypes.RTLD_GLOBAL)
+                    loaded.append(str(lib))
+                except OSError as e:
+                    log.debug("cannot preload %s: %s", lib, e)
+        if loaded:
+            break
+    return loaded
 
 
 def resolve_compute_type(requested: str, device: str) -> str:
@@ -183,7 +248,6 @@ class Conversion:
             raise self._write_error(e) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        log.info("converted %s to CTranslate2 (%s) in %s", self.files.model, self.meta["quantization"], self.folder)
         return self.folder
 
     def _write_error(self, e: OSError) -> ModelError:
@@ -236,6 +300,97 @@ def convert_marian(model: Any, tokenizer: Any, out: Path, quantization: str) -> 
         ) from None
 
 
+@dataclass(frozen=True)
+class ConvertRequest:
+    """What the conversion process needs: where to write, and how to load the model and its tokenizer."""
+
+    conversion: Conversion
+    revision: str | None
+    pad_id: int
+    model_id: str
+    threads: int | None = None
+
+
+def convert_here(request: ConvertRequest) -> dict[str, Any]:
+    """Load the transformers model, convert it into ``request.conversion.folder``; the generation settings."""
+    from pipeline.translate.hf import check_sizes, load_marian_model
+
+    if request.threads:
+        import torch
+
+        torch.set_num_threads(request.threads)
+    conversion = request.conversion
+    tokenizer, _ = load_tokenizer(conversion.files.tokenizer, pad_id=request.pad_id, model=request.model_id)
+    model = load_marian_model(conversion.files, request.revision)
+    check_sizes(tokenizer, int(model.get_input_embeddings().weight.shape[0]), request.model_id)
+    conversion.build(model, tokenizer)
+    return conversion.generation
+
+
+#: the child's entry point: reads a pickled ConvertRequest on stdin, writes a JSON answer to the file in argv[1]
+_CHILD = "import sys; from pipeline.translate.ct2 import _child_main; sys.exit(_child_main(sys.argv[1]))"
+
+
+def convert_in_child(request: ConvertRequest) -> dict[str, Any]:
+    """:func:`convert_here` in a fresh Python process (``sys.executable``), so that torch, the float32
+    weights and the converter's copies never enter this one; its errors come back as the same one line."""
+    import pipeline
+
+    env = dict(os.environ)
+    top = str(Path(pipeline.__file__).resolve().parent.parent)  # the folder that holds this package
+    env["PYTHONPATH"] = os.pathsep.join([top, *filter(None, [env.get("PYTHONPATH")])])
+    with tempfile.TemporaryDirectory(prefix="pipeline-ct2-convert-") as tmp:
+        answer_file = Path(tmp) / "answer.json"
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", _CHILD, str(answer_file)],
+                input=pickle.dumps(request),
+                env=env,
+                stdout=subprocess.DEVNULL,  # our stdout may carry a command's output; libraries print
+                check=False,
+            )
+        except OSError as e:
+            raise ModelError(
+                f"cannot start the process that converts model {request.model_id} for CTranslate2: {e}",
+                "use translate.backend=transformers",
+            ) from None
+        try:
+            answer = json.loads(answer_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            answer = None
+    if not isinstance(answer, dict) or answer.get("status") is None:
+        died = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
+        hint = " (out of memory?)" if proc.returncode in (-9, 137) else ""
+        raise ModelError(
+            f"the process converting model {request.model_id} for CTranslate2 ended without an answer ({died}){hint}",
+            "see the messages above; free memory, or use translate.backend=transformers",
+        )
+    if answer["status"] != "ok":
+        raise ModelError(str(answer.get("problem")), answer.get("fix"))
+    generation: dict[str, Any] = answer["generation"]
+    return generation
+
+
+def _child_main(answer_path: str) -> int:
+    """In the conversion process: convert, write ``{"status": "ok", "generation": ...}`` or the error."""
+    from pipeline.errors import PipelineError, failure_reason
+
+    logging.basicConfig(level=logging.WARNING, format="pipeline: %(levelname)s: %(message)s")
+    try:
+        request = pickle.loads(sys.stdin.buffer.read())
+        answer: dict[str, Any] = {"status": "ok", "generation": convert_here(request)}
+    except PipelineError as e:
+        answer = {"status": "error", "problem": e.problem, "fix": e.fix}
+    except Exception as e:  # noqa: BLE001 - anything else still reaches the user in one line
+        answer = {
+            "status": "error",
+            "problem": f"converting the model for CTranslate2 failed ({failure_reason(e)})",
+            "fix": "use translate.backend=transformers",
+        }
+    Path(answer_path).write_text(json.dumps(answer), encoding="utf-8")
+    return 0
+
+
 class CT2Translator(BatchedTranslator):
     """Translate with ``ctranslate2.Translator.translate_batch`` on pre-tokenized input."""
 
@@ -247,6 +402,8 @@ class CT2Translator(BatchedTranslator):
         super().__init__()
         files = self._resolve_model(cfg, lang)
         device, index = ct2_device(cfg.device)
+        if device == "cuda":
+            preload_cublas()
         self.device = device if device == "cpu" else f"cuda:{index}"
         self.compute_type = resolve_compute_type(cfg.compute_type, device)
         self.name = f"ctranslate2-{ctranslate2.__version__}-{self.compute_type}"
@@ -254,6 +411,7 @@ class CT2Translator(BatchedTranslator):
         pad_id = model_cfg.get("pad_token_id")
         if not isinstance(pad_id, int):
             raise ModelError(f"model {self.model_id} has no pad_token_id in its config", "fix its config.json")
+        self.pad_id = pad_id
         self.tokenizer, self.vocab_check = load_tokenizer(files.tokenizer, pad_id=pad_id, model=self.model_id)
         self.prefix = target_prefix_for(self.tokenizer.get_vocab(), lang, cfg.target_prefix, self.model_id)
         max_pos = int(model_cfg.get("max_position_embeddings") or 512)
@@ -278,11 +436,7 @@ class CT2Translator(BatchedTranslator):
         try:
             self.translator.translate_batch([[self.source_vocab[0]]], max_decoding_length=1, beam_size=1)
         except RuntimeError as e:
-            raise ModelError(
-                f"CTranslate2 cannot compute on {self.device}: {str(e).splitlines()[0]}",
-                "CTranslate2's wheels need CUDA 12 libraries (e.g. pip install nvidia-cublas-cu12), or use "
-                "--set translate.backend=transformers, or --set translate.device=cpu",
-            ) from None
+            raise cuda_error(self.device, e) from None
 
     # ------------------------------------------------------------------ loading
 
@@ -305,6 +459,8 @@ class CT2Translator(BatchedTranslator):
                     inter_threads=1,
                 )
             except (RuntimeError, ValueError, OSError) as e:
+                if device == "cuda" and _CUDA_TROUBLE.search(str(e)):  # the GPU's libraries, not the folder
+                    raise cuda_error(f"cuda:{index}", e) from None
                 if attempt == 2:
                     raise ModelError(
                         f"CTranslate2 cannot load the converted model {conversion.folder}: {str(e).splitlines()[0]}",
@@ -315,12 +471,10 @@ class CT2Translator(BatchedTranslator):
         raise AssertionError("unreachable")
 
     def _convert(self, conversion: Conversion) -> None:
-        from pipeline.translate.hf import check_sizes, load_marian_model
-
         log.info("converting %s to CTranslate2 (%s), once", self.model_id, self.compute_type)
-        model = load_marian_model(conversion.files, self.cfg.revision)
-        check_sizes(self.tokenizer, int(model.get_input_embeddings().weight.shape[0]), self.model_id)
-        conversion.build(model, self.tokenizer)
+        request = ConvertRequest(conversion, self.cfg.revision, self.pad_id, self.model_id, self.cfg.threads)
+        conversion.generation = convert_in_child(request)
+        log.info("converted %s to CTranslate2 (%s) in %s", self.model_id, self.compute_type, conversion.folder)
 
     def _read_vocab(self, side: str) -> list[str]:
         for name in (f"{side}_vocabulary.json", "shared_vocabulary.json"):
