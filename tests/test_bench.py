@@ -28,7 +28,7 @@ def test_sentences_are_deterministic_and_varied() -> None:
 def test_quick_bench_prints_the_table_and_the_final_line(capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
     bench.add_arguments(parser)
-    assert bench.run(parser.parse_args(["--quick", "--repeat", "3"])) == 0
+    assert bench.run(parser.parse_args(["--quick", "--repeat", "3", "--no-e2e"])) == 0
     out = capsys.readouterr().out.strip().splitlines()
     final = r"speedup_vs_naive=\d+\.\d\d speedup_vs_hf_batched=\d+\.\d\d vs_raw_ctranslate2=\d+\.\d\d"
     assert re.fullmatch(final, out[-1])
@@ -46,6 +46,8 @@ def test_quick_bench_prints_the_table_and_the_final_line(capsys: pytest.CaptureF
 def test_repeat_must_be_at_least_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--quick", "--repeat", "0"]) == 2
     assert "--repeat must be at least 1" in capsys.readouterr().err
+    assert main(["bench", "--quick", "--e2e-max-new-tokens", "0"]) == 2
+    assert "--e2e-max-new-tokens >= 1" in capsys.readouterr().err
 
 
 def test_median_min_and_max_come_from_the_n_timed_runs() -> None:
@@ -103,3 +105,61 @@ def test_bench_command_imports_nothing_heavy() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert res.stdout.strip() == "[]"
+
+
+E2E = re.compile(
+    r"e2e (?P<backend>\S+): (?P<sentences>\d+) sentences, wall (?P<wall>\d+\.\d) s, "
+    r"peak RSS (?P<rss>\d+) MiB \(largest process, whole tree (?P<tree>\d+) MiB\)"
+    r"(, translate (?P<translate>\d+\.\d) s, check_links (?P<link>\d+\.\d) s \(\d+% of translate\))?"
+)
+
+
+def test_quick_bench_prints_an_end_to_end_line_per_backend(capsys: pytest.CaptureFixture[str]) -> None:
+    """Beside the engine table, one whole `translate` of the seed per backend, run as a child process: its wall
+    seconds and peak RSS (tiny model, 4 new tokens: the figures are plausible, not measurements)."""
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    assert bench.run(parser.parse_args(["--quick", "--repeat", "1", "--no-greedy"])) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert any(line.startswith("end-to-end: python -m pipeline translate of tests/data/seed.en.txt") for line in out)
+    lines = [line for line in out if line.startswith("e2e ")]
+    found = [E2E.fullmatch(line) for line in lines]
+    assert all(found), lines
+    runs = {m["backend"]: m for m in found if m}
+    assert list(runs) == ["transformers", "ctranslate2"]
+    seed = [s for s in (ROOT / "tests" / "data" / "seed.en.txt").read_text(encoding="utf-8").splitlines() if s.strip()]
+    for m in runs.values():
+        assert 15 <= int(m["sentences"]) <= len(seed)  # from the run's own report: the seed, segmented
+        assert 0.5 < float(m["wall"]) < 600
+        assert 100 < int(m["rss"]) < 8000  # MiB: a Python process with torch or CTranslate2 loaded, not bytes or GiB
+        assert int(m["tree"]) >= 0.8 * int(m["rss"])  # the sampled tree is at least about its largest process
+        if m["translate"] is not None:
+            assert float(m["link"]) > 0 and float(m["translate"]) < float(m["wall"])
+    assert out[-1].startswith("speedup_vs_naive=")  # the final line is still the last
+
+
+def test_end_to_end_memory_is_the_largest_process_and_the_sampled_tree() -> None:
+    """``measure``: ru_maxrss of the child counts its own children (the largest of them, as /usr/bin/time),
+    and the sampled tree adds up what the processes hold at the same time."""
+    from pipeline.bench.e2e import measure
+
+    hold = "import time; b = bytearray({n} << 20); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)"
+    parent = (
+        "import subprocess, sys\n"
+        f"p = subprocess.Popen([sys.executable, '-c', {hold.format(n=300)!r}])\n"
+        f"{hold.format(n=200)}\n"
+        "p.wait()\n"
+    )
+    rc, wall, maxrss, tree, _ = measure([sys.executable, "-c", parent])
+    assert rc == 0 and wall >= 1.5
+    assert 300 * 1024 < maxrss < 420 * 1024  # the grandchild's 300 MiB (and Python), not the sum
+    assert tree is not None and tree > 500 * 1024  # both at once: 200 + 300 MiB
+
+
+def test_a_failed_end_to_end_run_is_one_line(tmp_path: Path) -> None:
+    from pipeline.bench.e2e import run_translate
+
+    r = run_translate(tmp_path / "no-such-model", "transformers", work=tmp_path)
+    assert r.returncode == 2
+    line = r.line()
+    assert line.startswith("e2e transformers: failed (exit status 2) after ") and "model folder not found" in line

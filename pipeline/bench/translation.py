@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.bench import median
+from pipeline.bench.e2e import EndToEnd, header, run_end_to_end
 from pipeline.config import repo_root
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ class BenchResult:
     repeat: int = 1
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    end_to_end: list[EndToEnd] = field(default_factory=list)  # whole translate runs of the seed, per backend
 
     def rate(self, key: str, decoding: str) -> float:
         """The median tokens/s of system ``key``."""
@@ -166,6 +168,8 @@ class BenchResult:
             shown = zip("abd", ratios.values(), strict=True)
             lines.append(f"{decoding}: " + "  ".join(f"c/{k}={v:.2f}" for k, v in shown))
         lines += [f"note: {n}" for n in self.notes]
+        if self.end_to_end:
+            lines += ["", header(self.end_to_end), *(r.line() for r in self.end_to_end)]
         return "\n".join(lines)
 
     def final_line(self) -> str:
@@ -268,13 +272,19 @@ def run_bench(
     quick: bool = False,
     greedy: bool = True,
     repeat: int = 3,
+    end_to_end: bool = False,
+    e2e_max_new_tokens: int | None = None,
     clock: Callable[[], float] = time.perf_counter,
     progress: Callable[[str], None] | None = None,
 ) -> BenchResult:
     """Run systems a-d for beam 4 (and greedy), each timed ``repeat`` times; return the rows.
 
     Per decoding, ``repeat`` rounds of a, b, c, d (one untimed warm-up call before each timed run).
-    ``clock`` times the runs (a test passes a fake one). Nothing is written outside a temp dir."""
+    ``clock`` times the runs (a test passes a fake one). Nothing is written outside a temp dir.
+
+    With ``end_to_end``, first (before this process loads any model) one whole ``translate`` of the seed
+    per backend in a child process, on the same model (:mod:`pipeline.bench.e2e`): wall seconds and peak
+    RSS, ``e2e_max_new_tokens`` (None: the config's default) per sentence."""
     import torch
 
     from pipeline.config import load_config
@@ -301,6 +311,11 @@ def run_bench(
         t0 = time.perf_counter()
         folder = build_model(Path(tmp) / "model", quick=quick)
         say(f"built the {'tiny' if quick else 'full-size'} random model in {time.perf_counter() - t0:.1f}s")
+        if end_to_end:
+            extra = [f"translate.device={device}"]
+            result.end_to_end = run_end_to_end(folder, max_new_tokens=e2e_max_new_tokens, extra=extra)
+            for e2e in result.end_to_end:
+                say(e2e.line())
 
         def config(backend: str, beams: int) -> Any:
             overrides = [

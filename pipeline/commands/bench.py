@@ -1,4 +1,5 @@
-"""``python -m pipeline bench``: translation throughput, naive vs batched transformers vs CTranslate2."""
+"""``python -m pipeline bench``: translation throughput, naive vs batched transformers vs CTranslate2, and one
+whole ``translate`` of the seed per backend (wall seconds, peak RSS; :mod:`pipeline.bench.e2e`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import logging
 import sys
 
 NAME = "bench"
-HELP = "measure translation tokens/s: naive generate(), batched transformers, the ctranslate2 backend, raw ctranslate2"
+HELP = (
+    "measure translation tokens/s (naive generate(), batched transformers, the ctranslate2 backend, raw "
+    "ctranslate2) and a whole translate of the seed per backend (wall seconds, peak RSS)"
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +44,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--quick", action="store_true", help="smoke test: tiny model, 8 sentences, 4 tokens (the timings mean nothing)"
     )
+    p.add_argument(
+        "--no-e2e",
+        action="store_true",
+        help="skip the end-to-end lines (a whole translate of the seed per backend, in a child process)",
+    )
+    p.add_argument(
+        "--e2e-max-new-tokens",
+        type=int,
+        metavar="N",
+        help="max_new_tokens of the end-to-end runs (default: the config's, 256; with --quick: --out-tokens)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.bench.translation import run_bench
 
+    e2e_tokens = args.e2e_max_new_tokens
     if args.quick:
         sentences, out_tokens, naive = min(args.sentences, 8), min(args.out_tokens, 4), 4
+        e2e_tokens = out_tokens if e2e_tokens is None else e2e_tokens
     else:
         sentences, out_tokens, naive = args.sentences, args.out_tokens, args.naive_sentences
-    if sentences < 1 or out_tokens < 1 or args.repeat < 1 or naive < 0 or args.threads < 0:
+    bad_e2e = e2e_tokens is not None and e2e_tokens < 1
+    if sentences < 1 or out_tokens < 1 or args.repeat < 1 or naive < 0 or args.threads < 0 or bad_e2e:
         from pipeline.errors import ConfigError
 
         raise ConfigError(
-            "--sentences, --out-tokens and --repeat must be at least 1", "and --naive-sentences, --threads >= 0"
+            "--sentences, --out-tokens and --repeat must be at least 1",
+            "and --naive-sentences, --threads >= 0, --e2e-max-new-tokens >= 1",
         )
     result = run_bench(
         sentences=sentences,
@@ -65,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         quick=args.quick,
         greedy=not args.no_greedy,
         repeat=args.repeat,
+        end_to_end=not args.no_e2e,
+        e2e_max_new_tokens=e2e_tokens,
     )
     print(result.table())
     print(result.final_line())
