@@ -22,6 +22,7 @@ from typing import Any
 from pipeline.config import Config, repo_root
 from pipeline.document import DocumentPairs, Linker, link_document, make_linker, one_line, plan_units, run_signature
 from pipeline.errors import ConfigError, InputError, QualityError
+from pipeline.glossary import Enforced, Glossary, run_glossary, terms_signature, translate_terms
 from pipeline.io import check_output_folder, read_text, read_text_encoding
 from pipeline.qa import QASummary
 from pipeline.records import Segmentation, Signature, TranslatorInfo
@@ -78,6 +79,7 @@ class RunReport:
     signature: str = ""
     device: str = ""
     evaluation: str = ""  # the scores against --ref, if given
+    glossary: dict[str, Any] = field(default_factory=dict)  # glossary.enforce: terms kept, placeholders dropped
     profile: Profile = field(default_factory=Profile)
 
     def summary(self) -> str:
@@ -86,9 +88,15 @@ class RunReport:
         empty = f", {len(self.untranslated)} with an empty target" if self.untranslated else ""
         dropped = f", {len(self.dropped)} furniture paragraph(s) dropped" if self.dropped else ""
         scores = f", {self.evaluation}" if self.evaluation else ""
+        terms = ""
+        if self.glossary:
+            lost = self.glossary["placeholders_dropped"]
+            terms = f", {self.glossary['terms_protected']} glossary term(s) kept" + (
+                f" ({lost} placeholder(s) dropped by the model: flagged term_missing)" if lost else ""
+            )
         return (
-            f"{self.lang}: {self.sentences} sentences, {self.translated} translated{failed}{empty}{dropped}{scores}, "
-            f"{self.seconds:.1f}s on {self.device} ({self.profile.line()}) -> {', '.join(self.outputs)}"
+            f"{self.lang}: {self.sentences} sentences, {self.translated} translated{failed}{empty}{dropped}{terms}"
+            f"{scores}, {self.seconds:.1f}s on {self.device} ({self.profile.line()}) -> {', '.join(self.outputs)}"
         )
 
     def account(self, seg: Segmentation, doc: DocumentPairs) -> None:
@@ -139,6 +147,7 @@ def translate_file(
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
     when = creation_time(cfg.output.creation_date)  # before any work: a malformed SOURCE_DATE_EPOCH fails fast
     folder = _output_folder(cfg, lang, out_dir)
+    glossary = run_glossary(cfg.glossary.files, src_lang=cfg.src_lang, tgt_lang=lang, enforce=cfg.glossary.enforce)
     profile = Profile()
     with profile.step("read"):
         text, encoding = read_text_encoding(input_path, lang=cfg.src_lang, given_by="--input or config key input")
@@ -162,14 +171,15 @@ def translate_file(
     )
     with profile.step("translate"):
         units = plan_units(seg, linker, getattr(translator, "count_tokens", None))
-        outputs = translator.translate([u.text for u in units])
-    doc = link_document(seg, units, outputs, linker, qa=cfg.qa)
+        kept = translate_terms(translator.translate, [u.text for u in units], _enforced(cfg, glossary), lang)
+    _report_terms(report, kept, units, enforced=_enforced(cfg, glossary) is not None)
+    doc = link_document(seg, units, kept.outputs, linker, qa=cfg.qa, glossary=glossary)
     profile.seconds.update(doc.seconds)
     report.account(seg, doc)
     for f in report.failed:
         log.warning("sentence %d failed to translate (%s): %r", f["sentence"], f["reason"], f["text"])
 
-    signature = _signature(cfg, seg, info, linker)
+    signature = _signature(cfg, seg, info, linker, glossary)
     base = f"{cfg.output.name.format(stem=input_path.stem)}.{cfg.src_lang}-{lang}"
     assert doc.qa is not None
     with profile.step("render"):
@@ -225,14 +235,33 @@ def _report_dropped(report: RunReport, seg: Segmentation) -> None:
         report.dropped.append({"paragraph": d.paragraph, "text": d.text, "reason": d.reason})
 
 
+def _enforced(cfg: Config, glossary: Glossary | None) -> Glossary | None:
+    """The glossary whose terms the translator must keep (``glossary.enforce``), or None."""
+    return glossary if cfg.glossary.enforce and glossary is not None and glossary.entries else None
+
+
+def _report_terms(report: RunReport, kept: Enforced, units: list[Any], *, enforced: bool) -> None:
+    """``glossary.enforce``: the terms kept and each placeholder the model dropped (with its sentences)."""
+    if not enforced:
+        return
+    lost = kept.dropped_terms()
+    for d in lost:
+        d["sentences"] = list(units[d.pop("unit")].src_idx)
+        log.warning("glossary: the model dropped placeholder %s (%s) in sentence(s) %s", d["placeholder"], d["term"],
+                    d["sentences"])  # fmt: skip
+    report.glossary = {**kept.counts(), "dropped": lost}
+
+
 def _get_translator(cfg: Config, lang: str) -> Translator:
     from pipeline.translate import get_translator
 
     return get_translator(cfg.translate, lang)
 
 
-def _signature(cfg: Config, seg: Segmentation, info: TranslatorInfo, linker: Linker) -> Signature:
-    return run_signature(
+def _signature(
+    cfg: Config, seg: Segmentation, info: TranslatorInfo, linker: Linker, glossary: Glossary | None
+) -> Signature:
+    signature = run_signature(
         segmenter=get_segmenter(cfg.src_lang, cfg.segment.segmenter).name,
         translator=info,
         links=linker.name,
@@ -240,6 +269,7 @@ def _signature(cfg: Config, seg: Segmentation, info: TranslatorInfo, linker: Lin
         max_new_tokens=cfg.translate.max_new_tokens,
         unit=cfg.translate.unit,
     )
+    return terms_signature(signature, _enforced(cfg, glossary))
 
 
 def _render(
@@ -255,6 +285,7 @@ def _render(
         src_lang=cfg.src_lang,
         tgt_lang=cfg.lang,
         creation_date=when,
+        qa_details=doc.qa.details,
     )
     if cfg.output.review:
         rendered.append(_review_page(cfg, doc.pairs, doc.qa, base, folder, signature))
@@ -319,6 +350,8 @@ def _report_body(
         "qa": doc.qa.to_json(),
         "config": cfg.model_dump(mode="json"),
     }
+    if report.glossary:
+        body["glossary"] = report.glossary
     for fmt in cfg.output.formats:  # what a format adds (TMX: characters written as <ph type="x-char">)
         extra = FORMATS.load(fmt).report
         if extra is not None:

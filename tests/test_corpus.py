@@ -340,3 +340,77 @@ def test_resume_redoes_a_shard_whose_duplicates_changed(tmp_path: Path) -> None:
     ]
     assert _written_ids(out) == ["a1", "b1", "c1", "c2", "x"] and len(shard_records(out)) == 5
     assert (third.records, third.written, third.rejected) == (7, 5, 2)
+
+
+GLOSSARY_DOCS = {
+    "a": "Zelenskyy said the soldiers fought near Kursk. Kim Jong Un sent them to Russia.",
+    "b": "South Korea's spy agency spoke about North Korea.",
+    "c": "Nothing from the glossary here.",
+}
+
+
+def test_a_glossary_kept_in_a_corpus_as_in_a_single_file(en_ru_model: Path, tmp_path: Path) -> None:
+    """--glossary and glossary.enforce through translate-corpus: the same targets and flags as translate gives each
+    record, the counts in the manifest, one XLIFF <file> per record with the checks' details."""
+    from pipeline.run import translate_file
+    from pipeline.write.jsonl import read_jsonl
+    from pipeline.write.xliff import NS
+
+    glossary = ROOT / "tests" / "data" / "glossary" / "seed.yaml"
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in GLOSSARY_DOCS.items()), "utf-8")
+    out = tmp_path / "out"
+    sets = [x for s in FAST for x in ("--set", s)] + ["--set", "glossary.enforce=true"]
+    args = ["-q", "translate-corpus", "--lang", "ru", "--input", str(docs), "--out", str(out)]
+    args += ["--model", str(en_ru_model), "--glossary", str(glossary), "--set", "corpus.formats=[jsonl,xliff]"]
+    assert main([*args, *sets]) == 0
+    recs = shard_records(out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    kept = manifest["totals"]["glossary"]
+    assert kept["terms_protected"] == 6  # Zelenskyy, Kursk, Kim Jong Un, Russia, South Korea, North Korea
+    assert all("|terms:" in s for s in manifest["signatures"])
+    # each record as translate would write it on its own
+    cfg = _cfg(en_ru_model, "ru", f"glossary.files=[{glossary}]", "glossary.enforce=true")
+    for rid, text in GLOSSARY_DOCS.items():
+        (tmp_path / f"{rid}.txt").write_text(text + "\n", encoding="utf-8")
+        translate_file(cfg, tmp_path / f"{rid}.txt", tmp_path / "single")
+        single = read_jsonl(tmp_path / "single" / f"{rid}.en-ru.jsonl")
+        ours = [r for r in recs if r["doc"] == rid]
+        assert [(r["src"], r["tgt"], tuple(r["flags"])) for r in ours] == [(p.src, p.tgt, p.flags) for p in single]
+    [xlf] = (out / "shards").glob("*.xlf")
+    root = etree.parse(str(xlf)).getroot()
+    files = root.findall(f"{{{NS}}}file")
+    assert [f.get("original") for f in files] == list(GLOSSARY_DOCS)
+    for f in files:
+        flagged = {str(r["id"]): r["flags"] for r in recs if r["doc"] == f.get("original")}
+        for tu in f.iter(f"{{{NS}}}trans-unit"):
+            notes = [n.text for n in tu.iter(f"{{{NS}}}note") if n.get("from") == "pipeline-qa"]
+            assert [n.split(":")[0] for n in notes] == flagged[tu.get("id")]
+            assert all(": " in n for n in notes)  # each flag with the check's detail
+
+
+def test_the_glossary_decides_a_shard_by_its_content(tmp_path: Path) -> None:
+    from pipeline.corpus.job import settings_key
+    from pipeline.glossary import load_glossary
+    from pipeline.settings import output_settings
+
+    cfg = load_config(lang="ru")
+    legacy = output_settings(cfg)  # a job without a glossary: the keys its shards had before glossaries existed
+    legacy.pop("glossary")
+    legacy["qa"].pop("term_missing")
+    assert settings_key(cfg) == json.dumps(legacy, sort_keys=True, ensure_ascii=False)
+    g = load_glossary(ROOT / "tests" / "data" / "glossary" / "seed.yaml").for_lang("ru")
+    other = tmp_path / "g.yaml"
+    other.write_text("Kursk: Курск\n", encoding="utf-8")
+    keyed = load_config(lang="ru", overrides=[f"glossary.files=[{tmp_path / 'x.yaml'}]"])
+    assert settings_key(keyed, g) != settings_key(cfg)
+    assert settings_key(keyed, g) == settings_key(cfg, g)  # the files' names do not count, their terms do
+    assert settings_key(cfg, load_glossary(other).for_lang("ru")) != settings_key(cfg, g)
+    enforced = load_config(lang="ru", overrides=["glossary.enforce=true"])
+    assert settings_key(enforced, g) != settings_key(cfg, g)
+
+
+def test_enforcing_terms_in_a_corpus_needs_its_checks(tmp_path: Path) -> None:
+    cfg = load_config(lang="ru", overrides=["translate.model=x", "glossary.enforce=true", "corpus.qa=false"])
+    with pytest.raises(ConfigError, match=r"glossary\.enforce needs the quality checks, but corpus\.qa is false"):
+        run_corpus(cfg, tmp_path, tmp_path / "out", engine="local")

@@ -236,6 +236,39 @@ def test_unknown_qa_key_is_a_config_error() -> None:
         load_config(lang="ko", overrides=["qa.identicl.enabled=false"])
 
 
+def test_term_missing_is_a_registered_check_that_gets_the_glossary_through_run_qa() -> None:
+    from pipeline.glossary import DESCRIPTION, load_glossary
+
+    glossary = load_glossary(DATA / "glossary" / "seed.yaml")
+    pairs = [
+        _pair(0, "Soldiers fought in Kursk.", "Солдати воювали в Курську.", "uk"),  # the form, inflected
+        _pair(1, "Soldiers fought in Kursk.", "Солдати воювали в Kursk.", "uk"),  # the term left in English
+        _pair(2, "Zelenskyy spoke.", "", "uk"),  # an empty target is empty_target's
+    ]
+    check = CHECKS.load("term_missing")
+    assert check.name == "term_missing" and check.description == DESCRIPTION
+    assert QAConfig().term_missing.enabled  # on by default: it flags nothing without a glossary
+    out, summary = run_qa(pairs, QAConfig(), src_lang="en", tgt_lang="uk", identify=lambda t, k: [], glossary=glossary)
+    assert [("term_missing" in p.flags) for p in out] == [False, True, False]
+    assert summary.details[1]["term_missing"] == "Kursk (expected Курськ or Курщина)"
+    assert summary.stats["term_missing"]["missing_by_term"] == {"Kursk": 1}
+    out, summary = run_qa(pairs, QAConfig(), src_lang="en", tgt_lang="uk", identify=lambda t, k: [])
+    assert not any("term_missing" in p.flags for p in out) and summary.counts["term_missing"] == 0
+    assert summary.stats["term_missing"]["skipped"].startswith("no glossary given")
+    off = load_config(lang="uk", overrides=["qa.term_missing.enabled=false"]).qa
+    out, summary = run_qa(pairs, off, src_lang="en", tgt_lang="uk", identify=lambda t, k: [], glossary=glossary)
+    assert "term_missing" not in summary.enabled and not any("term_missing" in p.flags for p in out)
+
+
+def test_enforcing_terms_needs_the_check_that_flags_a_dropped_placeholder() -> None:
+    assert load_config(lang="uk", overrides=["glossary.enforce=true"]).glossary.enforce
+    for off in ("qa.term_missing.enabled=false", "qa.enabled=false"):
+        with pytest.raises(ConfigError) as err:
+            load_config(lang="uk", overrides=["glossary.enforce=true", off])
+        assert str(err.value).startswith("config error: glossary.enforce needs the term_missing check")
+        assert "\n" not in str(err.value)
+
+
 # --------------------------------------------------------------------------- the wrong-language failure
 
 

@@ -406,6 +406,96 @@ def test_unit_text_reads_through_markup_and_skips_native_codes() -> None:
     assert is_xliff("a/b.XLF") and is_xliff("c.xliff") and not is_xliff("d.json")
 
 
+# --------------------------------------------------------------------------- through the command line
+
+CLI_FAST = ["--set", "translate.num_beams=1", "--set", "check_links=false", "--no-cache"]
+CLI_FAST += ["--set", "output.creation_date=2026-01-01T00:00:00Z", "--set", "output.formats=[jsonl,xliff]"]
+
+
+def translate_run(model: Path, folder: Path, lines: list[str], *extra: str) -> Path:
+    """``translate --lang uk`` of ``lines`` into ``folder``/o; the outputs' folder."""
+    from pipeline.cli import main
+
+    folder.mkdir(parents=True, exist_ok=True)
+    src = folder / "doc.txt"
+    src.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    args = ["-q", "translate", "--lang", "uk", "--model", str(model), "--input", str(src), "--out", str(folder / "o")]
+    assert main([*args, *CLI_FAST, *extra]) == 0
+    return folder / "o"
+
+
+def test_translate_writes_the_xliff_with_the_checks_details(
+    schema: etree.XMLSchema, en_uk_model: Path, tmp_path: Path
+) -> None:
+    glossary = DATA / "glossary" / "seed.csv"
+    out = translate_run(en_uk_model, tmp_path, EN[2:6], "--glossary", str(glossary))
+    data = (out / "doc.en-uk.xlf").read_bytes()
+    assert_valid(schema, data)
+    report = json.loads((out / "doc.en-uk.report.json").read_text(encoding="utf-8"))
+    assert str(out / "doc.en-uk.xlf") in report["outputs"]
+    details = report["qa"]["details"]
+    assert any("term_missing" in d for d in details.values())  # the copying model keeps the names in English
+    root = etree.fromstring(data)
+    assert root.find("x:file", NS).get("original") == "doc.en-uk"
+    for tu in root.iterfind(".//x:trans-unit", NS):
+        notes = [n.text for n in tu.iterfind("x:note[@from='pipeline-qa']", NS)]
+        assert notes == [f"{flag}: {detail}" for flag, detail in details.get(tu.get("id"), {}).items()]
+
+
+def test_apply_review_takes_a_post_edited_xliff_back_like_the_decisions_file(en_uk_model: Path, tmp_path: Path) -> None:
+    from pipeline.cli import main
+    from pipeline.review import DECISIONS_FORMAT
+    from pipeline.write import read_jsonl
+
+    out = translate_run(en_uk_model, tmp_path, EN[2:6])
+    pairs = read_jsonl(out / "doc.en-uk.jsonl")
+    doc = (out / "doc.en-uk.xlf").read_text(encoding="utf-8")
+    doc = edit_unit(doc, 0, state="translated")
+    doc = edit_unit(doc, 1, state="final", target="Виправлений переклад.")
+    doc = edit_unit(doc, 2, state="needs-translation")
+    edited = out / "doc.en-uk.edited.xlf"  # beside the run's JSONL: apply-review finds it from the file's header
+    edited.write_text(doc, encoding="utf-8")
+    assert main(["-q", "apply-review", str(edited), "--out", str(tmp_path / "from-xliff")]) == 0
+    from_xliff = read_jsonl(tmp_path / "from-xliff" / "doc.en-uk.reviewed.jsonl")
+    assert [p.flags for p in from_xliff][:2] == [("reviewed:accepted",), ("reviewed:edited",)]
+    assert from_xliff[1].tgt == "Виправлений переклад." and len(from_xliff) == len(pairs) - 1
+    assert [p.src for p in from_xliff] == [p.src for p in pairs if p.id != 2]
+    assert (tmp_path / "from-xliff" / "doc.en-uk.reviewed.tmx").is_file()
+    # the same review as the review page's decisions file gives the same pairs
+    sig = json.loads((out / "doc.en-uk.jsonl").read_text(encoding="utf-8").splitlines()[0])["signature"]
+    decisions = {
+        "format": DECISIONS_FORMAT,
+        "run": {"hash": run_hash(pairs, sig), "jsonl": "doc.en-uk.jsonl"},
+        "decisions": [
+            {"op": "accept", "id": 0},
+            {"op": "edit", "id": 1, "tgt": "Виправлений переклад."},
+            {"op": "reject", "id": 2},
+        ],
+    }
+    path = out / "doc.en-uk.review-decisions.json"
+    path.write_text(json.dumps(decisions, ensure_ascii=False), encoding="utf-8")
+    assert main(["-q", "apply-review", str(path), "--out", str(tmp_path / "from-json")]) == 0
+    from_json = read_jsonl(tmp_path / "from-json" / "doc.en-uk.reviewed.jsonl")
+    assert from_json == from_xliff
+
+
+def test_apply_review_refuses_the_xliff_of_another_run_and_writes_nothing(
+    en_uk_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.cli import main
+
+    first = translate_run(en_uk_model, tmp_path / "a", EN[2:4])
+    second = translate_run(en_uk_model, tmp_path / "b", EN[4:6])
+    edited = tmp_path / "a.xlf"
+    edited.write_text(edit_unit((first / "doc.en-uk.xlf").read_text(encoding="utf-8"), 0, state="final"), "utf-8")
+    rev = tmp_path / "rev"
+    assert main(["apply-review", str(edited), "--jsonl", str(second / "doc.en-uk.jsonl"), "--out", str(rev)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert f"{edited} was made for run " in err and "but the JSONL given is run" in err
+    assert not rev.exists()
+
+
 # --------------------------------------------------------------------------- untrusted files
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.config import Config
 
 
 def translate_overrides(args: argparse.Namespace) -> list[str]:
@@ -15,3 +19,22 @@ def translate_overrides(args: argparse.Namespace) -> list[str]:
     if args.no_cache:
         overrides.append("translate.cache=false")
     return overrides
+
+
+def add_glossary_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--glossary",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="glossary (TBX, CSV/TSV, YAML): its terms are checked in every target (flag term_missing), and kept "
+        "through the model with --set glossary.enforce=true; adds to glossary.files (repeatable)",
+    )
+
+
+def with_glossaries(cfg: Config, files: list[str]) -> Config:
+    """``cfg`` with ``files`` (``--glossary``) added after the configuration's ``glossary.files``."""
+    if not files:
+        return cfg
+    merged = list(dict.fromkeys([*cfg.glossary.files, *files]))
+    return cfg.model_copy(update={"glossary": cfg.glossary.model_copy(update={"files": merged})})

@@ -5,13 +5,18 @@ import logging
 from pathlib import Path
 
 NAME = "apply-review"
-HELP = "apply the decisions exported from a review page: write corrected TMX/JSONL"
+HELP = "apply a review (the review page's decisions file, or a post-edited XLIFF): write corrected TMX/JSONL"
 
 log = logging.getLogger(__name__)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("decisions", metavar="FILE", help="the decisions JSON exported by <name>.review.html")
+    p.add_argument(
+        "decisions",
+        metavar="FILE",
+        help="the decisions JSON exported by <name>.review.html, or the run's <name>.xlf post-edited in a CAT tool "
+        "(.xlf/.xliff: edited targets, translated/final = accepted, needs-translation = rejected)",
+    )
     p.add_argument(
         "--jsonl",
         metavar="RUN.jsonl",
@@ -33,11 +38,14 @@ def run(args: argparse.Namespace) -> int:
 
     from pipeline.errors import InputError
     from pipeline.review import apply_decisions, load_decisions, parse_signature
+    from pipeline.review.xliff import is_xliff, read_xliff, xliff_decisions
     from pipeline.write import read_jsonl, write_outputs
 
     decisions_path = Path(args.decisions)
-    decisions = load_decisions(decisions_path)
-    jsonl = _resolve_jsonl(args.jsonl, decisions.run, decisions_path)
+    review = read_xliff(decisions_path) if is_xliff(decisions_path) else None  # untrusted: parsed safely
+    decisions = load_decisions(decisions_path) if review is None else None
+    run_info = review.run if review is not None else decisions.run if decisions is not None else {}
+    jsonl = _resolve_jsonl(args.jsonl, run_info, decisions_path)
     pairs = read_jsonl(jsonl)
     if not pairs:
         raise InputError(f"JSONL file {jsonl} has no pairs", "give the JSONL of the run the review page was made from")
@@ -45,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
     sig_text = first.get("signature") if isinstance(first, dict) else None
     if not isinstance(sig_text, str):
         raise InputError(f"JSONL file {jsonl} has no signature", "give a JSONL file written by the pipeline")
+    if review is not None:  # the XLIFF's units as the decisions a review page would export (same checks after)
+        decisions = xliff_decisions(review, pairs, signature=sig_text)
+    assert decisions is not None
     fixed, counts = apply_decisions(pairs, decisions, signature=sig_text)
     digest = hashlib.sha256(decisions_path.read_bytes()).hexdigest()[:12]
     signature = parse_signature(sig_text)

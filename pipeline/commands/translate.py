@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pipeline.commands import add_glossary_argument
+
 NAME = "translate"
 HELP = "segment, translate, align and write TMX/JSONL for one target language"
 
@@ -42,6 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="neither read nor write the translation cache (sets translate.cache=false)",
     )
+    add_glossary_argument(p)
 
 
 class _OnFirstUse:
@@ -60,13 +63,14 @@ class _OnFirstUse:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.commands import translate_overrides
+    from pipeline.commands import translate_overrides, with_glossaries
     from pipeline.config import load_config
     from pipeline.run import resolve_input, translate_file
     from pipeline.translate import get_translator
 
     overrides = translate_overrides(args)
     cfg = load_config(lang=args.lang, config_files=args.config, overrides=overrides)
+    cfg = with_glossaries(cfg, args.glossary)
     lang = cfg.lang or args.lang
     translator = _OnFirstUse(lambda: get_translator(cfg.translate, lang))
     report = translate_file(

@@ -6,6 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from pipeline.commands import add_glossary_argument
 from pipeline.commands.translate import add_config_arguments
 
 NAME = "translate-corpus"
@@ -35,10 +36,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--revision", help="hub revision to pin (sets translate.revision)")
     p.add_argument("--shard-records", type=int, metavar="N", help="input records per shard (corpus.shard_records)")
     p.add_argument("--no-cache", action="store_true", help="no translation cache (sets translate.cache=false)")
+    add_glossary_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.commands import translate_overrides
+    from pipeline.commands import translate_overrides, with_glossaries
     from pipeline.config import load_config
     from pipeline.corpus.job import run_corpus
 
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         from pipeline.corpus import quiet_per_record_logs
 
         quiet_per_record_logs()
-    cfg = load_config(lang=args.lang, config_files=args.config, overrides=overrides)
+    cfg = with_glossaries(load_config(lang=args.lang, config_files=args.config, overrides=overrides), args.glossary)
     report = run_corpus(cfg, Path(args.input), Path(args.out), ray_address=args.ray_address)
     log.info("%s", report.summary())
     return 0

@@ -22,6 +22,7 @@ from pipeline.corpus.records import ShardResult, ShardSpec
 from pipeline.corpus.shards import dumps_reject, load_done, read_rejects, remove_stale
 from pipeline.corpus.stages import JobContext, ShardFailure, TranslatorFactory
 from pipeline.errors import ConfigError, TranslationError
+from pipeline.glossary import Glossary, run_glossary
 from pipeline.io import check_output_folder
 from pipeline.settings import output_settings
 from pipeline.write.output import Rendered, commit_all, creation_time
@@ -44,6 +45,7 @@ class CorpusReport:
     sentences_now: int = 0  # translated by this run
     seconds: float = 0.0
     signatures: list[str] = field(default_factory=list)
+    glossary: dict[str, int] = field(default_factory=dict)  # glossary.enforce: terms kept, placeholders dropped
 
     @property
     def rate(self) -> float:
@@ -51,16 +53,33 @@ class CorpusReport:
 
     def summary(self) -> str:
         failed = f", {self.failed} failed (rerun to retry)" if self.failed else ""
+        terms = ""
+        if self.glossary:
+            lost = self.glossary.get("placeholders_dropped", 0)
+            terms = f"; {self.glossary.get('terms_protected', 0)} glossary term(s) kept" + (
+                f" ({lost} placeholder(s) dropped by the model: flagged term_missing)" if lost else ""
+            )
         return (
             f"{self.engine}: {self.shards} shards ({self.skipped} already done{failed}), {self.records} records: "
-            f"{self.written} written, {self.rejected} rejected; {self.pairs} pairs; {self.sentences_now} sentences "
-            f"in {self.seconds:.1f}s ({self.rate:.1f} sentences/s) -> {self.out}"
+            f"{self.written} written, {self.rejected} rejected; {self.pairs} pairs{terms}; "
+            f"{self.sentences_now} sentences in {self.seconds:.1f}s ({self.rate:.1f} sentences/s) -> {self.out}"
         )
 
 
-def settings_key(cfg: Config) -> str:
-    """The settings that decide a shard's content: all but the fields marked operational (:mod:`pipeline.settings`)."""
-    return json.dumps(output_settings(cfg), sort_keys=True, ensure_ascii=False)
+def settings_key(cfg: Config, glossary: Glossary | None = None) -> str:
+    """The settings that decide a shard's content: all but the fields marked operational (:mod:`pipeline.settings`).
+
+    The glossary counts by its content (``glossary``: the terms the job read), not by its files' names; without
+    one, the glossary settings and the ``term_missing`` check cannot change a shard and are left out (so the
+    shards of a job without a glossary keep the keys they had before glossaries existed).
+    """
+    data = output_settings(cfg)
+    section = data.pop("glossary", {})
+    if glossary is not None and glossary.entries:
+        data["glossary"] = {"enforce": section.get("enforce", False), "terms": glossary.digest()}
+    else:
+        data.get("qa", {}).pop("term_missing", None)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
 def run_corpus(
@@ -84,11 +103,18 @@ def run_corpus(
         import_ray()
 
     check_output_folder(out_dir)  # before any work: a long job must not end in an unwritable folder
+    if cfg.glossary.enforce and not cfg.corpus.qa:
+        raise ConfigError(
+            "glossary.enforce needs the quality checks, but corpus.qa is false (a placeholder the model drops is "
+            "flagged by term_missing)",
+            "set corpus.qa=true, or glossary.enforce=false",
+        )
+    glossary = run_glossary(cfg.glossary.files, src_lang=cfg.src_lang, tgt_lang=cfg.lang, enforce=cfg.glossary.enforce)
     if translator_factory is None:
         _check_model(cfg)
     t0 = time.perf_counter()
     shards_dir = out_dir / "shards"
-    specs, plan_rejects = plan_shards(input_path, cfg.corpus, settings_key(cfg))
+    specs, plan_rejects = plan_shards(input_path, cfg.corpus, settings_key(cfg, glossary))
     specs, duplicates = find_duplicates(specs, cfg.corpus)  # before the done check: they are in the keys
     log.info("%d record(s) repeat the id of a record in an earlier shard: rejected as duplicates", duplicates)
     done: dict[str, ShardResult] = {}
@@ -106,6 +132,7 @@ def run_corpus(
         shards_dir=str(shards_dir),
         created=creation_time(cfg.output.creation_date).isoformat(),
         translator_factory=translator_factory,
+        glossary=glossary,
     )
     report = CorpusReport(engine=engine, out=str(out_dir), shards=len(specs), skipped=len(done))
     results: dict[str, ShardResult] = dict(done)
@@ -186,6 +213,8 @@ def _finish(
     for r in results.values():
         for k, v in r.flags.items():
             flags[k] = flags.get(k, 0) + v
+        for k, v in r.glossary.items():
+            report.glossary[k] = report.glossary.get(k, 0) + v
     manifest = {
         "created": created,
         "input": input_path,
@@ -201,6 +230,7 @@ def _finish(
             "sentences": report.sentences,
             "pairs": report.pairs,
             "flags": flags,
+            **({"glossary": report.glossary} if report.glossary else {}),
         },
         "rejected_files": [r.to_json() for r in plan_rejects],
         "shards": [

@@ -104,7 +104,7 @@ class TranslateActor:
             import torch
 
             torch.set_num_threads(threads)
-        self.stage = TranslateStage(ctx.cfg, ctx.translator_factory)
+        self.stage = TranslateStage(ctx.cfg, ctx.translator_factory, ctx.kept_terms)
         self.stage.translator  # noqa: B018 - load now, once per actor
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
@@ -200,8 +200,10 @@ def _pipeline(ray: Any, specs: Sequence[ShardSpec], ctx: JobContext, actors: int
             max_restarts=rc.max_restarts,
             max_task_retries=rc.max_task_retries,
         )
-        ds = ds.map(_stage("align", lambda w: link_shard(w, cfg)), **task_args)
-        return ds.map(_stage("write", lambda w: write_shard(w, cfg, shards_dir, ctx.created)), **task_args)
+        glossary = ctx.glossary
+        ds = ds.map(_stage("align", lambda w: link_shard(w, cfg, glossary)), **task_args)
+        kept = ctx.kept_terms
+        return ds.map(_stage("write", lambda w: write_shard(w, cfg, shards_dir, ctx.created, kept)), **task_args)
 
 
 def _last_line(e: BaseException) -> str:

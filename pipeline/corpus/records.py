@@ -67,6 +67,7 @@ class Doc:
     outputs: list[Output] = field(default_factory=list)  # their translations, in the same order
     pairs: list[AlignedPair] = field(default_factory=list)
     flags: dict[str, int] = field(default_factory=dict)  # QA flag counts
+    qa_details: dict[int, dict[str, str]] = field(default_factory=dict)  # pair id -> flag -> detail (XLIFF notes)
 
 
 @dataclass
@@ -82,6 +83,7 @@ class ShardWork:
     translator: TranslatorInfo | None = None
     aligner: str = ""
     seconds: dict[str, float] = field(default_factory=dict)  # per stage
+    glossary: dict[str, int] = field(default_factory=dict)  # glossary.enforce: terms_protected, placeholders_dropped
 
     def reject(self, doc: Doc, stage: str, reason: str) -> None:
         self.rejects.append(Reject(doc.record.where, stage, reason, doc.record.id))
@@ -104,6 +106,7 @@ class ShardResult:
     device: str
     flags: dict[str, int]
     seconds: dict[str, float]
+    glossary: dict[str, int] = field(default_factory=dict)  # glossary.enforce: terms kept, placeholders dropped
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)

@@ -18,6 +18,7 @@ from pathlib import Path
 from pipeline.config import Config
 from pipeline.corpus.records import Reject, ShardResult, ShardSpec, ShardWork
 from pipeline.document import run_signature
+from pipeline.glossary import Glossary, terms_signature
 from pipeline.records import AlignedPair
 from pipeline.segment import get_segmenter
 from pipeline.write import render_outputs
@@ -37,8 +38,13 @@ def dumps_reject(r: Reject) -> str:
     return json.dumps(r.to_json(), ensure_ascii=False)
 
 
-def write_shard(work: ShardWork, cfg: Config, shards_dir: Path, created: str) -> ShardResult:
-    """Render the shard's formats, its rejects and its marker; write them as one unit; return the marker."""
+def write_shard(
+    work: ShardWork, cfg: Config, shards_dir: Path, created: str, kept: Glossary | None = None
+) -> ShardResult:
+    """Render the shard's formats, its rejects and its marker; write them as one unit; return the marker.
+
+    ``kept``: the glossary whose terms the translator kept (``glossary.enforce``), named in the signature.
+    """
     assert cfg.lang is not None and work.translator is not None
     tr = work.translator
     signature = run_signature(
@@ -49,7 +55,9 @@ def write_shard(work: ShardWork, cfg: Config, shards_dir: Path, created: str) ->
         max_new_tokens=cfg.translate.max_new_tokens,
         unit=cfg.translate.unit,
     )
+    signature = terms_signature(signature, kept)
     pairs: list[AlignedPair] = [p for d in work.docs for p in d.pairs]
+    details = {f"{d.record.id}#{pid}": v for d in work.docs for pid, v in d.qa_details.items()}
     rendered = render_outputs(
         cfg.corpus.formats,
         pairs,
@@ -59,6 +67,7 @@ def write_shard(work: ShardWork, cfg: Config, shards_dir: Path, created: str) ->
         tgt_lang=cfg.lang,
         creation_date=datetime.fromisoformat(created),
         corpus=True,
+        qa_details=details,
     )
     rendered.append(
         Rendered(work.spec.name + REJECTS, data="".join(dumps_reject(r) + "\n" for r in work.rejects).encode())
@@ -81,6 +90,7 @@ def write_shard(work: ShardWork, cfg: Config, shards_dir: Path, created: str) ->
         device=tr.device,
         flags=flags,
         seconds={k: round(v, 3) for k, v in work.seconds.items()},
+        glossary=dict(work.glossary),
     )
     if result.written + result.rejected != result.records:  # every record is in the outputs or a reject
         raise RuntimeError(f"{result.records} records, but {result.written} written + {result.rejected} rejected")
@@ -99,7 +109,9 @@ def load_done(shards_dir: Path, spec: ShardSpec) -> ShardResult | None:
     path = marker_path(shards_dir, spec.name)
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
-        result = ShardResult.from_json({k: body[k] for k in ShardResult.__dataclass_fields__})
+        optional = {"glossary"}  # not in the markers of older versions
+        fields = [k for k in ShardResult.__dataclass_fields__ if k not in optional or k in body]
+        result = ShardResult.from_json({k: body[k] for k in fields})
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as e:

@@ -25,6 +25,7 @@ from pipeline.corpus.records import Doc, Reject, ShardResult, ShardSpec, ShardWo
 from pipeline.corpus.shards import write_shard
 from pipeline.document import Linker, link_document, make_linker, plan_units
 from pipeline.errors import TranslationError
+from pipeline.glossary import Glossary, translate_terms
 from pipeline.records import TranslatorInfo
 from pipeline.segment import segment_document
 from pipeline.translate import Output, Translator
@@ -42,6 +43,12 @@ class JobContext:
     shards_dir: str
     created: str  # ISO-8601 UTC, one for the whole run (TMX creationdate)
     translator_factory: TranslatorFactory | None = None  # tests: a stand-in; None = get_translator(cfg)
+    glossary: Glossary | None = None  # glossary.files, read once by the job (term_missing, glossary.enforce)
+
+    @property
+    def kept_terms(self) -> Glossary | None:
+        """The glossary whose terms the translator keeps (``glossary.enforce``), or None."""
+        return self.glossary if self.cfg.glossary.enforce and self.glossary and self.glossary.entries else None
 
 
 @dataclass(frozen=True)
@@ -133,9 +140,10 @@ def segment_shard(work: ShardWork, cfg: Config) -> ShardWork:
 class TranslateStage:
     """Holds one translator (the model is loaded once, on the first shard) and translates whole shards."""
 
-    def __init__(self, cfg: Config, factory: TranslatorFactory | None = None) -> None:
+    def __init__(self, cfg: Config, factory: TranslatorFactory | None = None, kept: Glossary | None = None) -> None:
         self.cfg = cfg
         self.factory = factory
+        self.kept = kept  # glossary.enforce: the terms kept through the model (pipeline.glossary.translate_terms)
         self._translator: Translator | None = None
         self.linker = linker_for(cfg)
         self.load_seconds = 0.0
@@ -189,21 +197,27 @@ class TranslateStage:
             per_doc = [t for d, t in zip(work.docs, per_doc, strict=True) if d in kept]
             work.docs = kept
         for doc, texts in zip(work.docs, per_doc, strict=True):
-            doc.outputs = [table[t] for t in texts]
+            doc.outputs = [table[t][0] for t in texts]
+            if self.kept is not None:
+                protected, dropped = sum(table[t][1] for t in texts), sum(table[t][2] for t in texts)
+                for key, n in (("terms_protected", protected), ("placeholders_dropped", dropped)):
+                    work.glossary[key] = work.glossary.get(key, 0) + n
         return work
 
-    @staticmethod
-    def _translate(tr: Translator, texts: list[str]) -> dict[str, Output]:
-        outs = tr.translate(texts)
-        if len(outs) != len(texts):
-            raise RuntimeError(f"translator returned {len(outs)} outputs for {len(texts)} inputs")
-        return dict(zip(texts, outs, strict=True))
+    def _translate(self, tr: Translator, texts: list[str]) -> dict[str, tuple[Output, int, int]]:
+        """text -> (its translation, terms protected in it, placeholders the model dropped)."""
+        assert self.cfg.lang is not None
+        kept = translate_terms(tr.translate, texts, self.kept, self.cfg.lang)
+        if len(kept.outputs) != len(texts):
+            raise RuntimeError(f"translator returned {len(kept.outputs)} outputs for {len(texts)} inputs")
+        rows = zip(kept.outputs, map(len, kept.slots), map(len, kept.dropped), strict=True)
+        return dict(zip(texts, rows, strict=True))
 
 
 # --------------------------------------------------------------------------- link (+ quality flags)
 
 
-def link_shard(work: ShardWork, cfg: Config) -> ShardWork:
+def link_shard(work: ShardWork, cfg: Config, glossary: Glossary | None = None) -> ShardWork:
     """Link, pair and check every record with the document core, as the single-file path does."""
     assert cfg.lang is not None and work.translator is not None
     linker = linker_for(cfg)
@@ -212,9 +226,8 @@ def link_shard(work: ShardWork, cfg: Config) -> ShardWork:
     for doc in work.docs:
         assert doc.seg is not None
         try:
-            result = link_document(
-                doc.seg, doc.units, doc.outputs, linker, qa=cfg.qa if cfg.corpus.qa else None, doc=doc.record.id
-            )
+            qa = cfg.qa if cfg.corpus.qa else None
+            result = link_document(doc.seg, doc.units, doc.outputs, linker, qa=qa, doc=doc.record.id, glossary=glossary)
         except Exception as e:  # noqa: BLE001
             work.reject(doc, "align", reason_of(e))
             continue
@@ -223,6 +236,7 @@ def link_shard(work: ShardWork, cfg: Config) -> ShardWork:
             work.reject(doc, "translate", f"translation failed: {next(iter(failed.values()))}")
             continue
         doc.flags = {k: v for k, v in result.qa.counts.items() if v} if result.qa is not None else {}
+        doc.qa_details = result.qa.details if result.qa is not None else {}
         if failed:  # written, as by the single-article path, with the translation_failed flag
             doc.flags["translation_failed"] = len(failed)
         doc.pairs = result.pairs
@@ -238,7 +252,7 @@ def run_stages(spec: ShardSpec, ctx: JobContext, translate: TranslateStage) -> S
     item: Item = guarded("read", lambda s: read_shard(s, cfg.corpus), spec)
     item = guarded("segment", lambda w: segment_shard(w, cfg), item)
     item = guarded("translate", translate, item)
-    item = guarded("align", lambda w: link_shard(w, cfg), item)
-    item = guarded("write", lambda w: write_shard(w, cfg, Path(ctx.shards_dir), ctx.created), item)
+    item = guarded("align", lambda w: link_shard(w, cfg, ctx.glossary), item)
+    item = guarded("write", lambda w: write_shard(w, cfg, Path(ctx.shards_dir), ctx.created, ctx.kept_terms), item)
     assert isinstance(item, (ShardResult, ShardFailure))
     return item
