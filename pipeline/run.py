@@ -73,6 +73,8 @@ class RunReport:
     translated: int = 0  # source sentences linked to a non-empty translation
     failed: list[dict[str, Any]] = field(default_factory=list)  # {sentence, text, reason}: no translation
     untranslated: list[dict[str, Any]] = field(default_factory=list)  # {sentence, text, reason}: empty target
+    no_target: list[dict[str, Any]] = field(default_factory=list)  # {sentence, text}: no target aligned to it
+    no_source: list[dict[str, Any]] = field(default_factory=list)  # {target, text}: target sentence without source
     dropped: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -83,9 +85,14 @@ class RunReport:
     profile: Profile = field(default_factory=Profile)
 
     def summary(self) -> str:
-        """One line that accounts for every input sentence (translated + failed + untranslated = sentences)."""
+        """One line that accounts for every input sentence (translated + failed + untranslated + no_target =
+        sentences), and names the target sentences without a source (no_source)."""
         failed = f", {len(self.failed)} failed (see the report)" if self.failed else ""
         empty = f", {len(self.untranslated)} with an empty target" if self.untranslated else ""
+        if self.no_target:
+            empty += f", {len(self.no_target)} without a target (no_target)"
+        if self.no_source:
+            empty += f", {len(self.no_source)} target sentence(s) without a source (no_source)"
         dropped = f", {len(self.dropped)} furniture paragraph(s) dropped" if self.dropped else ""
         scores = f", {self.evaluation}" if self.evaluation else ""
         terms = ""
@@ -100,23 +107,29 @@ class RunReport:
         )
 
     def account(self, seg: Segmentation, doc: DocumentPairs) -> None:
-        """Put every source sentence in exactly one bin: translated, failed (with the reason) or untranslated."""
+        """Put every source sentence in exactly one bin: translated, failed (with the reason), untranslated (the
+        model's output is empty) or no_target (the aligner found no target sentence for it: ``unit:
+        paragraph``); list the target sentences the aligner found no source for (no_source)."""
         linked = doc.linked
         tgt_of: dict[int, list[int]] = {}
         for lk in linked.links:
             for i in lk.src_idx:
                 tgt_of[i] = list(lk.tgt_idx)
         self.translated = 0
-        self.failed, self.untranslated = [], []
+        self.failed, self.untranslated, self.no_target = [], [], []
         for s in seg.sentences:
             item = {"sentence": s.idx, "paragraph": s.paragraph, "text": _excerpt(s.text)}
             if s.idx in linked.failed:
                 self.failed.append({**item, "reason": linked.failed[s.idx]})
-            elif not any(linked.tgt[j].strip() for j in tgt_of.get(s.idx, [])):
-                why = "the model's output is empty" if tgt_of.get(s.idx) else "no target sentence aligned to it"
-                self.untranslated.append({**item, "reason": why})
+            elif not tgt_of.get(s.idx):
+                self.no_target.append(item)
+            elif not any(linked.tgt[j].strip() for j in tgt_of[s.idx]):
+                self.untranslated.append({**item, "reason": "the model's output is empty"})
             else:
                 self.translated += 1
+        self.no_source = [
+            {"target": j, "text": _excerpt(linked.tgt[j])} for lk in linked.links if not lk.src_idx for j in lk.tgt_idx
+        ]
 
 
 def resolve_input(cfg: Config, given: str | None) -> Path:
@@ -345,6 +358,8 @@ def _report_body(
         "translated": report.translated,
         "failed": report.failed,
         "untranslated": report.untranslated,
+        "no_target": report.no_target,
+        "no_source": report.no_source,
         "dropped": report.dropped,
         "outputs": report.outputs,
         "qa": doc.qa.to_json(),

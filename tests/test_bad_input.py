@@ -56,10 +56,12 @@ def _outputs(out: Path, stem: str = "in") -> tuple[list[dict[str, Any]], etree._
 
 
 def _accounted(records: list[dict[str, Any]], report: dict[str, Any]) -> None:
-    """Every source sentence is in exactly one record, and translated + failed + untranslated = sentences."""
+    """Every source sentence is in exactly one record, and translated + failed + untranslated + no_target =
+    sentences."""
     covered = sorted(i for r in records for i in r["src_idx"])
     assert covered == list(range(report["sentences"]))
-    assert report["translated"] + len(report["failed"]) + len(report["untranslated"]) == report["sentences"]
+    bins = report["translated"] + len(report["failed"]) + len(report["untranslated"]) + len(report["no_target"])
+    assert bins == report["sentences"]
 
 
 # ----------------------------------------------------------------------------- errors: one line, exit 2

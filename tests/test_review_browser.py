@@ -289,3 +289,39 @@ def test_review_in_chromium_filter_correct_export_apply(tmp_path: Path) -> None:
     assert fixed[1].src.endswith("\U0001f44b.") and XSS in fixed[0].src
     assert fixed[1].tgt == EDITED and fixed[1].flags == ("reviewed:edited",)
     assert [p.tgt_idx for p in fixed][4:] == [(4,), (5,), (7,)]
+
+
+def test_review_in_chromium_filters_sentences_without_a_counterpart(tmp_path: Path) -> None:
+    """The *no counterpart* filter shows the no_target and no_source pairs (and only them)."""
+    from pipeline.records import AlignedPair
+
+    assert CHROMIUM is not None
+    rows = [
+        ("One.", "Один.", (0,), (0,), ()),
+        ("Left out.", "", (1,), (), ("no_target",)),
+        ("Two.", "Два.", (2,), (1,), ("length_ratio",)),
+        ("", "Додане речення.", (), (2,), ("no_source",)),
+        ("Three.", "Три.", (3,), (3,), ()),
+    ]
+    pairs = [AlignedPair(n, "en", "uk", s, t, si, ti, 0.5, None, 0, f) for n, (s, t, si, ti, f) in enumerate(rows)]
+    _, page, _ = make_run(tmp_path, pairs)
+    browser = Browser(CHROMIUM, tmp_path / "profile", tmp_path)
+    try:
+        browser.open(page.as_uri())
+        assert browser.js("document.body.dataset.ready") == "1"
+        options = browser.js("Array.from(document.querySelectorAll('#flag-filter option')).map(o => o.value)")
+        assert "no_target|no_source" in options and "no_target" in options and "no_source" in options
+        shown = "Array.from(document.querySelectorAll('tr.pair:not([hidden])')).map(r => +r.dataset.id)"
+        assert browser.js(shown) == [0, 1, 2, 3, 4]
+        browser.js(
+            "(() => { const s = document.getElementById('flag-filter'); s.value = 'no_target|no_source';"
+            " s.dispatchEvent(new Event('change')); })()"
+        )
+        assert browser.js(shown) == [1, 3]
+        browser.js(
+            "(() => { const s = document.getElementById('flag-filter'); s.value = 'no_source';"
+            " s.dispatchEvent(new Event('change')); })()"
+        )
+        assert browser.js(shown) == [3]
+    finally:
+        browser.close()

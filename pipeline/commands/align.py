@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pipeline.align.config import AlignConfig
-    from pipeline.records import Link, Segmentation
+    from pipeline.records import AlignedPair, Link, Segmentation
 
 NAME = "align"
 HELP = "align two documents sentence by sentence (Vecalign-style beads, TMX, JSONL or TSV)"
@@ -182,8 +182,9 @@ def _render(
         links,
         src_lang=src_lang,
         tgt_lang=tgt_lang,
-        flag_unaligned=True,
     )
+    if fmt == "tmx":
+        _warn_left_out(pairs)
     signature = Signature(
         package_version=__version__,
         segmenter="lines" if presegmented else "rules",
@@ -194,3 +195,27 @@ def _render(
         decoding="none",
     )
     return render_pairs(fmt, pairs, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang)
+
+
+def _warn_left_out(pairs: list[AlignedPair]) -> None:
+    """TMX has no unit for a sentence without a counterpart (CAT tools reject an empty <tuv>): name them."""
+    import logging
+
+    from pipeline.write.tmx import left_out
+
+    gone = left_out(pairs)
+    if not gone:
+        return
+    src = [i for g in gone if g["empty"] == "target" for i in g["src_idx"]]
+    tgt = [j for g in gone if g["empty"] == "source" for j in g["tgt_idx"]]
+    parts = []
+    if src:
+        parts.append(f"source sentence(s) without a target (no_target): {', '.join(map(str, src))}")
+    if tgt:
+        parts.append(f"target sentence(s) without a source (no_source): {', '.join(map(str, tgt))}")
+    logging.getLogger(__name__).warning(
+        "TMX: %d sentence(s) left out, a unit with an empty side is not valid for CAT tools (0-based indices; "
+        "--format jsonl or tsv keeps them): %s",
+        len(src) + len(tgt),
+        "; ".join(parts),
+    )

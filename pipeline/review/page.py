@@ -117,6 +117,8 @@ def review_page_html(
         qa=qa,
         flag_help={
             "translation_failed": "the model failed on this sentence; the reason is in the run report",
+            "no_target": "the aligner found no translation of this source sentence (left out by the translator?)",
+            "no_source": "the aligner found no source for this target sentence (added by the translator?)",
             **{n: CHECKS.load(n).description for n in CHECKS.names()},
         },
     )

@@ -19,6 +19,11 @@ escaped and round-trips exactly) and is valid against the TMX 1.4b DTD. Layout::
       </body>
     </tmx>
 
+A pair with an empty side (a sentence without a counterpart, flagged ``no_target`` or ``no_source``, or
+an empty translation) gets no ``<tu>``: CAT tools reject a unit with an empty ``<tuv>``. Such pairs are
+listed instead (:func:`left_out`: in the run report of ``translate``, in a warning of ``pipeline align``);
+JSONL and TSV keep them.
+
 Index lists (``x-src-idx``, ``x-tgt-idx``) and flags (``x-flags``) are comma-joined; scores have four
 decimals. ``x-mt-score``, ``x-paragraph`` and ``x-flags`` are left out when unset/empty. Pairs of a
 corpus (``translate-corpus``) also carry ``x-doc``, the input record's id, and their ``tuid`` is
@@ -62,6 +67,7 @@ __all__ = [
     "XML_DECLARATION",
     "build_tree",
     "forbidden_counts",
+    "left_out",
     "render",
     "resolve_creation_date",
     "seg_text",
@@ -127,6 +133,27 @@ def forbidden_counts(pairs: Sequence[AlignedPair]) -> dict[int, int]:
     """Pair id -> number of characters in its source and target that TMX writes as ``<ph type="x-char">``."""
     counts = {p.id: len(_NOT_XML_CHAR.findall(p.src)) + len(_NOT_XML_CHAR.findall(p.tgt)) for p in pairs}
     return {k: v for k, v in counts.items() if v}
+
+
+def has_empty_side(pair: AlignedPair) -> bool:
+    """Whether a pair has nothing on one side (TMX writes no ``<tu>`` for it)."""
+    return not pair.src.strip() or not pair.tgt.strip()
+
+
+def left_out(pairs: Sequence[AlignedPair]) -> list[dict[str, Any]]:
+    """The pairs TMX leaves out (an empty side), for a report: id, indices, flags and the side that is empty."""
+    return [
+        {
+            "pair": p.id,
+            **({"doc": p.doc} if p.doc is not None else {}),
+            "empty": "target" if not p.tgt.strip() else "source",
+            "src_idx": list(p.src_idx),
+            "tgt_idx": list(p.tgt_idx),
+            "flags": list(p.flags),
+        }
+        for p in pairs
+        if has_empty_side(p)
+    ]
 
 
 def tmx_date(when: datetime) -> str:
@@ -222,6 +249,8 @@ def build_tree(
 
     body = etree.SubElement(root, "body")
     for pair in pairs:
+        if has_empty_side(pair):  # listed by left_out() instead: CAT tools reject an empty <tuv>
+            continue
         safe.replaced = 0
         escaped = 0
         tuid = safe(str(pair.id) if pair.doc is None else f"{pair.doc}#{pair.id}")
@@ -259,8 +288,12 @@ def render(
 
 
 def _report(pairs: Sequence[AlignedPair]) -> dict[str, Any]:
-    """For the run report: characters XML cannot carry, written as ``<ph type="x-char">`` (pair id -> count)."""
-    return {"tmx_char_placeholders": [{"pair": k, "chars": v} for k, v in forbidden_counts(pairs).items()]}
+    """For the run report: characters XML cannot carry, written as ``<ph type="x-char">`` (pair id -> count),
+    and the pairs with an empty side, which have no ``<tu>`` (:func:`left_out`)."""
+    return {
+        "tmx_char_placeholders": [{"pair": k, "chars": v} for k, v in forbidden_counts(pairs).items()],
+        "tmx_left_out": left_out(pairs),
+    }
 
 
 #: the ``tmx`` output format (registered in :data:`pipeline.write.config.FORMATS`)
