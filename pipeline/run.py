@@ -300,6 +300,8 @@ def _render(
         creation_date=when,
         qa_details=doc.qa.details,
     )
+    if "xliff" in cfg.output.formats and "jsonl" not in cfg.output.formats:
+        log.warning("xliff: apply-review FILE.xlf needs the run's JSONL; add jsonl to output.formats")
     if cfg.output.review:
         rendered.append(_review_page(cfg, doc.pairs, doc.qa, base, folder, signature))
     return rendered

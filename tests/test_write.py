@@ -21,8 +21,7 @@ from pipeline.io import atomic_write as real_atomic_write
 from pipeline.records import AlignedPair, Signature
 from pipeline.write import FORMATS as REGISTRY
 from pipeline.write import read_jsonl, render_pairs, write_pairs, xml_safe
-from pipeline.write.output import OutputFormat
-from pipeline.write.output import resolve_creation_date
+from pipeline.write.output import OutputFormat, resolve_creation_date
 from pipeline.write.tmx import forbidden_counts, seg_text, tmx_date
 
 DTD_PATH = Path(__file__).parent / "fixtures" / "tmx14b.dtd"
@@ -449,8 +448,8 @@ def test_tsv_clean_text_no_warning(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_registry() -> None:
-    assert FORMATS == ["jsonl", "tmx", "tsv"]
-    assert EXT == {"tmx": ".tmx", "jsonl": ".jsonl", "tsv": ".tsv"}
+    assert FORMATS == ["jsonl", "tmx", "tsv", "xliff"]
+    assert EXT == {"tmx": ".tmx", "jsonl": ".jsonl", "tsv": ".tsv", "xliff": ".xlf"}
 
 
 def test_a_format_that_is_not_one_document_is_refused_by_render_pairs() -> None:
