@@ -50,8 +50,9 @@ class Profile:
 
     @staticmethod
     def peak_rss_mb() -> float:
-        """Peak resident set size of this process so far, in MiB (``ru_maxrss``: KiB on Linux, bytes on macOS)."""
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        """Peak resident set size of this process or of a finished child (the CTranslate2 conversion runs in one),
+        whichever is larger, in MiB (``ru_maxrss``: KiB on Linux, bytes on macOS)."""
+        peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
         return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
 
     def line(self) -> str:

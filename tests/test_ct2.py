@@ -16,7 +16,8 @@ from pipeline.config import load_config
 from pipeline.errors import ModelError
 from pipeline.translate import get_translator
 from pipeline.translate.batching import BatchedTranslator, plan_batches
-from pipeline.translate.ct2 import MARKER, CT2Translator, resolve_compute_type
+from pipeline.translate.ct2 import CT2Translator, resolve_compute_type
+from pipeline.translate.ct2_convert import MARKER
 
 DATA = Path(__file__).resolve().parent / "data"
 TEXTS = [*(DATA / "seed.en.txt").read_text(encoding="utf-8").splitlines()[:6], "Short.", "Kim Jong Un"]
@@ -145,9 +146,9 @@ def test_the_conversion_leaves_torch_out_of_the_translating_process(en_uk_model:
 def test_a_conversion_process_that_dies_is_one_line(
     en_uk_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline.translate import ct2
+    from pipeline.translate import ct2_convert
 
-    monkeypatch.setattr(ct2, "_CHILD", "import os; os.kill(os.getpid(), 9)")  # as the kernel's OOM killer would
+    monkeypatch.setattr(ct2_convert, "_CHILD", "import os; os.kill(os.getpid(), 9)")  # as the kernel's OOM killer would
     with pytest.raises(ModelError) as err:
         get_translator(_cfg(en_uk_model, "uk", tmp_path, "translate.backend=ctranslate2"), "uk")
     msg = str(err.value)

@@ -131,8 +131,8 @@ def test_a_missing_library_stops_at_the_first_batch(
     err = one_line_error(capsys)
     assert re.fullmatch(
         r"pipeline: error: the transformers-\S+ backend cannot run on cpu \(RuntimeError: Library libcublas\.so\.12 "
-        r"is not found or cannot be loaded\); install the missing library, or choose another device or backend "
-        r"\(translate\.device, translate\.backend\)",
+        r"is not found or cannot be loaded\); install the missing library \(CUDA's cuBLAS for ctranslate2: pip "
+        r"install '\.\[gpu\]'\), or choose another device or backend \(translate\.device, translate\.backend\)",
         err,
     ), err
     assert calls == [6] and not out.exists()

@@ -261,8 +261,8 @@ class BatchedTranslator:
             if _ENVIRONMENT_FAILURE.search(reason):  # no input is to blame: stop now
                 raise TranslationError(
                     f"the {self.name} backend cannot run on {self.device} ({reason})",
-                    "install the missing library, or choose another device or backend (translate.device, "
-                    "translate.backend)",
+                    "install the missing library (CUDA's cuBLAS for ctranslate2: pip install '.[gpu]'), or choose "
+                    "another device or backend (translate.device, translate.backend)",
                 ) from None
             self._release_memory()
             if len(batch) == 1:
