@@ -69,7 +69,7 @@ __all__ = [
     "forbidden_counts",
     "left_out",
     "render",
-    "resolve_creation_date",
+    "Sanitiser",
     "seg_text",
     "tmx_date",
     "xml_safe",
@@ -200,8 +200,8 @@ def _tu_props(pair: AlignedPair) -> list[tuple[str, str]]:
     return props
 
 
-class _Sanitiser:
-    """Applies :func:`xml_safe` and counts what it replaced."""
+class Sanitiser:
+    """Applies :func:`xml_safe` and counts what it replaced (also used by the XLIFF writer)."""
 
     def __init__(self) -> None:
         self.replaced = 0
@@ -212,7 +212,7 @@ class _Sanitiser:
         return clean
 
 
-def _add_props(parent: etree._Element, props: list[tuple[str, str]], safe: _Sanitiser) -> None:
+def _add_props(parent: etree._Element, props: list[tuple[str, str]], safe: Sanitiser) -> None:
     for ptype, value in props:
         prop = etree.SubElement(parent, "prop")
         prop.set("type", safe(ptype))
@@ -228,7 +228,7 @@ def build_tree(
     creation_date: datetime | None = None,
 ) -> etree._Element:
     """Build the ``<tmx>`` element (no doctype). Forbidden characters are escaped or replaced, and logged."""
-    safe = _Sanitiser()
+    safe = Sanitiser()
     root = etree.Element("tmx")
     root.set("version", "1.4")
     header = etree.SubElement(root, "header")

@@ -60,8 +60,8 @@ from typing import Any
 from lxml import etree
 
 from pipeline.records import AlignedPair, Signature
-from pipeline.write.output import OutputFormat, RenderContext, Rendered
-from pipeline.write.tmx import resolve_creation_date, xml_safe
+from pipeline.write.output import OutputFormat, RenderContext, Rendered, resolve_creation_date
+from pipeline.write.tmx import Sanitiser
 
 __all__ = [
     "CHAR_CTYPE",
@@ -103,18 +103,6 @@ _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010fff
 
 def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
-
-
-class _Safe:
-    """:func:`xml_safe` for attributes and notes, counting replacements."""
-
-    def __init__(self) -> None:
-        self.replaced = 0
-
-    def __call__(self, value: str) -> str:
-        clean, n = xml_safe(value)
-        self.replaced += n
-        return clean
 
 
 def _fill(el: etree._Element, text: str, prefix: str) -> int:
@@ -186,7 +174,7 @@ def build_tree(
     sig = signature.as_string()
     run = run_hash(pairs, sig)
     date = _xsd_date(resolve_creation_date(creation_date))
-    safe = _Safe()
+    safe = Sanitiser()
     root = etree.Element(_q("xliff"), nsmap={None: NS})
     root.set("version", "1.2")
     for original_name, group in _documents(pairs, original):
@@ -219,7 +207,7 @@ def build_tree(
 
 
 def _unit(body: etree._Element, p: AlignedPair, signature: Signature, details: Mapping[str, str]) -> None:
-    safe = _Safe()
+    safe = Sanitiser()
     uid = safe(str(p.id))
     tu = etree.SubElement(body, _q("trans-unit"))
     tu.set("id", uid)
