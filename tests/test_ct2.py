@@ -337,12 +337,18 @@ def test_preload_cublas_loads_the_pip_package_libraries(tmp_path: Path, monkeypa
         pytest.skip("no libz.so.1 to stand in for cuBLAS")
     for name in [m for m in sys.modules if m == "nvidia" or m.startswith("nvidia.")]:
         monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setattr(sys, "path", [p for p in sys.path if "-packages" not in p])  # no real nvidia.* here
+    # no real nvidia.* here. One setattr of a new list, never syspath_prepend on top of it: its undo would write
+    # this filtered list back into the real sys.path and hide site-packages from every later test.
+    without_packages = [p for p in sys.path if "-packages" not in p]
+    monkeypatch.setattr(sys, "path", without_packages)
     assert preload_cublas() == []
     lib = tmp_path / "nvidia" / "cublas" / "lib"
     lib.mkdir(parents=True)
     (tmp_path / "nvidia" / "cublas" / "__init__.py").write_text("", encoding="utf-8")
     for name in ("libcublasLt.so.12", "libcublas.so.12"):
         shutil.copy(stand_in, lib / name)
-    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *without_packages])
+    import importlib
+
+    importlib.invalidate_caches()
     assert preload_cublas() == [str(lib / "libcublasLt.so.12"), str(lib / "libcublas.so.12")]

@@ -448,8 +448,9 @@ def test_a_missing_library_stops_the_run_at_once(message: str) -> None:
     with pytest.raises(TranslationError) as e:
         tr.translate(["aa", "bb"])
     assert str(e.value) == (
-        f"the fake-1 backend cannot run on cuda:1 (OSError: {message}); install the missing library, or choose "
-        "another device or backend (translate.device, translate.backend)"
+        f"the fake-1 backend cannot run on cuda:1 (OSError: {message}); install the missing library (CUDA's cuBLAS "
+        "for ctranslate2: pip install '.[gpu]'), or choose another device or backend (translate.device, "
+        "translate.backend)"
     )
     assert len(tr.batches) == 1  # not retried in halves
 
