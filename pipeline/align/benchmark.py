@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.align.config import AlignConfig
-from pipeline.align.metrics import Bead, Scores, links_to_beads, parse_beads, score_alignments
+from pipeline.align.metrics import Bead, NullScores, Scores, links_to_beads, null_scores, parse_beads, score_alignments
 from pipeline.errors import InputError
 
 
@@ -46,6 +46,7 @@ class RunResult:
     embedded: int
     docs: int
     runs: int = 0  # joined-text runs asked for by multi=concat-near-path
+    nulls: NullScores = NullScores(0, 0, 0)  # precision / recall of the 1-0 and 0-1 beads
 
 
 def _lines(p: Path) -> list[str]:
@@ -120,7 +121,10 @@ def run_dev_set(ds: DevSet, cfg: AlignConfig, system: str) -> RunResult:
         gold.append(doc.gold)
         test.append(links_to_beads(links))
         name = aligner.name
-    return RunResult(ds.name, name, score_alignments(gold, test), embed_s, search_s, embedded, len(ds.docs), runs)
+    return RunResult(
+        ds.name, name, score_alignments(gold, test), embed_s, search_s, embedded, len(ds.docs), runs,
+        null_scores(gold, test),
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- synthetic speed benchmark

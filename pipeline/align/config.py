@@ -155,6 +155,17 @@ class AlignConfig(Section):
         description="a 1-0/0-1 bead that continues a run of the same kind scores gap_extend * skip (affine "
         "gap cost: long insertions, e.g. untranslated captions, are not forced into neighbouring beads)",
     )
+    counterpart: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        description="weight of the counterpart test (0 = off; 1 = its log-likelihood ratio in full): every sentence "
+        "of a multi-sentence bead side must be covered by the other side about as a translation of its share of "
+        "the side would be, not like a random pair; a sentence that fails is scored out of the bead, so an "
+        "omitted or added sentence stays a 1-0 / 0-1 bead instead of merging into its neighbour. Raises null-bead "
+        "recall, and splits loosely translated multi-sentence beads more often (see docs/aligner.md, "
+        "Omissions); pipeline align --find-omissions sets 1",
+    )
     em_iters: int = Field(
         1, ge=0, le=10, description="re-estimations of the bead model from the alignment (Viterbi EM steps)"
     )

@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pipeline.align.anchors import anchor_vectors, document_anchors
-from pipeline.align.beads import BandFeatures, BeadModel, ScoreParams, band_features, initial_model, random_pairs, refit
+from pipeline.align.beads import (
+    BandFeatures,
+    BeadModel,
+    ScoreParams,
+    band_features,
+    initial_model,
+    random_pairs,
+    refit,
+    refit_members,
+)
 from pipeline.align.config import AlignConfig, resolve_auto
 from pipeline.align.search import (
     Band,
@@ -135,6 +144,8 @@ def _fit(
     spans, S, extend = run()
     for _ in range(em_iters):
         model = refit(model, f, bd, spans, src, tgt, rnd)
+        if model.counterpart > 0:
+            refit_members(f, bd, spans, src, tgt)
         spans, S, extend = run()
     return _Fit(bd, f, model, spans, S, pred, extend)
 
@@ -247,6 +258,7 @@ def score_params(cfg: AlignConfig, *, embeddings: bool) -> ScoreParams:
         margin_k=cfg.margin_k,
         skip=cfg.skip,
         gap_extend=cfg.gap_extend,
+        counterpart=cfg.counterpart,
     )
 
 

@@ -153,3 +153,41 @@ def score_alignments(gold_list: Sequence[Sequence[Bead]], test_list: Sequence[Se
     ps, pl = _ratio(p[0], p[1]), _ratio(p[2], p[3])
     rs, rl = _ratio(r[0], r[1]), _ratio(r[2], r[3])
     return Scores(ps, rs, _f1(ps, rs), pl, rl, _f1(pl, rl))
+
+
+@dataclass(frozen=True)
+class NullScores:
+    """Precision and recall of the null beads (1-0 and 0-1), with the counts behind them."""
+
+    gold: int
+    predicted: int
+    correct: int
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.gold if self.gold else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _nulls(beads: Sequence[Bead]) -> set[Bead]:
+    """The 1-0 and 0-1 beads."""
+    return {(tuple(s), tuple(t)) for s, t in beads if bool(s) != bool(t)}
+
+
+def null_scores(gold_list: Sequence[Sequence[Bead]], test_list: Sequence[Sequence[Bead]]) -> NullScores:
+    """Null-bead precision and recall over one or more documents (counts pooled)."""
+    if len(gold_list) != len(test_list):
+        raise ValueError("need as many gold as test alignments")
+    g = p = c = 0
+    for gold, test in zip(gold_list, test_list, strict=True):
+        gn, tn = _nulls(gold), _nulls(test)
+        g, p, c = g + len(gn), p + len(tn), c + len(gn & tn)
+    return NullScores(g, p, c)

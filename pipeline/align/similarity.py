@@ -10,7 +10,7 @@ neighbour margin (:func:`neighbour_mean`) or a LASER-style kNN margin (:func:`kn
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,6 +228,59 @@ def block_cosines(
             )
     if neighbours is not None:
         neighbours.update(nb)
+    return out
+
+
+#: (coverage of a member sentence by the other side of its bead, the member's share of its side's content)
+#: -> evidence (nats) that the member has a counterpart there
+MemberLLR = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def member_evidence(
+    band: Band,
+    types: Sequence[BeadType],
+    X: np.ndarray,
+    Y: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    lengths: tuple[np.ndarray, np.ndarray],
+    llr: MemberLLR,
+) -> dict[BeadType, np.ndarray]:
+    """For each bead type with a side of several sentences: the evidence of its weakest member sentence.
+
+    A member r of a side A is covered by the other side B as ``cos(e_r, sum B)`` (exact from sentence
+    similarities). In a true bead that is about the bead's similarity scaled by r's share of A's content,
+    ``sqrt(len_r / len_A)`` (characters): a short fragment ("he said.") carries little of the bead and is
+    tested weakly, a whole sentence strongly. A sentence without a counterpart (an omission absorbed into
+    a neighbouring bead) is covered only like a random pair. ``llr(coverage, share)`` turns that into
+    nats; sides of one sentence are not tested (their coverage is the bead's own similarity).
+    """
+    n, m = band.n, band.m
+    max_side = max(max(a, b) for a, b in types)
+    rs = row_sims(band, X, Y, max_side)
+    ns, nt = span_norms(X, max_side), span_norms(Y, max_side)
+    cl = (np.concatenate([[0.0], np.cumsum(lengths[0])]), np.concatenate([[0.0], np.cumsum(lengths[1])]))
+    out: dict[BeadType, np.ndarray] = {}
+    for a, b in types:
+        if a == 0 or b == 0 or (a < 2 and b < 2) or a > n or b > m:
+            continue
+        ii, jj = np.clip(i, a, n), np.clip(j, b, m)
+        dx, dy = np.sqrt(ns[a][ii - a]), np.sqrt(nt[b][jj - b])
+        worst = np.zeros(ii.shape[0])
+        for side, k in ((0, a), (1, b)):
+            if k < 2:
+                continue
+            end = ii if side == 0 else jj
+            total = np.maximum(cl[side][end] - cl[side][end - k], 1.0)
+            for p in range(k):
+                r = end - k + p
+                if side == 0:
+                    cov = rs.block(r + 1, jj, 1, b) / np.maximum(dy, 1e-9)
+                else:
+                    cov = rs.block(ii, r + 1, a, 1) / np.maximum(dx, 1e-9)
+                share = np.sqrt((cl[side][r + 1] - cl[side][r]) / total)
+                worst = np.minimum(worst, llr(cov, share))
+        out[(a, b)] = worst
     return out
 
 

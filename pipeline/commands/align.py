@@ -41,6 +41,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "embeddings near the first path, Bertalign's neighbour margin (see README, Aligner)",
     )
     p.add_argument(
+        "--find-omissions",
+        action="store_true",
+        help="hunting omissions: test every sentence of a multi-sentence bead for a counterpart "
+        "(align.counterpart=1), so fewer left-out or added sentences hide in a neighbouring bead, at the cost of "
+        "splitting some loosely translated ones (docs/aligner.md, Omissions)",
+    )
+    p.add_argument(
         "--config", action="append", default=[], metavar="FILE", help="extra YAML configuration (repeatable)"
     )
     p.add_argument(
@@ -131,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = list(args.overrides)
     if args.accurate:
         overrides = accurate_overrides(src_lang, tgt_lang, overrides)
+    if args.find_omissions:
+        overrides = ["align.counterpart=1", *overrides]  # the user's own --set still wins
     cfg = load_align_config(list(args.config), overrides)
     src_text = read_text(args.src, what="source file", lang=src_lang, given_by="--src")
     tgt_text = read_text(args.tgt, what="target file", lang=tgt_lang, given_by="--tgt")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 NAME = "bench-align"
 HELP = (
-    "score the aligner on the gold dev sets (strict/lax P/R/F1 and time, beside a length-only baseline), "
+    "score the aligner on the gold dev sets (strict/lax P/R/F1 and time, beside a length-only baseline; "
+    "--omissions: also with planted omissions and additions, and the null beads' precision/recall), "
     "or time it on a synthetic N x N document pair (--synthetic N)"
 )
 
@@ -56,6 +57,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-baseline", action="store_true", help="skip the length-only baseline")
     p.add_argument(
+        "--omissions",
+        action="store_true",
+        help="omission/addition mode: also align each set with a seeded 5%% of the 1-1 targets and 5%% of the 1-1 "
+        "sources removed and 3%% foreign sentences inserted per side; print strict F1 and the precision and "
+        "recall of the null (1-0 / 0-1) beads beside the unmodified sets' figures",
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        metavar="K",
+        help="with --omissions: plant K seeded variants of each document (seeds 0..K-1) and pool the counts (1)",
+    )
+    p.add_argument(
         "--synthetic",
         type=int,
         metavar="N",
@@ -76,7 +91,19 @@ def run(args: argparse.Namespace) -> int:
     dev_dir = dev_dir_from(args)
     if args.synthetic is not None:
         return _synthetic(args, cfg, dev_dir)
+    if args.omissions:
+        return _omissions(args, cfg, require_dev_dir(dev_dir))
     return _dev(args, cfg, require_dev_dir(dev_dir))
+
+
+def _systems(args: argparse.Namespace, cfg) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """(label, config) of each system to score: the hybrid aligner per --embedder, then the baseline."""
+    systems = []
+    for name in args.embedder or [cfg.embedder]:
+        systems.append((f"hybrid/{name}", cfg.model_copy(update={"aligner": "hybrid", "embedder": name})))
+    if not args.no_baseline:
+        systems.append(("length-only", cfg.model_copy(update={"aligner": "length", "scorers": {"length": 1.0}})))
+    return systems
 
 
 def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[no-untyped-def]
@@ -84,11 +111,7 @@ def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[n
 
     out = sys.stdout
     sets = load_dev_sets(dev_dir, [s for s in (args.sets or "").split(",") if s] or None)
-    systems = []
-    for name in args.embedder or [cfg.embedder]:
-        systems.append((f"hybrid/{name}", cfg.model_copy(update={"aligner": "hybrid", "embedder": name})))
-    if not args.no_baseline:
-        systems.append(("length-only", cfg.model_copy(update={"aligner": "length", "scorers": {"length": 1.0}})))
+    systems = _systems(args, cfg)
     prf = f"{'P':>6} {'R':>6} {'F1':>6}"
     head = f"{'set':<16} {'system':<26} {prf} | {prf} | {'embed s':>8} {'search s':>8}"
     out.write(f"dev sets: {dev_dir}\n{'':<44}{'strict':^20} | {'lax':^20} |\n{head}\n{'-' * len(head)}\n")
@@ -109,6 +132,49 @@ def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[n
     if figs:
         out.write(f"\npublished figures (from {dev_dir / 'README.md'}):\n")
         out.write("".join(f"  {line}\n" for line in figs))
+    return 0
+
+
+def _omissions(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[no-untyped-def]
+    from pipeline.align.benchmark import DevSet, load_dev_sets, run_dev_set
+    from pipeline.align.omissions import INSERT_FRACTION, REMOVE_FRACTION, Planted, plant_omissions
+    from pipeline.errors import ConfigError
+
+    if not 1 <= args.seeds <= 100:
+        raise ConfigError(f"--seeds {args.seeds} is out of range", "give a number of seeds between 1 and 100")
+    out = sys.stdout
+    sets = load_dev_sets(dev_dir, [s for s in (args.sets or "").split(",") if s] or None)
+    systems = _systems(args, cfg)
+    out.write(
+        f"dev sets: {dev_dir}\nomission mode, seeds 0..{args.seeds - 1} pooled: per document {REMOVE_FRACTION:.0%} of "
+        f"the targets of 1-1 beads and {REMOVE_FRACTION:.0%} of the sources of other 1-1 beads removed, "
+        f"{INSERT_FRACTION:.0%} foreign sentences inserted on each side\n"
+    )
+    head = (
+        f"{'set':<16} {'system':<26} {'F1':>6} {'null P':>7} {'null R':>7} {'nulls':>6} | "
+        f"{'F1':>6} {'null P':>7} {'null R':>7} {'nulls':>6} | {'search s':>8}"
+    )
+    out.write(f"{'':<43}{'unmodified (strict)':^29} | {'omissions (strict)':^29} |\n{head}\n{'-' * len(head)}\n")
+    out.flush()
+    for ds in sets:
+        docs = []
+        planted = Planted()
+        for seed in range(args.seeds):
+            variant, p = plant_omissions(ds, seed)
+            docs += variant.docs
+            planted = planted + p
+        omitted = DevSet(f"{ds.name}+omissions", ds.src_lang, ds.tgt_lang, docs)
+        for label, c in systems:
+            r0, r1 = run_dev_set(ds, c, label), run_dev_set(omitted, c, label)
+            system = f"{r0.system} (baseline)" if label == "length-only" else r0.system
+            cells = [
+                f"{r.scores.f1_strict:6.3f} {r.nulls.precision:7.3f} {r.nulls.recall:7.3f} {r.nulls.gold:6d}"
+                for r in (r0, r1)
+            ]
+            out.write(f"{ds.name:<16} {system:<26} {cells[0]} | {cells[1]} | {r0.search_s + r1.search_s:8.2f}\n")
+            out.flush()
+        out.write(f"{'':<16} planted: {planted.line()}\n")
+    out.write("nulls: gold 1-0 and 0-1 beads; null P/R: predicted null beads that are in the gold / gold ones found\n")
     return 0
 
 
