@@ -71,6 +71,7 @@ __all__ = [
     "render",
     "Sanitiser",
     "seg_text",
+    "split_forbidden",
     "tmx_date",
     "xml_safe",
 ]
@@ -97,19 +98,23 @@ def xml_safe(text: str) -> tuple[str, int]:
     return _NOT_XML_CHAR.subn(REPLACEMENT, text)
 
 
+def split_forbidden(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` around the characters XML cannot carry: the text before the first, then (``U+XXXX`` of each
+    such character, the text after it). The TMX and XLIFF writers make an inline placeholder of each."""
+    chunks = _NOT_XML_CHAR.split(text)
+    codes = [f"U+{ord(m.group()):04X}" for m in _NOT_XML_CHAR.finditer(text)]
+    return chunks[0], list(zip(codes, chunks[1:], strict=True))
+
+
 def _fill_seg(seg: etree._Element, text: str) -> int:
     """Put ``text`` into ``seg``, each forbidden character as a ``<ph type="x-char">``; return their count."""
-    chunks = _NOT_XML_CHAR.split(text)
-    if len(chunks) == 1:
-        seg.text = text
-        return 0
-    seg.text = chunks[0]
-    for m, tail in zip(_NOT_XML_CHAR.finditer(text), chunks[1:], strict=True):
+    seg.text, rest = split_forbidden(text)
+    for code, tail in rest:
         ph = etree.SubElement(seg, "ph")
         ph.set("type", CHAR_PH_TYPE)
-        ph.text = f"U+{ord(m.group()):04X}"
+        ph.text = code
         ph.tail = tail
-    return len(chunks) - 1
+    return len(rest)
 
 
 def seg_text(seg: etree._Element) -> str:

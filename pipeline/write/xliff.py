@@ -52,7 +52,6 @@ where that happened is logged. The output is deterministic (same pairs, signatur
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -61,7 +60,7 @@ from lxml import etree
 
 from pipeline.records import AlignedPair, Signature
 from pipeline.write.output import OutputFormat, RenderContext, Rendered, resolve_creation_date
-from pipeline.write.tmx import Sanitiser
+from pipeline.write.tmx import XML_DECLARATION, Sanitiser, split_forbidden
 
 __all__ = [
     "CHAR_CTYPE",
@@ -96,9 +95,7 @@ DEFAULT_ORIGINAL = "document"
 STATE_NEW = "needs-review-translation"
 STATE_REVIEWED = "translated"
 
-XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _q(tag: str) -> str:
@@ -107,15 +104,14 @@ def _q(tag: str) -> str:
 
 def _fill(el: etree._Element, text: str, prefix: str) -> int:
     """Put ``text`` into ``el``, each forbidden character as ``<ph id="<prefix><k>" ctype="x-char">``."""
-    chunks = _NOT_XML_CHAR.split(text)
-    el.text = chunks[0]
-    for k, (m, tail) in enumerate(zip(_NOT_XML_CHAR.finditer(text), chunks[1:], strict=True), start=1):
+    el.text, rest = split_forbidden(text)
+    for k, (code, tail) in enumerate(rest, start=1):
         ph = etree.SubElement(el, _q("ph"))
         ph.set("id", f"{prefix}{k}")
         ph.set("ctype", CHAR_CTYPE)
-        ph.text = f"U+{ord(m.group()):04X}"
+        ph.text = code
         ph.tail = tail
-    return len(chunks) - 1
+    return len(rest)
 
 
 def _xsd_date(when: datetime) -> str:
