@@ -1,7 +1,13 @@
 """Aligner benchmarks: accuracy on gold dev sets, and speed/memory on a large synthetic document pair.
 
-Dev sets: ``<dir>/<set>/<doc>.src|.tgt`` (one sentence per line), ``<doc>.gold`` (Vecalign beads),
-``<set>/meta.json`` (``src_lang``, ``tgt_lang``). Nothing here prints; the command formats the results.
+Dev sets, in either of two layouts (one sentence per line, gold beads in Vecalign's format):
+
+* align-dev's: ``<dir>/<set>/<doc>.src|.tgt``, ``<doc>.gold`` and ``<set>/meta.json`` (``src_lang``,
+  ``tgt_lang``);
+* the project's reference translations' (``tests/data``): ``<dir>/<doc>.<src>.txt``, ``<doc>.<tgt>.txt`` and
+  ``<doc>.<src>-<tgt>.gold``; each language pair is a set of its own, named ``<doc>.<src>-<tgt>``.
+
+Nothing here prints; the command formats the results.
 """
 
 from __future__ import annotations
@@ -57,7 +63,7 @@ def load_dev_sets(root: Path, names: Sequence[str] | None = None) -> list[DevSet
     """All (or the named) dev sets under ``root``; InputError if the folder or a named set is missing."""
     if not root.is_dir():
         raise InputError(f"dev-set folder not found: {root}", "pass --dev-dir pointing at align-dev")
-    sets = []
+    sets = _pair_gold_sets(root)
     for d in sorted(p for p in root.iterdir() if p.is_dir()):
         if names and d.name not in names:
             continue
@@ -77,11 +83,30 @@ def load_dev_sets(root: Path, names: Sequence[str] | None = None) -> list[DevSet
                 )
             )
         sets.append(DevSet(d.name, str(meta.get("src_lang", "xx")), str(meta.get("tgt_lang", "yy")), docs))
+    if names:
+        sets = [s for s in sets if s.name in names]
     missing = set(names or ()) - {s.name for s in sets}
     if missing:
         raise InputError(f"dev set(s) not found in {root}: {', '.join(sorted(missing))}", "check --sets")
     if not sets:
-        raise InputError(f"no dev sets (folders with meta.json) in {root}", "pass --dev-dir pointing at align-dev")
+        raise InputError(
+            f"no dev sets in {root} (folders with meta.json, or <doc>.<src>-<tgt>.gold files)",
+            "pass --dev-dir pointing at align-dev",
+        )
+    return sets
+
+
+def _pair_gold_sets(root: Path) -> list[DevSet]:
+    """One set per ``<doc>.<src>-<tgt>.gold`` file whose two ``<doc>.<lang>.txt`` files are beside it."""
+    sets = []
+    for g in sorted(root.glob("*.gold")):
+        doc, _, pair = g.stem.rpartition(".")
+        src_lang, _, tgt_lang = pair.partition("-")
+        src_p, tgt_p = root / f"{doc}.{src_lang}.txt", root / f"{doc}.{tgt_lang}.txt"
+        if not (doc and src_lang and tgt_lang and src_p.is_file() and tgt_p.is_file()):
+            continue
+        gold = parse_beads(g.read_text(encoding="utf-8"))
+        sets.append(DevSet(g.stem, src_lang, tgt_lang, [DevDoc(doc, _lines(src_p), _lines(tgt_p), gold)]))
     return sets
 
 

@@ -168,14 +168,23 @@ def _omissions(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ig
             r0, r1 = run_dev_set(ds, c, label), run_dev_set(omitted, c, label)
             system = f"{r0.system} (baseline)" if label == "length-only" else r0.system
             cells = [
-                f"{r.scores.f1_strict:6.3f} {r.nulls.precision:7.3f} {r.nulls.recall:7.3f} {r.nulls.gold:6d}"
+                f"{r.scores.f1_strict:6.3f} {_ratio(r.nulls.precision, r.nulls.predicted)} "
+                f"{_ratio(r.nulls.recall, r.nulls.gold)} {r.nulls.gold:6d}"
                 for r in (r0, r1)
             ]
             out.write(f"{ds.name:<16} {system:<26} {cells[0]} | {cells[1]} | {r0.search_s + r1.search_s:8.2f}\n")
             out.flush()
         out.write(f"{'':<16} planted: {planted.line()}\n")
-    out.write("nulls: gold 1-0 and 0-1 beads; null P/R: predicted null beads that are in the gold / gold ones found\n")
+    out.write(
+        "nulls: gold 1-0 and 0-1 beads; null P/R: predicted null beads that are in the gold / gold ones found "
+        "(-: none predicted / none in the gold)\n"
+    )
     return 0
+
+
+def _ratio(value: float, denominator: int) -> str:
+    """A precision or recall in a 7-character cell; "-" where there was nothing to count."""
+    return f"{value:7.3f}" if denominator else f"{'-':>7}"
 
 
 def _synthetic(args: argparse.Namespace, cfg, dev_dir: Path | None) -> int:  # type: ignore[no-untyped-def]
