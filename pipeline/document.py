@@ -32,7 +32,7 @@ from pipeline import __version__
 from pipeline.align import AlignConfig, Aligner, get_aligner
 from pipeline.glossary.model import Glossary
 from pipeline.qa import QAConfig, QASummary, run_qa
-from pipeline.records import AlignedPair, Link, Segmentation, Sentence, Signature, TranslatorInfo
+from pipeline.records import NO_SOURCE, NO_TARGET, AlignedPair, Link, Segmentation, Sentence, Signature, TranslatorInfo
 from pipeline.segment import get_segmenter
 from pipeline.translate import Output
 
@@ -57,10 +57,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BY_CONSTRUCTION = "by-construction.v1"
-#: flags of a pair whose sentence has no counterpart: a source sentence without a translation (1-0 link),
-#: a target sentence without a source (0-1 link)
-NO_TARGET = "no_target"
-NO_SOURCE = "no_source"
 
 Unit_ = Literal["sentence", "paragraph"]
 CountTokens = Callable[[Sequence[str]], list[int]]

@@ -54,6 +54,12 @@ class Link:
     score: float
 
 
+#: flags of a pair whose sentence has no counterpart: a source sentence without a translation (1-0 link),
+#: a target sentence without a source (0-1 link)
+NO_TARGET = "no_target"
+NO_SOURCE = "no_source"
+
+
 @dataclass(frozen=True)
 class AlignedPair:
     """One aligned segment pair, as written by the writers."""

@@ -10,6 +10,7 @@ from corpus_helpers import (
     BAD,
     FAST,
     FailOn,
+    Rewrites,
     assert_each_target_is_its_own_sources_translation,
     rejects,
     shard_records,
@@ -414,3 +415,24 @@ def test_enforcing_terms_in_a_corpus_needs_its_checks(tmp_path: Path) -> None:
     cfg = load_config(lang="ru", overrides=["translate.model=x", "glossary.enforce=true", "corpus.qa=false"])
     with pytest.raises(ConfigError, match=r"glossary\.enforce needs the quality checks, but corpus\.qa is false"):
         run_corpus(cfg, tmp_path, tmp_path / "out", engine="local")
+
+
+def test_sentences_without_a_counterpart_are_counted_in_the_manifest(tmp_path: Path) -> None:
+    """unit: paragraph: a sentence the model left out and one it added are no_target / no_source pairs, counted in
+    the manifest (and the left-out one is not empty_target too)."""
+    from test_unaligned import ADDED, SRC, TGT
+
+    rows = [
+        {"id": "r0", "text": " ".join(SRC)},
+        {"id": "r1", "text": "Nothing is left out here. Every sentence stays."},
+    ]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cfg = load_config(lang="uk", overrides=[*FAST, "translate.unit=paragraph", "corpus.qa=true"])
+    stand_in = Rewrites({" ".join(SRC): " ".join(TGT)})  # SRC[5] left out, ADDED added
+    assert run_corpus(cfg, tmp_path / "in.jsonl", tmp_path / "out", translator_factory=stand_in).written == 2
+    pairs = [json.loads(line) for f in sorted((tmp_path / "out" / "shards").glob("*.jsonl")) for line in f.open()]
+    one_sided = [(p["doc"], p["src"], p["tgt"], p["flags"]) for p in pairs if not (p["src"] and p["tgt"])]
+    # the added German sentence is wrong_language too, rightly
+    assert one_sided == [("r0", SRC[5], "", ["no_target"]), ("r0", "", ADDED, ["no_source", "wrong_language"])]
+    flags = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["totals"]["flags"]
+    assert flags["no_target"] == flags["no_source"] == 1 and "empty_target" not in flags

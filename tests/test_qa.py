@@ -181,6 +181,15 @@ def test_empty_target_identical_and_repetition() -> None:
     assert "repetition" in _flags([pairs[5]], "ko")[0]
 
 
+def test_a_sentence_the_aligner_left_without_target_is_flagged_once() -> None:
+    """A no_target pair (a 1-0 link) has an empty target and a score of 0 by definition: empty_target and low_score
+    do not repeat its flag (nor low_score a no_source pair's)."""
+    left_out = AlignedPair(0, "en", "uk", "The soldiers were captured.", "", (0,), (), 0.0, flags=("no_target",))
+    added = AlignedPair(1, "en", "uk", "", "Військових узяли в полон.", (), (1,), 0.0, flags=("no_source",))
+    empty = _pair(2, "The soldiers were captured.", " ", score=0.0)
+    assert _flags([left_out, added, empty]) == [("no_target",), ("no_source",), ("empty_target", "low_score")]
+
+
 def test_length_ratio_outlier_against_the_document_median() -> None:
     src = "The soldiers were captured by the forces."
     pairs = [_pair(i, src, "Військових узяли в полон сили країни.", "uk") for i in range(8)]

@@ -26,7 +26,7 @@ from pipeline.corpus.shards import write_shard
 from pipeline.document import Linker, link_document, make_linker, plan_units
 from pipeline.errors import TranslationError
 from pipeline.glossary import Glossary, translate_terms
-from pipeline.records import TranslatorInfo
+from pipeline.records import NO_SOURCE, NO_TARGET, TranslatorInfo
 from pipeline.segment import segment_document
 from pipeline.translate import Output, Translator
 
@@ -239,6 +239,9 @@ def link_shard(work: ShardWork, cfg: Config, glossary: Glossary | None = None) -
         doc.qa_details = result.qa.details if result.qa is not None else {}
         if failed:  # written, as by the single-article path, with the translation_failed flag
             doc.flags["translation_failed"] = len(failed)
+        for flag in (NO_TARGET, NO_SOURCE):  # unit: paragraph: sentences the aligner found no counterpart for
+            if n := sum(1 for p in result.pairs if flag in p.flags):
+                doc.flags[flag] = n
         doc.pairs = result.pairs
         kept.append(doc)
     work.docs = kept

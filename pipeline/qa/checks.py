@@ -18,7 +18,7 @@ from pipeline.qa import config as qc
 from pipeline.qa.base import Check, CheckResult, QAContext
 from pipeline.qa.language import judge_language
 from pipeline.qa.numbers import compare_numbers
-from pipeline.records import AlignedPair
+from pipeline.records import NO_SOURCE, NO_TARGET, AlignedPair
 
 __all__ = ["Check", "CheckResult", "QAContext"]
 
@@ -27,13 +27,18 @@ def _letters(text: str) -> int:
     return sum(1 for c in text if c.isalpha())
 
 
+def _one_sided(p: AlignedPair) -> bool:
+    """A sentence the aligner found no counterpart for: its flag says so, and its score (0) means nothing."""
+    return NO_TARGET in p.flags or NO_SOURCE in p.flags
+
+
 # --------------------------------------------------------------------------- checks
 
 
 def empty_target(pairs: Sequence[AlignedPair], cfg: qc.EmptyTargetCheck, ctx: QAContext) -> CheckResult:
     res = CheckResult()
     for i, p in enumerate(pairs):
-        if p.src.strip() and not p.tgt.strip():
+        if p.src.strip() and not p.tgt.strip() and not _one_sided(p):
             res.flagged[i] = "no target text"
     return res
 
@@ -156,7 +161,7 @@ def repetition(pairs: Sequence[AlignedPair], cfg: qc.RepetitionCheck, ctx: QACon
 def low_score(pairs: Sequence[AlignedPair], cfg: qc.LowScoreCheck, ctx: QAContext) -> CheckResult:
     res = CheckResult()
     for i, p in enumerate(pairs):
-        if p.score < cfg.min_score:
+        if p.score < cfg.min_score and not _one_sided(p):
             res.flagged[i] = f"alignment score {p.score:.2f} < {cfg.min_score:.2f}"
     return res
 
