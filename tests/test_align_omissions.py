@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.align.benchmark import DevDoc, DevSet
-from pipeline.align.metrics import Bead, check_links, null_scores
+from pipeline.align.metrics import Bead, check_links, links_to_beads, null_scores
 from pipeline.align.omissions import INSERT_FRACTION, REMOVE_FRACTION, plant_document, plant_omissions
 from pipeline.records import Link
 
@@ -81,3 +81,18 @@ def test_null_scores_count_exact_null_beads_only() -> None:
     assert abs(ns.precision - 2 / 3) < 1e-12 and abs(ns.recall - 2 / 3) < 1e-12
     empty = null_scores([[((0,), (0,))]], [[((0,), (0,))]])
     assert (empty.precision, empty.recall, empty.f1) == (0.0, 0.0, 0.0)
+
+
+def test_null_scores_count_merged_null_beads_in_low_score_pairs_as_seen() -> None:
+    """A gold null bead merged into a pair below the low_score threshold is seen by a reviewer, not found."""
+    gold: list[Bead] = [((0,), (0,)), ((1,), ()), ((), (1,)), ((2,), (2,)), ((3,), ()), ((4,), (3,))]
+    links = [
+        Link((0,), (0,), 0.9),
+        Link((1,), (1,), 0.2),  # the omission and the addition paired, at a low score: both seen
+        Link((2, 3), (2,), 0.5),  # the omission merged into a good pair: not seen
+        Link((4,), (3,), 0.1),
+    ]
+    ns = null_scores([gold], [links_to_beads(links)], [links], low_score=0.3)
+    assert (ns.gold, ns.correct, ns.low_score) == (3, 0, 2) and abs(ns.seen - 2 / 3) < 1e-12
+    assert null_scores([gold], [links_to_beads(links)], [links], low_score=0.1).low_score == 0
+    assert null_scores([gold], [links_to_beads(links)]).low_score == 0  # without the links: not counted

@@ -24,6 +24,7 @@ import numpy as np
 from pipeline.align.config import AlignConfig
 from pipeline.align.metrics import Bead, NullScores, Scores, links_to_beads, null_scores, parse_beads, score_alignments
 from pipeline.errors import InputError
+from pipeline.qa.config import LowScoreCheck
 
 
 @dataclass
@@ -130,7 +131,7 @@ def run_dev_set(ds: DevSet, cfg: AlignConfig, system: str) -> RunResult:
     from pipeline.align import get_aligner
 
     aligner = get_aligner(cfg)
-    gold, test = [], []
+    gold, test, linked = [], [], []
     embed_s = search_s = 0.0
     embedded = 0
     runs = 0
@@ -145,10 +146,11 @@ def run_dev_set(ds: DevSet, cfg: AlignConfig, system: str) -> RunResult:
             runs += getattr(times, "runs", 0)
         gold.append(doc.gold)
         test.append(links_to_beads(links))
+        linked.append(links)
         name = aligner.name
     return RunResult(
         ds.name, name, score_alignments(gold, test), embed_s, search_s, embedded, len(ds.docs), runs,
-        null_scores(gold, test),
+        null_scores(gold, test, linked, low_score=LowScoreCheck().min_score),
     )  # fmt: skip
 
 

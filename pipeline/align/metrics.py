@@ -162,6 +162,12 @@ class NullScores:
     gold: int
     predicted: int
     correct: int
+    low_score: int = 0  # gold null beads merged into a pair that scores below the low_score flag's threshold
+
+    @property
+    def seen(self) -> float:
+        """Share of the gold null beads a reviewer sees: found, or merged into a pair flagged low_score."""
+        return (self.correct + self.low_score) / self.gold if self.gold else 0.0
 
     @property
     def precision(self) -> float:
@@ -182,12 +188,30 @@ def _nulls(beads: Sequence[Bead]) -> set[Bead]:
     return {(tuple(s), tuple(t)) for s, t in beads if bool(s) != bool(t)}
 
 
-def null_scores(gold_list: Sequence[Sequence[Bead]], test_list: Sequence[Sequence[Bead]]) -> NullScores:
-    """Null-bead precision and recall over one or more documents (counts pooled)."""
-    if len(gold_list) != len(test_list):
+def null_scores(
+    gold_list: Sequence[Sequence[Bead]],
+    test_list: Sequence[Sequence[Bead]],
+    links_list: Sequence[Sequence[Link]] | None = None,
+    low_score: float = 0.3,
+) -> NullScores:
+    """Null-bead precision and recall over one or more documents (counts pooled).
+
+    With the alignments' ``links_list``, also how many gold null beads sit inside a pair whose score is below
+    ``low_score`` (the ``low_score`` QA flag's threshold, ``qa.low_score.min_score``): merged, but flagged.
+    """
+    if len(gold_list) != len(test_list) or (links_list is not None and len(links_list) != len(gold_list)):
         raise ValueError("need as many gold as test alignments")
-    g = p = c = 0
-    for gold, test in zip(gold_list, test_list, strict=True):
+    g = p = c = low = 0
+    for k, (gold, test) in enumerate(zip(gold_list, test_list, strict=True)):
         gn, tn = _nulls(gold), _nulls(test)
         g, p, c = g + len(gn), p + len(tn), c + len(gn & tn)
-    return NullScores(g, p, c)
+        if links_list is not None:
+            flagged = {
+                (side, x)
+                for link in links_list[k]
+                if link.src_idx and link.tgt_idx and link.score < low_score
+                for side, idx in (("s", link.src_idx), ("t", link.tgt_idx))
+                for x in idx
+            }
+            low += sum(1 for s, t in gn - tn if (("s", s[0]) if s else ("t", t[0])) in flagged)
+    return NullScores(g, p, c, low)

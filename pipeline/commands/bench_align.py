@@ -152,9 +152,9 @@ def _omissions(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ig
     )
     head = (
         f"{'set':<16} {'system':<26} {'F1':>6} {'null P':>7} {'null R':>7} {'nulls':>6} | "
-        f"{'F1':>6} {'null P':>7} {'null R':>7} {'nulls':>6} | {'search s':>8}"
+        f"{'F1':>6} {'null P':>7} {'null R':>7} {'seen':>6} {'nulls':>6} | {'search s':>8}"
     )
-    out.write(f"{'':<43}{'unmodified (strict)':^29} | {'omissions (strict)':^29} |\n{head}\n{'-' * len(head)}\n")
+    out.write(f"{'':<43}{'unmodified (strict)':^29} | {'omissions (strict)':^36} |\n{head}\n{'-' * len(head)}\n")
     out.flush()
     for ds in sets:
         docs = []
@@ -169,7 +169,9 @@ def _omissions(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ig
             system = f"{r0.system} (baseline)" if label == "length-only" else r0.system
             cells = [
                 f"{r.scores.f1_strict:6.3f} {_ratio(r.nulls.precision, r.nulls.predicted)} "
-                f"{_ratio(r.nulls.recall, r.nulls.gold)} {r.nulls.gold:6d}"
+                f"{_ratio(r.nulls.recall, r.nulls.gold)}"
+                + (f" {r.nulls.seen:6.3f}" if r is r1 else "")
+                + f" {r.nulls.gold:6d}"
                 for r in (r0, r1)
             ]
             out.write(f"{ds.name:<16} {system:<26} {cells[0]} | {cells[1]} | {r0.search_s + r1.search_s:8.2f}\n")
@@ -177,7 +179,8 @@ def _omissions(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ig
         out.write(f"{'':<16} planted: {planted.line()}\n")
     out.write(
         "nulls: gold 1-0 and 0-1 beads; null P/R: predicted null beads that are in the gold / gold ones found "
-        "(-: none predicted / none in the gold)\n"
+        "(-: none predicted / none in the gold); seen: gold ones found, or merged into a pair scoring below the "
+        "low_score flag's threshold\n"
     )
     return 0
 
