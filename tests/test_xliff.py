@@ -640,3 +640,18 @@ def test_omegat_reads_every_unit_and_writes_the_xliff_back_whole(tmp_path: Path)
     assert [(d.op, d.ids, d.tgt) for d in decisions.decisions] == [("edit", (k,), v) for k, v in edited.items()]
     fixed, _ = apply_decisions(pairs, decisions, signature=SIG.as_string())
     assert [p.tgt for p in fixed] == [edited.get(p.id, p.tgt) for p in pairs]
+
+
+def test_a_sentence_without_a_target_left_empty_is_no_decision_and_filled_in_is_an_edit(tmp_path: Path) -> None:
+    """A no_target pair is written with an empty target: left empty it stays as it is (flagged), not rejected;
+    a translation typed into it is an edit; with the run's pairs or from the <alt-trans> alone."""
+    pairs = gold_pairs("ko")
+    pairs[3] = dataclasses.replace(pairs[3], tgt="", tgt_idx=(), score=0.0, flags=("no_target",))
+    pairs[4] = dataclasses.replace(pairs[4], tgt="", tgt_idx=(), score=0.0, flags=("no_target",))
+    doc = edit_unit(render(pairs), 4, target="새로 번역한 문장.")
+    doc = edit_unit(doc, 5, target=" ")  # a target the reviewer emptied: still a rejection
+    path = tmp_path / "seed.en-ko.xlf"
+    path.write_text(doc, encoding="utf-8")
+    want = [{"op": "edit", "id": 4, "tgt": "새로 번역한 문장."}, {"op": "reject", "id": 5}]
+    assert xliff_decisions_document(read_xliff(path))["decisions"] == want
+    assert xliff_decisions_document(read_xliff(path), pairs, signature=SIG.as_string())["decisions"] == want

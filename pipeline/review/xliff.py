@@ -8,7 +8,8 @@ The XLIFF is one written by :mod:`pipeline.write.xliff` and edited in a CAT tool
 the unit                                       decision
 =============================================  ============================================
 ``state="needs-translation"``                  ``reject`` (leave the pair out)
-an empty ``<target>``                          ``reject``
+an empty ``<target>``                          ``reject``; none where it was empty as written
+                                               (a ``no_target`` pair: the sentence stays flagged)
 ``translated``/``final``/``signed-off``        ``edit`` if the target text changed, else
 (or ``approved="yes"``)                        ``accept`` (keep the pair, clear its flags)
 any other state (``needs-review-translation``  ``edit`` if the target text changed, else
@@ -277,6 +278,8 @@ def _decide(u: XliffUnit, original: str | None, where: str) -> str | None:
     if u.target is None:
         return None
     if not u.target.strip():
+        if original is not None and not original.strip():  # empty as written (no_target) and left so
+            return None
         return "reject"
     accepted = u.state in ACCEPTED_STATES or u.approved
     if original is None:
