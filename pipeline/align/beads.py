@@ -8,10 +8,10 @@ whose parameters are estimated from the two documents themselves (:func:`initial
 * ``embedding``: the calibrated similarity (random pairs 0, aligned beads 1, :class:`SimCalibration`).
 * ``length``: the Gale-Church log-likelihood ratio (:mod:`pipeline.align.length`).
 * ``anchors``: the anchor cosine, binned and turned into a log-likelihood ratio (aligned vs random pairs).
-* the counterpart test (``align.counterpart``, off by default): every sentence of a multi-sentence side
-  must be covered by the other side as a translation of its share would be (:meth:`SimCalibration.
-  member_shortfall`, :func:`pipeline.align.similarity.member_evidence`, :func:`refit_members`), so an
-  omitted or added sentence does not hide in a neighbouring bead.
+* the counterpart test (``align.counterpart``, weighted by the embedder's profile): every sentence of a
+  multi-sentence side must be covered by the other side as a translation of its share would be
+  (:meth:`SimCalibration.member_shortfall`, :func:`pipeline.align.similarity.member_evidence`,
+  :func:`refit_members`), so an omitted or added sentence does not hide in a neighbouring bead.
 """
 
 from __future__ import annotations
