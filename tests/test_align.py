@@ -15,7 +15,6 @@ import pytest
 from pydantic import ValidationError
 
 from pipeline.align import choose_embedder, get_aligner, lang_code
-from pipeline.align.benchmark import make_synthetic
 from pipeline.align.config import AlignConfig
 from pipeline.align.embed import CachedEmbedder
 from pipeline.align.hybrid import align_features
@@ -37,6 +36,7 @@ from pipeline.align.search import (
     dp,
     predecessors,
 )
+from pipeline.bench.align import make_synthetic
 from pipeline.errors import ConfigError, ModelError
 from pipeline.records import Link
 

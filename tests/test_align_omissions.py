@@ -1,10 +1,10 @@
-"""The omission/addition benchmark's planting (pipeline.align.omissions) and the null-bead scores (metrics)."""
+"""The omission/addition benchmark's planting (pipeline.bench.omissions) and the null-bead scores (metrics)."""
 
 from __future__ import annotations
 
-from pipeline.align.benchmark import DevDoc, DevSet
 from pipeline.align.metrics import Bead, check_links, links_to_beads, null_scores
-from pipeline.align.omissions import INSERT_FRACTION, REMOVE_FRACTION, plant_document, plant_omissions
+from pipeline.bench.align import DevDoc, DevSet
+from pipeline.bench.omissions import INSERT_FRACTION, REMOVE_FRACTION, plant_document, plant_omissions
 from pipeline.records import Link
 
 

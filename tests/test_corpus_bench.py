@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from pipeline.bench import corpus as corpus_bench
+from pipeline.bench.corpus import CorpusBench, EngineRow, Run, run_corpus_bench
 from pipeline.cli import main
 from pipeline.config import Config
-from pipeline.corpus import bench as corpus_bench
-from pipeline.corpus.bench import CorpusBench, EngineRow, Run, run_corpus_bench
 
 
 def test_engines_get_equal_cores_and_the_model_is_converted_before_any_clock(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,16 @@
-"""Benchmarks (``python -m pipeline bench``); heavy imports happen inside the functions."""
+"""Every benchmark of the project; heavy imports happen inside the functions.
+
+One module per benchmark, run by its command in ``pipeline/commands/bench*.py``:
+
+* :mod:`pipeline.bench.translation` (with :mod:`pipeline.bench.e2e`): ``bench``, translation throughput;
+* :mod:`pipeline.bench.align` (with :mod:`pipeline.bench.omissions`): ``bench-align``, aligner accuracy on
+  the dev sets, and speed and memory on a synthetic pair;
+* :mod:`pipeline.bench.segmentation`: ``bench-segment``, segmenter cases passed and speed;
+* :mod:`pipeline.bench.corpus`: ``bench-corpus``, ``translate-corpus`` throughput of the local and Ray engines.
+
+This package sits above the stages and runners: it imports them, and nothing under ``pipeline/align``,
+``pipeline/corpus`` or the other stages imports it.
+"""
 
 from __future__ import annotations
 

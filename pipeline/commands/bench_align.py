@@ -107,7 +107,7 @@ def _systems(args: argparse.Namespace, cfg) -> list:  # type: ignore[no-untyped-
 
 
 def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[no-untyped-def]
-    from pipeline.align.benchmark import load_dev_sets, published_figures, run_dev_set
+    from pipeline.bench.align import load_dev_sets, published_figures, run_dev_set
 
     out = sys.stdout
     sets = load_dev_sets(dev_dir, [s for s in (args.sets or "").split(",") if s] or None)
@@ -136,8 +136,8 @@ def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[n
 
 
 def _omissions(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[no-untyped-def]
-    from pipeline.align.benchmark import DevSet, load_dev_sets, run_dev_set
-    from pipeline.align.omissions import INSERT_FRACTION, REMOVE_FRACTION, Planted, plant_omissions
+    from pipeline.bench.align import DevSet, load_dev_sets, run_dev_set
+    from pipeline.bench.omissions import INSERT_FRACTION, REMOVE_FRACTION, Planted, plant_omissions
     from pipeline.errors import ConfigError
 
     if not 1 <= args.seeds <= 100:
@@ -193,7 +193,7 @@ def _ratio(value: float, denominator: int) -> str:
 def _synthetic(args: argparse.Namespace, cfg, dev_dir: Path | None) -> int:  # type: ignore[no-untyped-def]
     import gc
 
-    from pipeline.align.benchmark import embedding_rate, load_dev_sets, make_synthetic, run_synthetic
+    from pipeline.bench.align import embedding_rate, load_dev_sets, make_synthetic, run_synthetic
     from pipeline.errors import ConfigError
 
     n = int(args.synthetic)

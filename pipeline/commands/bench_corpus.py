@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.corpus.bench import run_corpus_bench
+    from pipeline.bench.corpus import run_corpus_bench
     from pipeline.errors import ConfigError
 
     engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())

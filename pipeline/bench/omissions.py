@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.align.benchmark import DevDoc, DevSet
 from pipeline.align.metrics import Bead
+from pipeline.bench.align import DevDoc, DevSet
 
 #: fraction of the 1-1 beads whose target (then, of other beads, whose source) is removed
 REMOVE_FRACTION = 0.05
