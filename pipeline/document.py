@@ -1,10 +1,9 @@
 """The document core: a segmented document and the translator's outputs -> linked, QA-checked pairs.
 
 Pure: no file I/O and no model loading of its own; ``translate``, ``align`` and both ``translate-corpus``
-engines call it. One document goes through it in three steps:
+engines call it, through the wiring of :mod:`pipeline.components`. One document goes through it in three steps:
 
->>> linker = make_linker(unit="sentence", check_links=True, align=AlignConfig(), segmenter="rules",
-...                      src_lang="en", tgt_lang="uk", max_input_tokens=512)      # doctest: +SKIP
+>>> linker = Components.build(cfg).linker    # pipeline.components: from the configuration  # doctest: +SKIP
 >>> units = plan_units(seg, linker, count_tokens=None)       # what the model is given
 >>> outputs = translator.translate([u.text for u in units])  # the runner's job (batched over documents)
 >>> doc = link_document(seg, units, outputs, linker, qa=QAConfig())              # doctest: +SKIP
@@ -29,11 +28,10 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from pipeline import __version__
-from pipeline.align import AlignConfig, Aligner, get_aligner
+from pipeline.align import Aligner
 from pipeline.glossary.model import Glossary
 from pipeline.qa import QAConfig, QASummary, run_qa
 from pipeline.records import NO_SOURCE, NO_TARGET, AlignedPair, Link, Segmentation, Sentence, Signature, TranslatorInfo
-from pipeline.segment import get_segmenter
 from pipeline.translate import Output
 
 __all__ = [
@@ -47,7 +45,6 @@ __all__ = [
     "chunk_paragraphs",
     "link_document",
     "link_outputs",
-    "make_linker",
     "one_line",
     "plan_units",
     "run_signature",
@@ -98,30 +95,6 @@ class Linker:
         if self.aligner is None:
             return BY_CONSTRUCTION
         return f"{BY_CONSTRUCTION}+checked:{self.aligner.name}"
-
-
-def make_linker(
-    *,
-    unit: Unit_,
-    check_links: bool,
-    align: AlignConfig,
-    segmenter: str,
-    src_lang: str,
-    tgt_lang: str,
-    max_input_tokens: int,
-) -> Linker:
-    """The linker a run's settings ask for (no model is loaded: the aligner loads its embedder on first use)."""
-    if unit == "paragraph":
-        return Linker(
-            unit,
-            src_lang,
-            tgt_lang,
-            aligner=get_aligner(align, src_lang=src_lang, tgt_lang=tgt_lang),
-            tgt_segmenter=get_segmenter(tgt_lang, segmenter),
-            max_tokens=max_input_tokens - 8,  # room for the target prefix and </s>
-        )
-    aligner = get_aligner(align, src_lang=src_lang, tgt_lang=tgt_lang) if check_links else None
-    return Linker(unit, src_lang, tgt_lang, aligner=aligner)
 
 
 # --------------------------------------------------------------------------- plan
@@ -293,9 +266,9 @@ def link_document(
     """Link, pair and check one translated document (``qa=None``: no quality checks; ``glossary``: the run's
     terms, loaded by the caller, for ``term_missing``)."""
     t0 = time.perf_counter()
-    load_before = getattr(linker.aligner, "load_seconds", 0.0)
+    load_before = linker.aligner.load_seconds if linker.aligner is not None else 0.0
     linked = link_outputs(seg, units, outputs, linker)
-    load = getattr(linker.aligner, "load_seconds", 0.0) - load_before
+    load = (linker.aligner.load_seconds if linker.aligner is not None else 0.0) - load_before
     pairs = to_pairs(
         seg.sentences,
         linked.tgt,

@@ -131,7 +131,7 @@ def legacy_decode(raw: bytes, lang: str | None) -> tuple[str, str] | None:
     Cyrillic: mostly lower case, which tells cp1251 from KOI8). The first that fits wins; None when none
     does or ``lang`` is unknown.
     """
-    from pipeline.qa.language import script_of  # the checks' script classes (imported here: no cycle at load)
+    from pipeline.langs import script_of
 
     code = (lang or "").lower().split("-")[0]
     script = _SCRIPT_OF_LANG.get(code)

@@ -1,4 +1,4 @@
-"""Language codes: the one validator every stage uses.
+"""Language codes: the one validator every stage uses; and the script of a letter.
 
 A code is BCP-47-shaped: a primary subtag of letters, then optional subtags of 1-8 letters or digits
 (``en``, ``pt-BR``, ``zh-Hans``). What the pipeline keys on (segmentation rules, embedder choice,
@@ -10,10 +10,11 @@ whole tag as given (``xml:lang``, dataset cards): :func:`lang_tag` checks it. Bo
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from pipeline.errors import ConfigError
 
-__all__ = ["lang_code", "lang_tag"]
+__all__ = ["lang_code", "lang_tag", "script_of"]
 
 # A primary subtag, then subtags joined by "-" (BCP-47) or "_" (POSIX locales such as pt_BR; lang_code only).
 _TAG = re.compile(r"([A-Za-z]{1,8})((?:[-_][A-Za-z0-9]{1,8})*)")
@@ -53,3 +54,20 @@ def lang_tag(code: str, what: str = "language") -> str:
     if parts is None or "_" in parts[1]:
         raise ConfigError(f"{what} {code!r} is not a BCP-47 code", "use a code like en, ko, uk, ru")
     return code
+
+
+def script_of(ch: str) -> str:
+    """A coarse script name for one letter."""
+    o = ord(ch)
+    if 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F or 0xA960 <= o <= 0xA97F:
+        return "hangul"
+    if 0x0400 <= o <= 0x052F or 0x1C80 <= o <= 0x1C8F or 0x2DE0 <= o <= 0x2DFF or 0xA640 <= o <= 0xA69F:
+        return "cyrillic"
+    if o < 0x0250 or 0x1E00 <= o <= 0x1EFF:
+        return "latin"
+    if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
+        return "han"
+    if 0x3040 <= o <= 0x30FF:
+        return "kana"
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0].lower() if name else "other"

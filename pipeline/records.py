@@ -6,8 +6,13 @@ before any normalisation), ``end`` exclusive, so ``text[start:end]`` gives the s
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from pipeline.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ class TranslatorInfo:
             translator.model_id,
             translator.model_revision,
             translator.device,
-            getattr(translator, "prefix", None),
+            translator.prefix,
         )
 
 
@@ -137,3 +142,39 @@ class Signature:
         d["extra"] = dict(self.extra)
         d["string"] = self.as_string()
         return d
+
+
+def parse_signature(s: str) -> Signature:
+    """The :class:`Signature` whose ``as_string()`` is ``s`` (as written in every JSONL record)."""
+    keys = ("pipeline", "seg", "model", "backend", "dec", "align")
+    parts = s.split("|")
+    fields: dict[str, str] = {}
+    for part in parts[: len(keys)]:
+        k, sep, v = part.partition(":")
+        if not sep:
+            break
+        fields[k] = v
+    if tuple(fields) != keys or "@" not in fields["model"]:
+        raise InputError(
+            f"signature {s[:80]!r} is not of the form pipeline:...|seg:...|model:ID@REV|backend:...|dec:...|align:...",
+            "give a JSONL file written by the pipeline",
+        )
+    model, _, revision = fields["model"].rpartition("@")
+    extra = tuple((k, v) for k, _, v in (p.partition(":") for p in parts[len(keys) :]))
+    return Signature(
+        package_version=fields["pipeline"],
+        segmenter=fields["seg"],
+        model=model,
+        model_revision=revision,
+        backend=fields["backend"],
+        aligner=fields["align"],
+        decoding=fields["dec"],
+        extra=extra,
+    )
+
+
+def run_hash(pairs: Sequence[AlignedPair], signature: str) -> str:
+    """A short hash naming one run's pairs (ids, texts, indices) and signature; flags and scores are left out."""
+    body = [signature, [[p.id, p.src, p.tgt, list(p.src_idx), list(p.tgt_idx)] for p in pairs]]
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:20]

@@ -1,7 +1,9 @@
 """The single-file runner of ``translate``: read, segment, translate, link, check, render, report, commit.
 
-Each step is a short function; the document work itself is :mod:`pipeline.document` (shared with
-``translate-corpus``). This is the only module of the path that does file I/O. Every run's report and
+Each step is a short function; what the steps are made of is built from the configuration by
+:mod:`pipeline.components` and the document work itself is :mod:`pipeline.document` (both shared with
+``translate-corpus``). This runner keeps what is its own: the files, the report and the profile. It is the
+only module of the path that does file I/O. Every run's report and
 summary give the seconds of each step and the peak memory (:class:`Profile`).
 """
 
@@ -19,16 +21,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.components import Components, load_glossary
 from pipeline.config import Config, repo_root
-from pipeline.document import DocumentPairs, Linker, link_document, make_linker, one_line, plan_units, run_signature
+from pipeline.document import DocumentPairs, one_line
 from pipeline.errors import ConfigError, InputError, QualityError
-from pipeline.glossary import Enforced, Glossary, run_glossary, terms_signature, translate_terms
+from pipeline.glossary import Enforced
 from pipeline.io import check_output_folder, read_text, read_text_encoding
 from pipeline.qa import QASummary
 from pipeline.records import Segmentation, Signature, TranslatorInfo
-from pipeline.segment import get_segmenter, segment_document
 from pipeline.translate import Translator
-from pipeline.write import FORMATS, Rendered, commit_all, render_outputs
+from pipeline.write import FORMATS, Rendered, commit_all
 from pipeline.write.output import creation_time
 
 log = logging.getLogger(__name__)
@@ -161,43 +163,36 @@ def translate_file(
         raise ConfigError("no target language", "pass --lang ko, uk or ru")
     when = creation_time(cfg.output.creation_date)  # before any work: a malformed SOURCE_DATE_EPOCH fails fast
     folder = _output_folder(cfg, lang, out_dir)
-    glossary = run_glossary(cfg.glossary.files, src_lang=cfg.src_lang, tgt_lang=lang, enforce=cfg.glossary.enforce)
+    parts = Components.build(cfg, glossary=load_glossary(cfg))
+    parts.check_formats(cfg.output.formats, "output.formats")
     profile = Profile()
     with profile.step("read"):
         text, encoding = read_text_encoding(input_path, lang=cfg.src_lang, given_by="--input or config key input")
     with profile.step("segment"):
-        seg = _segment(cfg, text, input_path)
+        seg = _segment(parts, text, input_path)
     refs = _read_references(ref, lang, len(seg.sentences))  # before translating: a bad file fails fast
     report = RunReport(lang, str(input_path), len(seg.sentences), encoding, profile=profile)
     _report_dropped(report, seg)
 
     with profile.step("model_load"):
-        translator = translator or _get_translator(cfg, lang)
+        translator = translator or parts.make_translator()
         info = TranslatorInfo.of(translator)
-    linker = make_linker(
-        unit=cfg.translate.unit,
-        check_links=cfg.check_links,
-        align=cfg.align,
-        segmenter=cfg.segment.segmenter,
-        src_lang=cfg.src_lang,
-        tgt_lang=lang,
-        max_input_tokens=cfg.translate.max_input_tokens,
-    )
+    parts.check_translator(translator)
     with profile.step("translate"):
-        units = plan_units(seg, linker, getattr(translator, "count_tokens", None))
-        kept = translate_terms(translator.translate, [u.text for u in units], _enforced(cfg, glossary), lang)
-    _report_terms(report, kept, units, enforced=_enforced(cfg, glossary) is not None)
-    doc = link_document(seg, units, kept.outputs, linker, qa=cfg.qa, glossary=glossary)
+        units = parts.plan(seg, translator)
+        kept = parts.translate(translator, [u.text for u in units])
+    _report_terms(report, kept, units, enforced=parts.kept is not None)
+    doc = parts.link(seg, units, kept.outputs)
     profile.seconds.update(doc.seconds)
     report.account(seg, doc)
     for f in report.failed:
         log.warning("sentence %d failed to translate (%s): %r", f["sentence"], f["reason"], f["text"])
 
-    signature = _signature(cfg, seg, info, linker, glossary)
+    signature = parts.signature(info)
     base = f"{cfg.output.name.format(stem=input_path.stem)}.{cfg.src_lang}-{lang}"
     assert doc.qa is not None
     with profile.step("render"):
-        rendered = _render(cfg, doc, base, folder, signature, when)
+        rendered = _render(parts, doc, base, folder, signature, when)
         if refs is not None:
             rendered.append(_evaluation(doc, refs, ref, lang, base, signature, report))
     report.outputs += [str(folder / r.name) for r in rendered] + [str(folder / f"{base}.report.json")]
@@ -228,8 +223,8 @@ def _output_folder(cfg: Config, lang: str, out_dir: Path | None) -> Path:
     return folder
 
 
-def _segment(cfg: Config, text: str, input_path: Path) -> Segmentation:
-    seg = segment_document(text, cfg.src_lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture)
+def _segment(parts: Components, text: str, input_path: Path) -> Segmentation:
+    seg = parts.segment(text)
     if not seg.sentences:
         raise InputError(f"input file {input_path} has no sentences left after segmentation", "check its content")
     return seg
@@ -249,11 +244,6 @@ def _report_dropped(report: RunReport, seg: Segmentation) -> None:
         report.dropped.append({"paragraph": d.paragraph, "text": d.text, "reason": d.reason})
 
 
-def _enforced(cfg: Config, glossary: Glossary | None) -> Glossary | None:
-    """The glossary whose terms the translator must keep (``glossary.enforce``), or None."""
-    return glossary if cfg.glossary.enforce and glossary is not None and glossary.entries else None
-
-
 def _report_terms(report: RunReport, kept: Enforced, units: list[Any], *, enforced: bool) -> None:
     """``glossary.enforce``: the terms kept and each placeholder the model dropped (with its sentences)."""
     if not enforced:
@@ -266,43 +256,14 @@ def _report_terms(report: RunReport, kept: Enforced, units: list[Any], *, enforc
     report.glossary = {**kept.counts(), "dropped": lost}
 
 
-def _get_translator(cfg: Config, lang: str) -> Translator:
-    from pipeline.translate import get_translator
-
-    return get_translator(cfg.translate, lang)
-
-
-def _signature(
-    cfg: Config, seg: Segmentation, info: TranslatorInfo, linker: Linker, glossary: Glossary | None
-) -> Signature:
-    signature = run_signature(
-        segmenter=get_segmenter(cfg.src_lang, cfg.segment.segmenter).name,
-        translator=info,
-        links=linker.name,
-        num_beams=cfg.translate.num_beams,
-        max_new_tokens=cfg.translate.max_new_tokens,
-        unit=cfg.translate.unit,
-    )
-    return terms_signature(signature, _enforced(cfg, glossary))
-
-
 def _render(
-    cfg: Config, doc: DocumentPairs, base: str, folder: Path, signature: Signature, when: datetime
+    parts: Components, doc: DocumentPairs, base: str, folder: Path, signature: Signature, when: datetime
 ) -> list[Rendered]:
     """Every output in memory (written later as one unit: a failure leaves no output at all)."""
-    assert cfg.lang is not None and doc.qa is not None
-    rendered = render_outputs(
-        cfg.output.formats,
-        doc.pairs,
-        base,
-        signature=signature,
-        src_lang=cfg.src_lang,
-        tgt_lang=cfg.lang,
-        creation_date=when,
-        qa_details=doc.qa.details,
-    )
-    if "xliff" in cfg.output.formats and "jsonl" not in cfg.output.formats:
-        log.warning("xliff: apply-review FILE.xlf needs the run's JSONL; add jsonl to output.formats")
+    cfg = parts.cfg
+    assert doc.qa is not None
+    details = {str(k): v for k, v in doc.qa.details.items()}
+    rendered = parts.render(cfg.output.formats, doc.pairs, base, signature=signature, created=when, qa_details=details)
     if cfg.output.review:
         rendered.append(_review_page(cfg, doc.pairs, doc.qa, base, folder, signature))
     return rendered
@@ -311,12 +272,13 @@ def _render(
 def _review_page(
     cfg: Config, pairs: list[Any], qa: QASummary, base: str, folder: Path, signature: Signature
 ) -> Rendered:
-    from pipeline.review import review_page_html
+    from pipeline.review import REVIEW_PAGE_REQUIRES, review_page_html
 
     assert cfg.lang is not None
+    for need in REVIEW_PAGE_REQUIRES:
+        if need not in cfg.output.formats:
+            log.warning("review page: apply-review reads the run's %s beside it; add %s to output.formats", need, need)
     has_jsonl = "jsonl" in cfg.output.formats
-    if not has_jsonl:
-        log.warning("review page: apply-review needs the run's JSONL; add jsonl to output.formats")
     name = f"{base}.review.html"
     page = review_page_html(
         name,

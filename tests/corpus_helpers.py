@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pipeline.translate.base import TranslatorBase
+
 FAST = [
     "translate.max_new_tokens=48",  # long enough that the tiny copying models give nearly every sentence its own output
     "translate.num_beams=2",
@@ -110,8 +112,9 @@ class DieOnceFactory:
         return _DieOnce(inner, self.marker)
 
 
-class _DieOnce:
+class _DieOnce(TranslatorBase):
     def __init__(self, inner: Any, marker: str) -> None:
+        super().__init__()
         self.inner = inner
         self.marker = marker
         self.name, self.model_id, self.model_revision, self.device = (
@@ -131,7 +134,7 @@ class _DieOnce:
         os._exit(1)  # the worker process dies midway through the job
 
 
-class FailOn:
+class FailOn(TranslatorBase):
     """A stand-in translator (no model): raises for texts containing ``bad``, else echoes them upper-cased."""
 
     name = "fail-on"
@@ -140,10 +143,14 @@ class FailOn:
     device = "cpu"
 
     def __init__(self, bad: str) -> None:
+        super().__init__()
         self.bad = bad
 
     def __call__(self) -> FailOn:
         return self
+
+    def count_tokens(self, texts: Any) -> list[int]:  # a word is a token (translate.unit=paragraph)
+        return [len(t.split()) + 1 for t in texts]
 
     def translate(self, texts: Any) -> Any:
         from pipeline.translate import Output

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.run import translate_file
 from pipeline.translate import Output
+from pipeline.translate.base import TranslatorBase
 from pipeline.write import read_jsonl
 from pipeline.write.tmx import seg_text
 
@@ -229,7 +231,7 @@ def test_mixed_scripts_emoji_and_combining_marks_come_through_unchanged(tmp_path
     _accounted(records, report)
 
 
-class _StandIn:
+class _StandIn(TranslatorBase):
     """A fast stand-in for a model (the text is not a translation): Ukrainian words plus the source's numbers."""
 
     name = "stand-in-1"
@@ -237,7 +239,7 @@ class _StandIn:
     model_revision = "none"
     device = "cpu"
 
-    def translate(self, texts: list[str]) -> list[Output]:
+    def translate(self, texts: Sequence[str]) -> list[Output]:
         return [Output("Речення номер " + " ".join(re.findall(r"\d+", t)) + " — це ї переклад.", 0.5) for t in texts]
 
 

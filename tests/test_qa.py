@@ -21,6 +21,7 @@ from pipeline.qa.config import WrongLanguageCheck
 from pipeline.qa.language import fasttext_lite, judge_language, script_of
 from pipeline.qa.numbers import compare_numbers, extract_numbers
 from pipeline.records import AlignedPair
+from pipeline.translate.base import TranslatorBase
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -291,7 +292,7 @@ def test_failure_message_when_most_targets_are_in_the_wrong_language() -> None:
     assert summary.failure is None and summary.counts["wrong_language"] == 6
 
 
-class _FakeTranslator:
+class _FakeTranslator(TranslatorBase):
     """Stands in for a model: returns a fixed target for every sentence."""
 
     name = "fake-1"

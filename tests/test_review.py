@@ -13,17 +13,15 @@ from lxml import etree
 
 from pipeline.cli import main
 from pipeline.errors import InputError
-from pipeline.records import AlignedPair, Signature
+from pipeline.records import AlignedPair, Signature, parse_signature, run_hash
 from pipeline.review import (
     DECISIONS_FORMAT,
     Decision,
     apply_decisions,
     load_decisions,
     parse_decisions,
-    parse_signature,
     render_review_page,
     review_data,
-    run_hash,
     write_review_page,
 )
 from pipeline.write import read_jsonl, write_outputs

@@ -1,4 +1,9 @@
-"""The package's shape: small modules, and imports that go one way (no circles, lazy imports included)."""
+"""The package's shape: small modules in declared layers, and imports that go one way: down the layers, never
+in a circle (between modules or between packages), lazy and TYPE_CHECKING imports included.
+
+The layers, bottom first (``docs/development.md`` shows them with where each kind of component goes). A module
+belongs to the longest entry that names it or a package above it; it may import its own layer and those below.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,26 @@ import ast
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "pipeline"
+
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "foundation",  # records, errors, settings and what every stage shares
+        ("pipeline", "pipeline.errors", "pipeline.records", "pipeline.settings", "pipeline.registry",
+         "pipeline.langs", "pipeline.fingerprint", "pipeline.hub", "pipeline.xmlsafe", "pipeline.io"),
+    ),  # fmt: skip
+    (
+        "stages",  # each a package with its base.py protocol, its config.py section and its registry
+        ("pipeline.segment", "pipeline.translate", "pipeline.glossary", "pipeline.qa", "pipeline.align",
+         "pipeline.write", "pipeline.review", "pipeline.evaluate"),
+    ),  # fmt: skip
+    (
+        "core",  # the whole configuration, the document core and the wiring from one to the other
+        ("pipeline.config", "pipeline.corpus.config", "pipeline.document", "pipeline.components"),
+    ),
+    ("runners", ("pipeline.run", "pipeline.corpus")),
+    ("benchmarks", ("pipeline.bench",)),
+    ("commands", ("pipeline.commands", "pipeline.cli", "pipeline.__main__")),
+)
 
 
 def _module(path: Path) -> str:
@@ -69,8 +94,62 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
+def unit_of(module: str) -> str:
+    """The entry of :data:`LAYERS` that ``module`` belongs to (the longest that names it or a package above it)."""
+    names = [n for _, names in LAYERS for n in names]
+    found = [n for n in names if module == n or (n != "pipeline" and module.startswith(n + "."))]
+    assert found, f"{module} is in no layer: add it to LAYERS in tests/test_structure.py and docs/development.md"
+    return max(found, key=len)
+
+
+def layer_of(unit: str) -> int:
+    return next(i for i, (_, names) in enumerate(LAYERS) if unit in names)
+
+
+def unit_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The import graph between the units of :data:`LAYERS` (packages and the modules named there)."""
+    units: dict[str, set[str]] = {unit_of(m): set() for m in graph}
+    for mod, deps in graph.items():
+        units[unit_of(mod)] |= {unit_of(d) for d in deps} - {unit_of(mod)}
+    return units
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of a module from a higher layer than its own, as ``a (layer) -> b (layer)``."""
+    bad = []
+    for mod, deps in sorted(graph.items()):
+        for dep in sorted(deps):
+            a, b = layer_of(unit_of(mod)), layer_of(unit_of(dep))
+            if b > a:
+                bad.append(f"{mod} ({LAYERS[a][0]}) -> {dep} ({LAYERS[b][0]})")
+    return bad
+
+
 def test_no_import_circles() -> None:
     assert cycles(import_graph()) == []
+
+
+def test_every_module_is_in_a_layer_and_imports_only_down() -> None:
+    assert upward_imports(import_graph()) == []
+
+
+def test_no_package_circles() -> None:
+    assert cycles(unit_graph(import_graph())) == []
+
+
+def test_the_layer_check_finds_a_planted_upward_import() -> None:
+    graph = import_graph()
+    graph["pipeline.write.xliff"].add("pipeline.review.common")  # a sideways edge, fine on its own ...
+    assert upward_imports(graph) == []
+    graph["pipeline.segment.rules"].add("pipeline.components")  # a stage reaching into the core
+    assert upward_imports(graph) == ["pipeline.segment.rules (stages) -> pipeline.components (core)"]
+
+
+def test_the_package_check_finds_a_planted_package_circle() -> None:
+    graph = import_graph()
+    graph["pipeline.write.xliff"].add("pipeline.review.common")  # review imports write: now write <-> review
+    assert cycles(graph) == []  # no circle between modules ...
+    assert ["pipeline.review", "pipeline.write"] in cycles(unit_graph(graph))  # ... but one between packages
 
 
 def test_the_cycle_finder_finds_a_planted_circle() -> None:

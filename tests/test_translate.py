@@ -124,7 +124,7 @@ def test_long_input_is_split_never_truncated(en_uk_model: Path, caplog: pytest.L
     pieces, owners = tr._split_long([long, "Short."])  # type: ignore[attr-defined]
     assert owners.count(0) > 1 and owners.count(1) == 1
     assert " ".join(pieces[:-1]) == long  # every word is kept, in order
-    assert all(n <= 16 for n in tr.count_tokens(pieces))  # type: ignore[attr-defined]
+    assert all(n <= 16 for n in tr.count_tokens(pieces) or [99])
     out = tr.translate([long, "Short."])
     assert len(out) == 2 and "translating it in parts" in caplog.text
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from pipeline.document import NO_SOURCE, NO_TARGET, to_pairs
 from pipeline.records import Link, Sentence
 from pipeline.run import translate_file
 from pipeline.translate import Output
+from pipeline.translate.base import TranslatorBase
 from pipeline.write import read_jsonl
 
 FAST = ["--set", "align.aligner=length"]
@@ -102,7 +104,7 @@ def test_align_tmx_has_no_unit_with_an_empty_side_and_warns_with_the_indices(
     assert "(no_target): 5;" in warned[0] and "(no_source): 8" in warned[0]
 
 
-class _DropsAndAdds:
+class _DropsAndAdds(TranslatorBase):
     """A stand-in model for a paragraph: copies it, leaves out sentence 5 and adds a sentence (as :data:`TGT`)."""
 
     name = "stand-in-1"
@@ -110,8 +112,11 @@ class _DropsAndAdds:
     model_revision = "none"
     device = "cpu"
 
-    def translate(self, texts: list[str]) -> list[Output]:
+    def translate(self, texts: Sequence[str]) -> list[Output]:
         return [Output(" ".join(TGT) if t == " ".join(SRC) else t, 0.5) for t in texts]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:  # a word is a token
+        return [len(t.split()) + 1 for t in texts]
 
 
 def test_translate_paragraph_flags_counts_and_reports_them(tmp_path: Path) -> None:

@@ -22,8 +22,8 @@ import pytest
 from lxml import etree
 
 from pipeline.errors import InputError
-from pipeline.records import AlignedPair, Signature
-from pipeline.review import apply_decisions, run_hash
+from pipeline.records import AlignedPair, Signature, run_hash
+from pipeline.review import apply_decisions
 from pipeline.review.xliff import (
     is_xliff,
     load_xliff_decisions,

@@ -21,9 +21,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from pipeline.align.base import Aligner
+from pipeline.align.base import Aligner, AlignTimes
 from pipeline.align.config import ALIGNERS, EMBEDDERS, AlignConfig, resolve_auto
 from pipeline.langs import lang_code
 from pipeline.records import Link
@@ -42,16 +41,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class AlignTimes:
-    """Where the time of the last :meth:`align` call went (seconds) and how much was embedded."""
-
-    embed: float = 0.0
-    search: float = 0.0
-    embedded: int = 0
-    runs: int = 0  # multi-sentence runs asked for as joined text (multi=concat-near-path)
 
 
 def choose_embedder(cfg: AlignConfig, src_lang: str, tgt_lang: str) -> str:

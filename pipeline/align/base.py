@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pipeline.records import Link
@@ -10,12 +11,27 @@ from pipeline.records import Link
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Aligner", "Embedder"]
+__all__ = ["AlignTimes", "Aligner", "Embedder"]
+
+
+@dataclass
+class AlignTimes:
+    """Where the time of the last :meth:`Aligner.align` call went (seconds) and how much was embedded."""
+
+    embed: float = 0.0
+    search: float = 0.0
+    embedded: int = 0
+    runs: int = 0  # multi-sentence runs asked for as joined text (multi=concat-near-path)
 
 
 @runtime_checkable
 class Aligner(Protocol):
     """Aligns two sentence lists; ``name`` is versioned and goes into output signatures."""
+
+    #: seconds spent loading models over all calls (a run's profile shows it as embedder_load)
+    load_seconds: float
+    #: where the last call's time went (bench-align's breakdown)
+    times: AlignTimes
 
     @property
     def name(self) -> str: ...

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pipeline.align.config import AlignConfig
+    from pipeline.config import Config
     from pipeline.records import AlignedPair, Link, Segmentation
 
 NAME = "align"
@@ -81,10 +82,11 @@ def load_align_config(config_files: list[str], overrides: list[str]) -> AlignCon
     return load_config(config_files=config_files, overrides=overrides, lang=None).align
 
 
-def _segment(text: str, lang: str, presegmented: bool) -> Segmentation:
-    from pipeline.segment import segment_document, segment_lines
+def _segment(cfg: Config, text: str, lang: str, presegmented: bool) -> Segmentation:
+    from pipeline.components import segment
+    from pipeline.segment import segment_lines
 
-    return segment_lines(text) if presegmented else segment_document(text, lang)
+    return segment_lines(text) if presegmented else segment(cfg, text, lang)
 
 
 #: the script a language is written in, for a cheap check of --src-lang / --tgt-lang against the text
@@ -102,7 +104,7 @@ _SCRIPTS = {
 
 def script_mismatch(texts: list[str], lang: str) -> str | None:
     """A message if the text's letters are (almost) never in the script of ``lang``; None if fine/unknown."""
-    from pipeline.qa.language import script_of
+    from pipeline.langs import script_of
 
     want = next((sc for sc, langs in _SCRIPTS.items() if lang in langs), None)
     if want is None:
@@ -131,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
     from pipeline.align import get_aligner, lang_code
     from pipeline.align.metrics import format_links
+    from pipeline.config import load_config
     from pipeline.io import atomic_write, read_text
 
     log = logging.getLogger(__name__)
@@ -141,11 +144,11 @@ def run(args: argparse.Namespace) -> int:
         overrides = accurate_overrides(src_lang, tgt_lang, overrides)
     if args.find_omissions:
         overrides = ["align.counterpart=1", *overrides]  # the user's own --set still wins
-    cfg = load_align_config(list(args.config), overrides)
+    cfg = load_config(config_files=list(args.config), overrides=overrides, lang=None)  # align:, segment:
     src_text = read_text(args.src, what="source file", lang=src_lang, given_by="--src")
     tgt_text = read_text(args.tgt, what="target file", lang=tgt_lang, given_by="--tgt")
-    src_seg = _segment(src_text, src_lang, args.presegmented)
-    tgt_seg = _segment(tgt_text, tgt_lang, args.presegmented)
+    src_seg = _segment(cfg, src_text, src_lang, args.presegmented)
+    tgt_seg = _segment(cfg, tgt_text, tgt_lang, args.presegmented)
     src = [s.text for s in src_seg.sentences]
     tgt = [s.text for s in tgt_seg.sentences]
     for what, seg, lang in (("source", src_seg, src_lang), ("target", tgt_seg, tgt_lang)):
@@ -156,12 +159,13 @@ def run(args: argparse.Namespace) -> int:
             log.warning(
                 "%s file %s: %s (alignment continues)", what, args.src if what == "source" else args.tgt, problem
             )
-    aligner = get_aligner(cfg)
+    aligner = get_aligner(cfg.align)
     links = aligner.align(src, tgt, src_lang=src_lang, tgt_lang=tgt_lang)
     if args.format == "beads":
         text = format_links(links)
     else:
-        text = _render(args.format, links, src_seg, tgt_seg, aligner.name, src_lang, tgt_lang, args.presegmented)
+        segmenter = "lines" if args.presegmented else cfg.segment.segmenter
+        text = _render(args.format, links, src_seg, tgt_seg, aligner.name, src_lang, tgt_lang, segmenter)
     if args.out:
         with atomic_write(args.out) as f:
             f.write(text)
@@ -179,7 +183,7 @@ def _render(
     aligner_name: str,
     src_lang: str,
     tgt_lang: str,
-    presegmented: bool,
+    segmenter: str,
 ) -> str:
     from pipeline import __version__
     from pipeline.document import one_line, to_pairs
@@ -197,7 +201,7 @@ def _render(
         _warn_left_out(pairs)
     signature = Signature(
         package_version=__version__,
-        segmenter="lines" if presegmented else "rules",
+        segmenter=segmenter,
         model="none",
         model_revision="none",
         backend="none",

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from pipeline.errors import InputError
-    from pipeline.review import apply_decisions, load_decisions, parse_signature
+    from pipeline.records import parse_signature
+    from pipeline.review import apply_decisions, load_decisions
     from pipeline.review.xliff import is_xliff, read_xliff, xliff_decisions
     from pipeline.write import read_jsonl, write_outputs
 

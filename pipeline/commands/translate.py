@@ -81,8 +81,7 @@ def run(args: argparse.Namespace) -> int:
         ref=Path(args.ref) if args.ref else None,
     )
     built = translator.built
-    stats = getattr(built, "stats", None)
-    if stats is not None:
-        log.info("%s", stats.summary(backend=built.name, device=built.device))
+    if built is not None:  # None: the run stopped before it needed the model
+        log.info("%s", built.stats.summary(backend=built.name, device=built.device))
     log.info("%s", report.summary())
     return 0

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from pipeline.settings import Section, operational
-from pipeline.write.config import FormatName, unique
+from pipeline.write.config import FormatName, formats_help, unique
 
 
 class RayConfig(Section):
@@ -65,8 +65,7 @@ class CorpusConfig(Section):
     formats: list[FormatName] = Field(
         default_factory=lambda: ["parquet", "jsonl", "tmx"],
         min_length=1,
-        description="files written per shard, any output format (pipeline/write/config.py): parquet (with a doc "
-        "column), jsonl, tmx, tsv, moses, hf, xliff (one <file> per record)",
+        description=f"files written per shard <shard>.en-<lang>...: {formats_help()}",
     )
     qa: bool = Field(True, description="run the quality checks (qa:) per record, as the single-article path does")
     ray: RayConfig = operational(default_factory=lambda: RayConfig(), description="the Ray Data engine")

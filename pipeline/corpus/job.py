@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.components import load_glossary
 from pipeline.config import Config
 from pipeline.corpus.read import find_duplicates, plan_shards
 from pipeline.corpus.records import ShardResult, ShardSpec
 from pipeline.corpus.shards import dumps_reject, load_done, read_rejects, remove_stale
 from pipeline.corpus.stages import JobContext, ShardFailure, TranslatorFactory
 from pipeline.errors import ConfigError, TranslationError
-from pipeline.glossary import Glossary, run_glossary
+from pipeline.glossary import Glossary
 from pipeline.io import check_output_folder
 from pipeline.settings import output_settings
 from pipeline.write.output import Rendered, commit_all, creation_time
@@ -109,7 +110,7 @@ def run_corpus(
             "flagged by term_missing)",
             "set corpus.qa=true, or glossary.enforce=false",
         )
-    glossary = run_glossary(cfg.glossary.files, src_lang=cfg.src_lang, tgt_lang=cfg.lang, enforce=cfg.glossary.enforce)
+    glossary = load_glossary(cfg)
     if translator_factory is None:
         _check_model(cfg)
     t0 = time.perf_counter()
@@ -134,6 +135,7 @@ def run_corpus(
         translator_factory=translator_factory,
         glossary=glossary,
     )
+    ctx.components().check_formats(cfg.corpus.formats, "corpus.formats")
     report = CorpusReport(engine=engine, out=str(out_dir), shards=len(specs), skipped=len(done))
     results: dict[str, ShardResult] = dict(done)
     failures: list[ShardFailure] = []

@@ -11,7 +11,8 @@ from pipeline.corpus.stages import JobContext, ShardFailure, TranslateStage, run
 def run_local(specs: Sequence[ShardSpec], ctx: JobContext) -> Iterator[ShardResult | ShardFailure]:
     if not specs:
         return
-    translate = TranslateStage(ctx.cfg, ctx.translator_factory, ctx.kept_terms)
-    translate.translator  # noqa: B018 - load the model now: a model that cannot load is the job's error
+    translate = TranslateStage(ctx.components(), ctx.translator_factory)
+    # the model is loaded now: one that cannot load, or does not fit the settings, is the job's error
+    translate.parts.check_translator(translate.translator)
     for spec in specs:
         yield run_stages(spec, ctx, translate)

@@ -104,7 +104,7 @@ class TranslateActor:
             import torch
 
             torch.set_num_threads(threads)
-        self.stage = TranslateStage(ctx.cfg, ctx.translator_factory, ctx.kept_terms)
+        self.stage = TranslateStage(ctx.components(), ctx.translator_factory)
         self.stage.translator  # noqa: B018 - load now, once per actor
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +190,7 @@ def _pipeline(ray: Any, specs: Sequence[ShardSpec], ctx: JobContext, actors: int
         warnings.filterwarnings("ignore", message=r"`ray_remote_args` is deprecated")
         ds = ray.data.from_items([{"item": pickle.dumps(s)} for s in specs], override_num_blocks=len(specs))
         ds = ds.map(_stage("read", lambda s: read_shard(s, cfg.corpus)), **task_args)
-        ds = ds.map(_stage("segment", lambda w: segment_shard(w, cfg)), **task_args)
+        ds = ds.map(_stage("segment", lambda w: segment_shard(w, ctx.components())), **task_args)
         ds = ds.map_batches(
             _actor_class(pickle.dumps(ctx)),
             batch_size=1,
@@ -200,10 +200,8 @@ def _pipeline(ray: Any, specs: Sequence[ShardSpec], ctx: JobContext, actors: int
             max_restarts=rc.max_restarts,
             max_task_retries=rc.max_task_retries,
         )
-        glossary = ctx.glossary
-        ds = ds.map(_stage("align", lambda w: link_shard(w, cfg, glossary)), **task_args)
-        kept = ctx.kept_terms
-        return ds.map(_stage("write", lambda w: write_shard(w, cfg, shards_dir, ctx.created, kept)), **task_args)
+        ds = ds.map(_stage("align", lambda w: link_shard(w, ctx.components())), **task_args)
+        return ds.map(_stage("write", lambda w: write_shard(w, ctx.components(), shards_dir, ctx.created)), **task_args)
 
 
 def _last_line(e: BaseException) -> str:

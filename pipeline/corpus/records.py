@@ -81,7 +81,6 @@ class ShardWork:
     blank: int = 0  # blank lines skipped
     sentences: int = 0
     translator: TranslatorInfo | None = None
-    aligner: str = ""
     seconds: dict[str, float] = field(default_factory=dict)  # per stage
     glossary: dict[str, int] = field(default_factory=dict)  # glossary.enforce: terms_protected, placeholders_dropped
 

@@ -15,13 +15,9 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.config import Config
+from pipeline.components import Components
 from pipeline.corpus.records import Reject, ShardResult, ShardSpec, ShardWork
-from pipeline.document import run_signature
-from pipeline.glossary import Glossary, terms_signature
 from pipeline.records import AlignedPair
-from pipeline.segment import get_segmenter
-from pipeline.write import render_outputs
 from pipeline.write.output import Rendered, commit_all
 
 log = logging.getLogger(__name__)
@@ -38,34 +34,19 @@ def dumps_reject(r: Reject) -> str:
     return json.dumps(r.to_json(), ensure_ascii=False)
 
 
-def write_shard(
-    work: ShardWork, cfg: Config, shards_dir: Path, created: str, kept: Glossary | None = None
-) -> ShardResult:
-    """Render the shard's formats, its rejects and its marker; write them as one unit; return the marker.
-
-    ``kept``: the glossary whose terms the translator kept (``glossary.enforce``), named in the signature.
-    """
-    assert cfg.lang is not None and work.translator is not None
-    tr = work.translator
-    signature = run_signature(
-        segmenter=get_segmenter(cfg.src_lang, cfg.segment.segmenter).name,
-        translator=tr,
-        links=work.aligner,
-        num_beams=cfg.translate.num_beams,
-        max_new_tokens=cfg.translate.max_new_tokens,
-        unit=cfg.translate.unit,
-    )
-    signature = terms_signature(signature, kept)
+def write_shard(work: ShardWork, parts: Components, shards_dir: Path, created: str) -> ShardResult:
+    """Render the shard's formats, its rejects and its marker; write them as one unit; return the marker."""
+    assert work.translator is not None
+    cfg, tr = parts.cfg, work.translator
+    signature = parts.signature(tr)
     pairs: list[AlignedPair] = [p for d in work.docs for p in d.pairs]
     details = {f"{d.record.id}#{pid}": v for d in work.docs for pid, v in d.qa_details.items()}
-    rendered = render_outputs(
+    rendered = parts.render(
         cfg.corpus.formats,
         pairs,
         f"{work.spec.name}.{cfg.src_lang}-{cfg.lang}",
         signature=signature,
-        src_lang=cfg.src_lang,
-        tgt_lang=cfg.lang,
-        creation_date=datetime.fromisoformat(created),
+        created=datetime.fromisoformat(created),
         corpus=True,
         qa_details=details,
     )

@@ -2,7 +2,10 @@
 
 read (:func:`pipeline.corpus.read.read_shard`) -> :func:`segment_shard` -> :class:`TranslateStage` (holds the
 model: built once per process or Ray actor) -> :func:`link_shard` (the document core, :mod:`pipeline.document`,
-as in ``translate``) -> :func:`pipeline.corpus.shards.write_shard`.
+as in ``translate``) -> :func:`pipeline.corpus.shards.write_shard`. What each stage is made of (segmenter,
+linker, glossary, checks, signature, writers) comes from :meth:`JobContext.components`, the wiring that
+``translate`` uses too (:mod:`pipeline.components`); the stages keep what is the corpus's own: shards,
+rejects and the engines' model handling.
 
 Per-record problems (no sentences left, a translation or alignment error for one record) reject that record
 with the reason. An exception that escapes a stage fails the whole shard (:func:`guarded` turns it into a
@@ -19,15 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.components import Components
 from pipeline.config import Config
 from pipeline.corpus.read import read_shard
 from pipeline.corpus.records import Doc, Reject, ShardResult, ShardSpec, ShardWork
 from pipeline.corpus.shards import write_shard
-from pipeline.document import Linker, link_document, make_linker, plan_units
-from pipeline.errors import TranslationError
-from pipeline.glossary import Glossary, translate_terms
+from pipeline.errors import ConfigError, TranslationError
+from pipeline.glossary import Glossary
 from pipeline.records import NO_SOURCE, NO_TARGET, TranslatorInfo
-from pipeline.segment import segment_document
 from pipeline.translate import Output, Translator
 
 log = logging.getLogger(__name__)
@@ -42,13 +44,12 @@ class JobContext:
     cfg: Config
     shards_dir: str
     created: str  # ISO-8601 UTC, one for the whole run (TMX creationdate)
-    translator_factory: TranslatorFactory | None = None  # tests: a stand-in; None = get_translator(cfg)
+    translator_factory: TranslatorFactory | None = None  # tests: a stand-in; None = the configured backend
     glossary: Glossary | None = None  # glossary.files, read once by the job (term_missing, glossary.enforce)
 
-    @property
-    def kept_terms(self) -> Glossary | None:
-        """The glossary whose terms the translator keeps (``glossary.enforce``), or None."""
-        return self.glossary if self.cfg.glossary.enforce and self.glossary and self.glossary.entries else None
+    def components(self) -> Components:
+        """The job's components, built in the process that runs a stage (nothing heavy is loaded)."""
+        return Components.build(self.cfg, glossary=self.glossary)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class ShardFailure:
     stage: str
     reason: str
     records: int = 0  # records known to be in it (0 = not read yet: the planned line/row count is used)
-    fatal: bool = False  # the backend itself is broken (TranslationError): the job stops
+    fatal: bool = False  # the backend is broken or the settings do not fit it: the job stops
 
     def rejects(self) -> list[Reject]:
         n = self.records or self.spec.count
@@ -82,7 +83,7 @@ def guarded(stage: str, fn: Callable[[Any], Any], item: Item) -> Item:
         spec = item.spec if isinstance(item, ShardWork) else item
         assert isinstance(spec, ShardSpec)
         records = item.records if isinstance(item, ShardWork) else 0
-        fatal = isinstance(e, TranslationError)
+        fatal = isinstance(e, (TranslationError, ConfigError))  # the backend or the settings: every shard would fail
         reason = e.problem if isinstance(e, TranslationError) else reason_of(e)
         log.warning("shard %s failed in %s: %s", spec.name, stage, reason)
         return ShardFailure(spec, stage, reason, records, fatal)
@@ -99,27 +100,11 @@ def reason_of(e: BaseException) -> str:
 # --------------------------------------------------------------------------- segment
 
 
-def linker_for(cfg: Config) -> Linker:
-    """How translations are linked to their sources in every record (the settings of the single-file path)."""
-    assert cfg.lang is not None
-    return make_linker(
-        unit=cfg.translate.unit,
-        check_links=cfg.check_links,
-        align=cfg.align,
-        segmenter=cfg.segment.segmenter,
-        src_lang=cfg.src_lang,
-        tgt_lang=cfg.lang,
-        max_input_tokens=cfg.translate.max_input_tokens,
-    )
-
-
-def segment_shard(work: ShardWork, cfg: Config) -> ShardWork:
+def segment_shard(work: ShardWork, parts: Components) -> ShardWork:
     kept: list[Doc] = []
     for doc in work.docs:
         try:
-            seg = segment_document(
-                doc.record.text, cfg.src_lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture
-            )
+            seg = parts.segment(doc.record.text)
         except Exception as e:  # noqa: BLE001
             work.reject(doc, "segment", reason_of(e))
             continue
@@ -140,12 +125,10 @@ def segment_shard(work: ShardWork, cfg: Config) -> ShardWork:
 class TranslateStage:
     """Holds one translator (the model is loaded once, on the first shard) and translates whole shards."""
 
-    def __init__(self, cfg: Config, factory: TranslatorFactory | None = None, kept: Glossary | None = None) -> None:
-        self.cfg = cfg
+    def __init__(self, parts: Components, factory: TranslatorFactory | None = None) -> None:
+        self.parts = parts
         self.factory = factory
-        self.kept = kept  # glossary.enforce: the terms kept through the model (pipeline.glossary.translate_terms)
         self._translator: Translator | None = None
-        self.linker = linker_for(cfg)
         self.load_seconds = 0.0
         self._load_reported = False
 
@@ -153,13 +136,7 @@ class TranslateStage:
     def translator(self) -> Translator:
         if self._translator is None:
             t0 = time.perf_counter()
-            if self.factory is not None:
-                self._translator = self.factory()
-            else:
-                from pipeline.translate import get_translator
-
-                assert self.cfg.lang is not None
-                self._translator = get_translator(self.cfg.translate, self.cfg.lang)
+            self._translator = self.factory() if self.factory is not None else self.parts.make_translator()
             self.load_seconds = time.perf_counter() - t0
             log.info("translator %s loaded on %s in %.1fs", self._translator.name, self._translator.device,
                      self.load_seconds)  # fmt: skip
@@ -174,10 +151,9 @@ class TranslateStage:
         if not self._load_reported:  # once per process/actor: the benchmark sums model load times
             work.seconds["model_load"] = self.load_seconds
             self._load_reported = True
-        count = getattr(tr, "count_tokens", None) if self.cfg.translate.unit == "paragraph" else None
         for d in work.docs:
             assert d.seg is not None
-            d.units = plan_units(d.seg, self.linker, count)
+            d.units = self.parts.plan(d.seg, tr)
         per_doc = [[u.text for u in d.units] for d in work.docs]
         flat = list(dict.fromkeys(t for texts in per_doc for t in texts))
         try:  # the whole shard in one call: the backend batches it by token budget
@@ -198,7 +174,7 @@ class TranslateStage:
             work.docs = kept
         for doc, texts in zip(work.docs, per_doc, strict=True):
             doc.outputs = [table[t][0] for t in texts]
-            if self.kept is not None:
+            if self.parts.kept is not None:
                 protected, dropped = sum(table[t][1] for t in texts), sum(table[t][2] for t in texts)
                 for key, n in (("terms_protected", protected), ("placeholders_dropped", dropped)):
                     work.glossary[key] = work.glossary.get(key, 0) + n
@@ -206,10 +182,7 @@ class TranslateStage:
 
     def _translate(self, tr: Translator, texts: list[str]) -> dict[str, tuple[Output, int, int]]:
         """text -> (its translation, terms protected in it, placeholders the model dropped)."""
-        assert self.cfg.lang is not None
-        kept = translate_terms(tr.translate, texts, self.kept, self.cfg.lang)
-        if len(kept.outputs) != len(texts):
-            raise RuntimeError(f"translator returned {len(kept.outputs)} outputs for {len(texts)} inputs")
+        kept = self.parts.translate(tr, texts)
         rows = zip(kept.outputs, map(len, kept.slots), map(len, kept.dropped), strict=True)
         return dict(zip(texts, rows, strict=True))
 
@@ -217,17 +190,14 @@ class TranslateStage:
 # --------------------------------------------------------------------------- link (+ quality flags)
 
 
-def link_shard(work: ShardWork, cfg: Config, glossary: Glossary | None = None) -> ShardWork:
+def link_shard(work: ShardWork, parts: Components) -> ShardWork:
     """Link, pair and check every record with the document core, as the single-file path does."""
-    assert cfg.lang is not None and work.translator is not None
-    linker = linker_for(cfg)
-    work.aligner = linker.name
+    assert work.translator is not None
     kept: list[Doc] = []
     for doc in work.docs:
         assert doc.seg is not None
         try:
-            qa = cfg.qa if cfg.corpus.qa else None
-            result = link_document(doc.seg, doc.units, doc.outputs, linker, qa=qa, doc=doc.record.id, glossary=glossary)
+            result = parts.link(doc.seg, doc.units, doc.outputs, qa=parts.cfg.corpus.qa, doc=doc.record.id)
         except Exception as e:  # noqa: BLE001
             work.reject(doc, "align", reason_of(e))
             continue
@@ -251,11 +221,11 @@ def link_shard(work: ShardWork, cfg: Config, glossary: Glossary | None = None) -
 def run_stages(spec: ShardSpec, ctx: JobContext, translate: TranslateStage) -> ShardResult | ShardFailure:
     """All stages of one shard in this process (the local engine)."""
 
-    cfg = ctx.cfg
-    item: Item = guarded("read", lambda s: read_shard(s, cfg.corpus), spec)
-    item = guarded("segment", lambda w: segment_shard(w, cfg), item)
+    parts = translate.parts
+    item: Item = guarded("read", lambda s: read_shard(s, ctx.cfg.corpus), spec)
+    item = guarded("segment", lambda w: segment_shard(w, parts), item)
     item = guarded("translate", translate, item)
-    item = guarded("align", lambda w: link_shard(w, cfg, ctx.glossary), item)
-    item = guarded("write", lambda w: write_shard(w, cfg, Path(ctx.shards_dir), ctx.created, ctx.kept_terms), item)
+    item = guarded("align", lambda w: link_shard(w, parts), item)
+    item = guarded("write", lambda w: write_shard(w, parts, Path(ctx.shards_dir), ctx.created), item)
     assert isinstance(item, (ShardResult, ShardFailure))
     return item

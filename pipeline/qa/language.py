@@ -23,10 +23,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pipeline.langs import script_of
 from pipeline.qa.base import Identifier
 from pipeline.qa.config import WrongLanguageCheck
 
@@ -45,23 +45,6 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 class LangVerdict:
     verdict: Literal["ok", "wrong", "unknown"]
     reason: str = ""
-
-
-def script_of(ch: str) -> str:
-    """A coarse script name for one letter."""
-    o = ord(ch)
-    if 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F or 0xA960 <= o <= 0xA97F:
-        return "hangul"
-    if 0x0400 <= o <= 0x052F or 0x1C80 <= o <= 0x1C8F or 0x2DE0 <= o <= 0x2DFF or 0xA640 <= o <= 0xA69F:
-        return "cyrillic"
-    if o < 0x0250 or 0x1E00 <= o <= 0x1EFF:
-        return "latin"
-    if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
-        return "han"
-    if 0x3040 <= o <= 0x30FF:
-        return "kana"
-    name = unicodedata.name(ch, "")
-    return name.split(" ", 1)[0].lower() if name else "other"
 
 
 def _exempt(word: str, src_words: frozenset[str]) -> bool:

@@ -10,21 +10,27 @@
 from __future__ import annotations
 
 from pipeline.review.apply import Decision, Decisions, apply_decisions, load_decisions, parse_decisions
-from pipeline.review.common import DECISIONS_FORMAT, parse_signature, run_hash, sentence_cuts
-from pipeline.review.page import embed_json, render_review_page, review_data, review_page_html, write_review_page
+from pipeline.review.common import DECISIONS_FORMAT, sentence_cuts
+from pipeline.review.page import (
+    REVIEW_PAGE_REQUIRES,
+    embed_json,
+    render_review_page,
+    review_data,
+    review_page_html,
+    write_review_page,
+)
 
 __all__ = [
     "DECISIONS_FORMAT",
+    "REVIEW_PAGE_REQUIRES",
     "Decision",
     "Decisions",
     "apply_decisions",
     "embed_json",
     "load_decisions",
     "parse_decisions",
-    "parse_signature",
     "render_review_page",
     "review_data",
-    "run_hash",
     "sentence_cuts",
     "review_page_html",
     "write_review_page",

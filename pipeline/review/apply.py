@@ -18,7 +18,7 @@ indices are those whose sentence overlaps it (by the rule segmenter; proportiona
 text does not segment into its number of indices), so a cut inside a sentence gives both parts that
 sentence's index.
 
-The run hash (:func:`pipeline.review.common.run_hash`) must match the pairs the decisions are applied
+The run hash (:func:`pipeline.records.run_hash`) must match the pairs the decisions are applied
 to. Each pair may appear in one decision. The result is renumbered 0..n-1; pairs changed by a decision
 lose their QA flags (the reviewer has looked at them) and get ``reviewed:<op>``.
 """
@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
-from pipeline.records import AlignedPair
-from pipeline.review.common import DECISIONS_FORMAT, run_hash, sentence_spans
+from pipeline.records import AlignedPair, run_hash
+from pipeline.review.common import DECISIONS_FORMAT, sentence_spans
 
 __all__ = ["Decision", "Decisions", "apply_decisions", "load_decisions", "parse_decisions"]
 

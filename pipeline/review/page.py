@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.io import atomic_write
-from pipeline.records import AlignedPair
-from pipeline.review.common import DECISIONS_FORMAT, run_hash, sentence_cuts
+from pipeline.records import AlignedPair, run_hash
+from pipeline.review.common import DECISIONS_FORMAT, sentence_cuts
 
-__all__ = ["embed_json", "render_review_page", "review_data", "write_review_page"]
+__all__ = ["REVIEW_PAGE_REQUIRES", "embed_json", "render_review_page", "review_data", "write_review_page"]
+
+#: the outputs a review page needs beside it (``apply-review`` reads the run's JSONL with its decisions)
+REVIEW_PAGE_REQUIRES = ("jsonl",)
 
 _DATA_MARK = "__REVIEW_DATA__"
 _TITLE_MARK = "__REVIEW_TITLE__"

@@ -44,9 +44,9 @@ from typing import Any
 from lxml import etree
 
 from pipeline.errors import InputError
-from pipeline.records import AlignedPair
+from pipeline.records import AlignedPair, run_hash
 from pipeline.review.apply import Decisions, parse_decisions
-from pipeline.review.common import DECISIONS_FORMAT, run_hash
+from pipeline.review.common import DECISIONS_FORMAT
 from pipeline.write.xliff import CHAR_CTYPE, NOTE_JSONL, NOTE_RUN, NOTE_SIGNATURE, NS, TOOL_ID
 from pipeline.xmlsafe import MAX_XML_BYTES, parse_xml_file
 

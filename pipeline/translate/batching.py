@@ -4,7 +4,7 @@ A backend subclasses :class:`BatchedTranslator` and implements ``_translate_ids`
 token-id sequences in, one :class:`~pipeline.translate.Output` per sequence out). The base class
 tokenizes once, splits inputs longer than the model's limit at word boundaries (never truncating),
 sorts by length, cuts batches by a budget of padded source tokens, shows a progress bar on a
-terminal, keeps :class:`~pipeline.translate.cache.TranslateStats`, and yields finished inputs batch by
+terminal, keeps :class:`~pipeline.translate.base.TranslateStats`, and yields finished inputs batch by
 batch (so a cache can commit after each batch) before rejoining split inputs in input order.
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ModelError, PipelineError, TranslationError, failure_reason
-from pipeline.translate.base import Output
-from pipeline.translate.cache import TranslateStats, model_fingerprint
+from pipeline.translate.base import Output, TranslateStats
+from pipeline.translate.cache import model_fingerprint
 from pipeline.translate.config import TranslateConfig
 
 if TYPE_CHECKING:

@@ -12,9 +12,8 @@ is moved aside and rebuilt, a database of another schema version is rebuilt, a f
 left alone and the cache bypassed, and a write error (a full disk) turns the cache off for the rest of
 the run. Each case is logged in one line.
 
-The backends (:mod:`pipeline.translate.batching`) share two things with the cache and import them from
-here, never the other way round: :func:`model_fingerprint` (part of every key) and :class:`TranslateStats`
-(the counters both keep).
+The backends (:mod:`pipeline.translate.batching`) import :func:`model_fingerprint` (part of every key) from
+here, never the other way round.
 """
 
 from __future__ import annotations
@@ -25,13 +24,13 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.fingerprint import folder_fingerprint
-from pipeline.translate.base import Output, Translator
+from pipeline.translate.base import Batches, Output, TranslateStats, Translator
 
 if TYPE_CHECKING:
     from pipeline.translate.config import TranslateConfig
@@ -63,30 +62,6 @@ def model_fingerprint(files: ModelFiles) -> str:
     if not files.is_local:
         return files.revision
     return folder_fingerprint(files.config.parent, (".json", ".spm", ".safetensors", ".bin"))
-
-
-@dataclass
-class TranslateStats:
-    """Counters for the one-line summary of a translate run."""
-
-    sentences: int = 0  # units asked for (cache hits included)
-    cached: int = 0  # units answered from the translation cache
-    batches: int = 0
-    src_tokens: int = 0  # source tokens sent to the model (prefix and </s> included)
-    tgt_tokens: int = 0  # target tokens generated (</s> excluded)
-    seconds: float = 0.0  # wall time inside translate()
-
-    def add(self, other: TranslateStats) -> None:
-        for name in ("sentences", "cached", "batches", "src_tokens", "tgt_tokens", "seconds"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def summary(self, *, backend: str = "", device: str = "") -> str:
-        rate = self.tgt_tokens / self.seconds if self.seconds > 0 else 0.0
-        where = f" ({backend} on {device})" if backend else ""
-        return (
-            f"translated {self.sentences} sentences ({self.cached} cache hits): {self.tgt_tokens} target tokens "
-            f"in {self.seconds:.1f}s, {rate:.0f} tokens/s, {self.batches} batches{where}"
-        )
 
 
 def entry_key(namespace: str, text: str) -> str:
@@ -257,21 +232,26 @@ class CachedTranslator:
         self.namespace = json.dumps(settings, sort_keys=True, ensure_ascii=False)
         self.stats: TranslateStats = TranslateStats()
 
-        # The Translator protocol; anything else (prefix, tokenizer, count_tokens, ...) via __getattr__.
         self.name: str = inner.name
         self.model_id: str = inner.model_id
         self.model_revision: str = inner.model_revision
         self.device: str = inner.device
+        self.prefix: str | None = inner.prefix
 
-    def __getattr__(self, name: str) -> Any:
-        if name == "inner":  # not set yet (during unpickling): avoid recursion
-            raise AttributeError(name)
-        return getattr(self.inner, name)
+    def count_tokens(self, texts: Sequence[str]) -> list[int] | None:
+        return self.inner.count_tokens(texts)
+
+    def cache_settings(self) -> dict[str, Any] | None:
+        return self.inner.cache_settings()
+
+    def translate_iter(self, texts: Sequence[str], skip: Collection[int] = ()) -> Batches:
+        """Batch-wise results are the inner backend's; the cache answers whole calls (:meth:`translate`)."""
+        return self.inner.translate_iter(texts, skip)
 
     def translate(self, texts: Sequence[str]) -> list[Output]:
         t0 = time.perf_counter()
-        inner_stats: TranslateStats | None = getattr(self.inner, "stats", None)
-        before = _copy(inner_stats)
+        inner_stats = self.inner.stats
+        before = replace(inner_stats)
         keys = [entry_key(self.namespace, t) for t in texts]
         found = self.cache.get_many(keys)
         results: list[Output | None] = [found.get(k) for k in keys]
@@ -285,7 +265,7 @@ class CachedTranslator:
         known = {j for j, k in enumerate(order) if results[distinct[k][0]] is not None}
         try:
             if len(known) < len(order):
-                for idx, outs in self._batches([texts[distinct[k][0]] for k in order], known):
+                for idx, outs in self.inner.translate_iter([texts[distinct[k][0]] for k in order], known):
                     self.cache.put_many([(order[j], o) for j, o in zip(idx, outs, strict=True) if o.error is None])
                     for j, out in zip(idx, outs, strict=True):
                         for i in distinct[order[j]]:
@@ -293,37 +273,22 @@ class CachedTranslator:
         finally:
             self.stats.sentences += len(texts)
             self.stats.cached += hits
-            if inner_stats is not None and before is not None:
-                self.stats.batches += inner_stats.batches - before.batches
-                self.stats.src_tokens += inner_stats.src_tokens - before.src_tokens
-                self.stats.tgt_tokens += inner_stats.tgt_tokens - before.tgt_tokens
+            self.stats.batches += inner_stats.batches - before.batches
+            self.stats.src_tokens += inner_stats.src_tokens - before.src_tokens
+            self.stats.tgt_tokens += inner_stats.tgt_tokens - before.tgt_tokens
             self.stats.seconds += time.perf_counter() - t0
         if hits:
             log.info("translation cache: %d of %d units found in %s", hits, len(texts), self.cache.path)
         return [r if r is not None else Output("", None) for r in results]
 
-    def _batches(self, texts: list[str], known: set[int]) -> Iterator[tuple[list[int], list[Output]]]:
-        it = getattr(self.inner, "translate_iter", None)
-        if it is not None:
-            yield from it(texts, known)
-        else:  # a backend without batch-wise results: the missing ones, one commit at the end
-            todo = [j for j in range(len(texts)) if j not in known]
-            yield todo, self.inner.translate([texts[j] for j in todo])
-
     def close(self) -> None:
         self.cache.close()
-
-
-def _copy(stats: TranslateStats | None) -> TranslateStats | None:
-    if stats is None:
-        return None
-    return replace(stats)
 
 
 def wrap_with_cache(translator: Translator, cfg: TranslateConfig) -> Translator:
     """``translator`` behind a :class:`CachedTranslator`, or unchanged when the cache cannot be used."""
     path = Path(cfg.cache_path).expanduser() if cfg.cache_path else default_cache_path()
-    settings_of = getattr(translator, "cache_settings", None)
+    settings_of = translator.cache_settings()
     if settings_of is None:
         log.warning("translation cache: backend %s gives no cache settings; not caching", translator.name)
         return translator
@@ -335,5 +300,5 @@ def wrap_with_cache(translator: Translator, cfg: TranslateConfig) -> Translator:
     except (OSError, sqlite3.Error) as e:
         log.warning("translation cache bypassed: cannot open %s (%s)", path, e)
         return translator
-    settings = {"cache_schema": SCHEMA_VERSION, **settings_of()}
+    settings = {"cache_schema": SCHEMA_VERSION, **settings_of}
     return CachedTranslator(translator, cache, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -33,6 +34,22 @@ FORMATS: Registry[OutputFormat] = Registry(
 FormatName = Annotated[str, AfterValidator(lambda name: FORMATS.check(name))]
 
 
+def formats_help() -> str:
+    """Every registered format with its own description, for the settings that name formats."""
+    return ", ".join(f"{name} ({FORMATS.load(name).description})" for name in FORMATS.names())
+
+
+def unmet_requirements(formats: Sequence[str], setting: str = "output.formats") -> list[str]:
+    """A line for each format in ``formats`` whose ``requires`` are not all in ``formats`` (it is written
+    all the same; the line says what is missing and how to add it)."""
+    return [
+        f"{name}: {FORMATS.load(name).description}; add {need} to {setting}"
+        for name in formats
+        for need in FORMATS.load(name).requires
+        if need not in formats
+    ]
+
+
 def unique(v: list[str]) -> list[str]:
     """``v`` without repeats, in order."""
     return list(dict.fromkeys(v))
@@ -46,10 +63,7 @@ class OutputConfig(Section):
     formats: list[FormatName] = operational(
         ["tmx", "jsonl"],
         min_length=1,
-        description="formats written into <dir>/<lang>/ as <name>.en-<lang>...: tmx (.tmx, TMX 1.4b for CAT "
-        "tools), jsonl (.jsonl, one record per pair), tsv (.tsv: src, tgt, score), moses (.en + .<lang>, "
-        "line-aligned plain text), hf (folder .hf/: Hugging Face dataset, Parquet data + dataset card), parquet "
-        "(.parquet), xliff (.xlf, XLIFF 1.2 to post-edit in a CAT tool, back with apply-review); e.g. --set "
+        description=f"formats written into <dir>/<lang>/ as <name>.en-<lang>...: {formats_help()}; e.g. --set "
         "output.formats=[tmx,jsonl,moses,hf]",
     )
     creation_date: datetime | None = operational(

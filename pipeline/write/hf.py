@@ -318,6 +318,11 @@ def _parquet(pairs: Sequence[AlignedPair], base: str, ctx: RenderContext) -> lis
 
 
 #: the ``hf`` output format: a dataset folder (registered in :data:`pipeline.write.config.FORMATS`)
-FORMAT = OutputFormat("hf", _dataset)
+FORMAT = OutputFormat("hf", _dataset, description="folder .hf/: a Hugging Face dataset, Parquet data + dataset card")
 #: the ``parquet`` output format: the dataset's Parquet file alone (with a ``doc`` column in corpus shards)
-PARQUET = OutputFormat("parquet", _parquet, extension=".parquet")
+PARQUET = OutputFormat(
+    "parquet",
+    _parquet,
+    extension=".parquet",
+    description=".parquet: the dataset's data file alone, with a doc column in corpus shards",
+)

@@ -138,4 +138,6 @@ def read_jsonl(path: str | Path) -> list[AlignedPair]:
 
 
 #: the ``jsonl`` output format (registered in :data:`pipeline.write.config.FORMATS`)
-FORMAT = document_format("jsonl", ".jsonl", lambda pairs, ctx: render(pairs, **ctx.kwargs()))
+FORMAT = document_format(
+    "jsonl", ".jsonl", lambda pairs, ctx: render(pairs, **ctx.kwargs()), description=".jsonl: one record per pair"
+)

@@ -58,4 +58,4 @@ def _files(pairs: Sequence[AlignedPair], base: str, ctx: RenderContext) -> list[
 
 
 #: the ``moses`` output format: two line-aligned files (registered in :data:`pipeline.write.config.FORMATS`)
-FORMAT = OutputFormat("moses", _files)
+FORMAT = OutputFormat("moses", _files, description=".en + .<lang>: line-aligned plain text")

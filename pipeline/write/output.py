@@ -96,6 +96,8 @@ class OutputFormat:
 
     ``files`` renders the outputs named from ``base`` (files or folders, in memory); ``text``, for a format
     that is one text document, renders it as a string (``pipeline align --format``, :func:`render_pairs`).
+    ``description`` is what ``output.formats`` and ``corpus.formats`` say of it (docs/configuration.md);
+    ``requires`` names the formats that must be written beside it for it to be of use (a warning otherwise).
     """
 
     name: str
@@ -103,6 +105,8 @@ class OutputFormat:
     text: Callable[[Sequence[AlignedPair], RenderContext], str] | None = None
     extension: str | None = None  # of the one file a document format writes
     report: Callable[[Sequence[AlignedPair]], dict[str, Any]] | None = None  # fields for the run report
+    description: str = ""
+    requires: tuple[str, ...] = ()
 
 
 def document_format(
@@ -110,14 +114,16 @@ def document_format(
     extension: str,
     text: Callable[[Sequence[AlignedPair], RenderContext], str],
     *,
+    description: str,
     report: Callable[[Sequence[AlignedPair]], dict[str, Any]] | None = None,
+    requires: tuple[str, ...] = (),
 ) -> OutputFormat:
     """A format that is one UTF-8 text document ``<base><extension>``."""
 
     def files(pairs: Sequence[AlignedPair], base: str, ctx: RenderContext) -> list[Rendered]:
         return [Rendered(f"{base}{extension}", data=text(pairs, ctx).encode("utf-8"))]
 
-    return OutputFormat(name, files, text, extension, report)
+    return OutputFormat(name, files, text, extension, report, description, requires)
 
 
 @dataclass(frozen=True)

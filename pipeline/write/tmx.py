@@ -302,4 +302,10 @@ def _report(pairs: Sequence[AlignedPair]) -> dict[str, Any]:
 
 
 #: the ``tmx`` output format (registered in :data:`pipeline.write.config.FORMATS`)
-FORMAT = document_format("tmx", ".tmx", lambda pairs, ctx: render(pairs, **ctx.kwargs()), report=_report)
+FORMAT = document_format(
+    "tmx",
+    ".tmx",
+    lambda pairs, ctx: render(pairs, **ctx.kwargs()),
+    description=".tmx: TMX 1.4b for CAT tools",
+    report=_report,
+)

@@ -77,4 +77,6 @@ def render(
 
 
 #: the ``tsv`` output format (registered in :data:`pipeline.write.config.FORMATS`)
-FORMAT = document_format("tsv", ".tsv", lambda pairs, ctx: render(pairs, **ctx.kwargs()))
+FORMAT = document_format(
+    "tsv", ".tsv", lambda pairs, ctx: render(pairs, **ctx.kwargs()), description=".tsv: src, tgt, score"
+)

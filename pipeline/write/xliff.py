@@ -39,7 +39,7 @@ The output is valid against the OASIS XLIFF 1.2 *strict* schema. Layout::
 * The pipeline's target is also an ``<alt-trans>`` (origin: the model; ``match-quality``: the model
   confidence as a whole percentage, when known): CAT tools show it as the MT proposal, and
   :mod:`pipeline.review.xliff` compares the post-edited target with it.
-* The run is named in every ``<header>``: the run hash (:func:`pipeline.review.common.run_hash` of the
+* The run is named in every ``<header>``: the run hash (:func:`pipeline.records.run_hash` of the
   pairs and signature, as the review page's decisions file) and the signature string, so a
   post-edited file can be matched to its run and a file of another run refused.
 
@@ -165,7 +165,7 @@ def build_tree(
     qa_details: Mapping[Any, Mapping[str, str]] | None = None,
 ) -> etree._Element:
     """The ``<xliff>`` element for ``pairs`` (see the module docstring)."""
-    from pipeline.review.common import run_hash
+    from pipeline.records import run_hash
 
     sig = signature.as_string()
     run = run_hash(pairs, sig)
@@ -307,4 +307,12 @@ def files(pairs: Sequence[AlignedPair], base: str, ctx: RenderContext) -> list[R
 
 
 #: ``output.formats`` / ``corpus.formats`` name ``xliff`` (registered in :data:`pipeline.write.config.FORMATS`).
-FORMAT = OutputFormat("xliff", files, text, EXTENSION)
+FORMAT = OutputFormat(
+    "xliff",
+    files,
+    text,
+    EXTENSION,
+    description=".xlf: XLIFF 1.2 to post-edit in a CAT tool, one <file> per corpus record; apply-review reads it "
+    "back with the run's JSONL",
+    requires=("jsonl",),
+)

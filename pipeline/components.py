@@ -1,0 +1,197 @@
+"""The one wiring from a configuration to the document core, shared by ``translate``, ``translate-corpus`` and
+``align``.
+
+Everything a runner builds from a :class:`~pipeline.config.Config` is built here: the segmenter, the linker
+(with its aligner), the glossary's role (checked, or also kept through the model), the quality checks, the
+signature and the writers. A runner keeps only what is its own: files, progress and the report
+(:mod:`pipeline.run`); shards, rejects and engines (:mod:`pipeline.corpus`); the two input documents
+(``pipeline align``). A setting thus reaches every runner or none.
+
+>>> parts = Components.build(cfg, glossary=load_glossary(cfg))   # doctest: +SKIP
+>>> seg = parts.segment(text)
+>>> units = parts.plan(seg, translator)                          # what the model is given
+>>> kept = parts.translate(translator, [u.text for u in units])  # glossary.enforce keeps the terms
+>>> doc = parts.link(seg, units, kept.outputs)                   # linked, QA-checked pairs
+>>> rendered = parts.render(cfg.output.formats, doc.pairs, base, signature=parts.signature(info), created=when)
+
+Building is cheap: no model is loaded (the translator is the runner's, the aligner loads its embedder on
+first use).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline.align import get_aligner
+from pipeline.config import Config
+from pipeline.document import DocumentPairs, Linker, Unit, link_document, plan_units, run_signature
+from pipeline.errors import ConfigError
+from pipeline.glossary import Enforced, Glossary, run_glossary, terms_signature, translate_terms
+from pipeline.records import AlignedPair, Segmentation, Signature, TranslatorInfo
+from pipeline.segment import Segmenter, get_segmenter, segment_document
+from pipeline.translate import Output, Translator
+from pipeline.write import Rendered, render_outputs
+from pipeline.write.config import unmet_requirements
+
+__all__ = ["Components", "load_glossary", "segment"]
+
+log = logging.getLogger(__name__)
+
+
+def segment(cfg: Config, text: str, lang: str) -> Segmentation:
+    """Sentences of one document in ``lang`` by ``segment.segmenter``, page furniture dropped as
+    ``segment.furniture`` says (``translate``'s and ``translate-corpus``'s sources, both sides of ``align``)."""
+    return segment_document(text, lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture)
+
+
+def load_glossary(cfg: Config) -> Glossary | None:
+    """The terms of ``glossary.files`` (read once per job; None without files)."""
+    assert cfg.lang is not None
+    return run_glossary(cfg.glossary.files, src_lang=cfg.src_lang, tgt_lang=cfg.lang, enforce=cfg.glossary.enforce)
+
+
+@dataclass(frozen=True)
+class Components:
+    """What a run is made of, built from its configuration by :meth:`build`."""
+
+    cfg: Config
+    segmenter: Segmenter  # the source language's, ``segment.segmenter``
+    linker: Linker  # ``translate.unit``, ``check_links``, ``align``
+    glossary: Glossary | None  # ``glossary.files``: checked in every target (term_missing)
+
+    @classmethod
+    def build(cls, cfg: Config, *, glossary: Glossary | None = None) -> Components:
+        """The components of ``cfg`` (a target language must be set); ``glossary``: :func:`load_glossary`'s."""
+        if cfg.lang is None:
+            raise ConfigError("no target language", "pass --lang ko, uk or ru")
+        return cls(cfg, get_segmenter(cfg.src_lang, cfg.segment.segmenter), _linker(cfg), glossary)
+
+    @property
+    def kept(self) -> Glossary | None:
+        """The glossary whose terms the translator must keep (``glossary.enforce``), or None."""
+        g = self.glossary
+        return g if self.cfg.glossary.enforce and g is not None and g.entries else None
+
+    @property
+    def lang(self) -> str:
+        assert self.cfg.lang is not None
+        return self.cfg.lang
+
+    def check_formats(self, formats: Sequence[str], setting: str) -> None:
+        """Warn, once per run, of each format in ``formats`` whose ``requires`` are not among them (it is
+        written all the same); ``setting`` is the key that lists them (``output.formats``, ``corpus.formats``)."""
+        for line in unmet_requirements(formats, setting):
+            log.warning("%s", line)
+
+    def make_translator(self) -> Translator:
+        """The configured backend (``translate.backend``, behind the cache when ``translate.cache``); this
+        loads the model."""
+        from pipeline.translate import get_translator
+
+        return get_translator(self.cfg.translate, self.lang)
+
+    def segment(self, text: str) -> Segmentation:
+        """Sentences of one source document (:func:`segment`)."""
+        return segment(self.cfg, text, self.cfg.src_lang)
+
+    def check_translator(self, translator: Translator) -> None:
+        """Refuse, before any work, a backend that cannot do what the settings ask: paragraph units are filled
+        up to the model's token limit, so they need a backend that counts tokens."""
+        if self.linker.unit == "paragraph" and translator.count_tokens(["."]) is None:
+            raise _cannot_count(translator)
+
+    def plan(self, seg: Segmentation, translator: Translator) -> list[Unit]:
+        """The units the model is given for one document (``translate.unit``)."""
+        if self.linker.unit == "sentence":
+            return plan_units(seg, self.linker, None)
+
+        def count_tokens(texts: Sequence[str]) -> list[int]:
+            counts = translator.count_tokens(texts)
+            if counts is None:
+                raise _cannot_count(translator)
+            return counts
+
+        return plan_units(seg, self.linker, count_tokens)
+
+    def translate(self, translator: Translator, texts: Sequence[str]) -> Enforced:
+        """One output per text (``glossary.enforce``: with the glossary's terms kept through the model)."""
+        kept = translate_terms(translator.translate, texts, self.kept, self.lang)
+        if len(kept.outputs) != len(texts):
+            raise RuntimeError(f"translator returned {len(kept.outputs)} outputs for {len(texts)} inputs")
+        return kept
+
+    def link(
+        self,
+        seg: Segmentation,
+        units: Sequence[Unit],
+        outputs: Sequence[Output],
+        *,
+        qa: bool = True,
+        doc: str | None = None,
+    ) -> DocumentPairs:
+        """Link, pair and check one translated document (``qa=False``: no quality checks)."""
+        checks = self.cfg.qa if qa else None
+        return link_document(seg, units, outputs, self.linker, qa=checks, doc=doc, glossary=self.glossary)
+
+    def signature(self, translator: TranslatorInfo) -> Signature:
+        """How the outputs were made: segmenter, model, backend, decoding, links, and the kept terms."""
+        signature = run_signature(
+            segmenter=self.segmenter.name,
+            translator=translator,
+            links=self.linker.name,
+            num_beams=self.cfg.translate.num_beams,
+            max_new_tokens=self.cfg.translate.max_new_tokens,
+            unit=self.cfg.translate.unit,
+        )
+        return terms_signature(signature, self.kept)
+
+    def render(
+        self,
+        formats: Sequence[str],
+        pairs: Sequence[AlignedPair],
+        base: str,
+        *,
+        signature: Signature,
+        created: datetime,
+        corpus: bool = False,
+        qa_details: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> list[Rendered]:
+        """Every format in ``formats`` in memory (:func:`pipeline.write.render_outputs`)."""
+        return render_outputs(
+            formats,
+            pairs,
+            base,
+            signature=signature,
+            src_lang=self.cfg.src_lang,
+            tgt_lang=self.lang,
+            creation_date=created,
+            corpus=corpus,
+            qa_details=qa_details,
+        )
+
+
+def _cannot_count(translator: Translator) -> ConfigError:
+    return ConfigError(
+        f"translate.unit=paragraph needs the model's token counts, and backend {translator.name} cannot count tokens",
+        "set translate.unit=sentence, or use a backend that counts them (transformers, ctranslate2)",
+    )
+
+
+def _linker(cfg: Config) -> Linker:
+    """How translations are linked to their sources (no model is loaded: the aligner loads on first use)."""
+    assert cfg.lang is not None
+    src, tgt = cfg.src_lang, cfg.lang
+    if cfg.translate.unit == "paragraph":
+        return Linker(
+            "paragraph",
+            src,
+            tgt,
+            aligner=get_aligner(cfg.align, src_lang=src, tgt_lang=tgt),
+            tgt_segmenter=get_segmenter(tgt, cfg.segment.segmenter),
+            max_tokens=cfg.translate.max_input_tokens - 8,  # room for the target prefix and </s>
+        )
+    aligner = get_aligner(cfg.align, src_lang=src, tgt_lang=tgt) if cfg.check_links else None
+    return Linker("sentence", src, tgt, aligner=aligner)
