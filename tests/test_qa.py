@@ -301,6 +301,7 @@ class _FakeTranslator(TranslatorBase):
     device = "cpu"
 
     def __init__(self, texts: Sequence[str]) -> None:
+        super().__init__()
         self._texts = list(texts)
 
     def translate(self, texts: Sequence[str]) -> list:  # type: ignore[type-arg]

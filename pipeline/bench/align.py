@@ -138,12 +138,11 @@ def run_dev_set(ds: DevSet, cfg: AlignConfig, system: str) -> RunResult:
     name = system
     for doc in ds.docs:
         links = aligner.align(doc.src, doc.tgt, src_lang=ds.src_lang, tgt_lang=ds.tgt_lang)
-        times = getattr(aligner, "times", None)
-        if times is not None:
-            embed_s += times.embed
-            search_s += times.search
-            embedded += times.embedded
-            runs += getattr(times, "runs", 0)
+        times = aligner.times
+        embed_s += times.embed
+        search_s += times.search
+        embedded += times.embedded
+        runs += times.runs
         gold.append(doc.gold)
         test.append(links_to_beads(links))
         linked.append(links)

@@ -51,9 +51,8 @@ class ForcedLength:
         from pipeline.translate import get_translator
 
         assert self.cfg.lang is not None
-        tr = get_translator(self.cfg.translate, self.cfg.lang)
-        inner: Any = getattr(tr, "inner", tr)
-        inner.min_new_tokens = self.tokens
+        tr: Any = get_translator(self.cfg.translate.model_copy(update={"cache": False}), self.cfg.lang)
+        tr.min_new_tokens = self.tokens  # a BatchedTranslator's benchmark knob (never behind the cache here)
         return tr
 
 

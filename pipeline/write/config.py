@@ -36,7 +36,8 @@ FormatName = Annotated[str, AfterValidator(lambda name: FORMATS.check(name))]
 
 def formats_help() -> str:
     """Every registered format with its own description, for the settings that name formats."""
-    return ", ".join(f"{name} ({FORMATS.load(name).description})" for name in FORMATS.names())
+    described = ((name, FORMATS.load(name).description) for name in FORMATS.names())
+    return ", ".join(f"{name} ({text})" if text else name for name, text in described)
 
 
 def unmet_requirements(formats: Sequence[str], setting: str = "output.formats") -> list[str]:

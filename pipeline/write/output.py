@@ -114,7 +114,7 @@ def document_format(
     extension: str,
     text: Callable[[Sequence[AlignedPair], RenderContext], str],
     *,
-    description: str,
+    description: str = "",
     report: Callable[[Sequence[AlignedPair]], dict[str, Any]] | None = None,
     requires: tuple[str, ...] = (),
 ) -> OutputFormat:
