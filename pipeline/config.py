@@ -220,14 +220,26 @@ def _is_value(path: tuple[str, ...]) -> bool:
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class holding the field at ``loc`` (for suggestions)."""
+    """The pydantic model class holding the field at ``loc`` (for suggestions); a plugin check's section under
+    ``qa`` is its own configuration model."""
     cur: type[BaseModel] | None = model
     for part in loc:
-        if cur is None or not isinstance(part, str) or part not in cur.model_fields:
+        if cur is None or not isinstance(part, str):
             return cur
+        if part not in cur.model_fields:
+            plugin = cur.plugin_section(part) if issubclass(cur, QAConfig) else None
+            if plugin is None:
+                return cur
+            cur = plugin
+            continue
         ann = cur.model_fields[part].annotation
         cur = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
     return cur
+
+
+def _known_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a section takes: its fields, and under ``qa`` the sections of the checks plugins registered."""
+    return sorted([*model.model_fields, *(model.plugin_sections() if issubclass(model, QAConfig) else ())])
 
 
 def _to_config_error(e: ValidationError, data: dict[str, Any], origin: dict[str, str]) -> ConfigError:
@@ -241,7 +253,7 @@ def _to_config_error(e: ValidationError, data: dict[str, Any], origin: dict[str,
         kind = err["type"]
         if kind == "extra_forbidden":
             parent = _model_at(Config, loc[:-1])
-            known = sorted(parent.model_fields) if parent else []
+            known = _known_keys(parent) if parent else []
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             hint = f"did you mean {'.'.join(str(p) for p in loc[:-1] + (close[0],))}?" if close else "remove it;"
             problems.append(f"unknown key {path}{where}; {hint} known keys here: {', '.join(known)}")

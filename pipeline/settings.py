@@ -33,12 +33,14 @@ def is_operational(model: type[BaseModel], name: str) -> bool:
 
 
 def output_settings(section: BaseModel) -> dict[str, Any]:
-    """``section`` as JSON data without its operational fields (a section left empty is left out)."""
+    """``section`` as JSON data without its operational fields (a section left empty is left out); a model's
+    extra values (the sections of the quality checks plugins registered, under ``qa``) count, after its fields."""
     out: dict[str, Any] = {}
-    for name in type(section).model_fields:
-        if is_operational(type(section), name):
+    extra = section.model_extra or {}
+    for name in (*type(section).model_fields, *extra):
+        if name not in extra and is_operational(type(section), name):
             continue
-        value = getattr(section, name)
+        value = extra[name] if name in extra else getattr(section, name)
         if isinstance(value, BaseModel):
             inner = output_settings(value)
             if inner:

@@ -5,7 +5,8 @@
 Each check in :data:`CHECKS` (registered in ``pipeline/qa/config.py``, written in ``pipeline/qa/checks.py``) is a
 pure function over the document's pairs
 and adds its name to ``AlignedPair.flags`` (written to JSONL ``flags`` and TMX ``x-flags``) for the
-pairs it flags; ``qa.<name>.enabled: false`` turns one off, ``qa.enabled: false`` all of them.
+pairs it flags; ``qa.<name>.enabled: false`` turns one off (a plugin's check too: its section is validated
+with its own model), ``qa.enabled: false`` all of them.
 :class:`QASummary` has the counts per flag (for the log and the run report), a short detail per
 flagged pair (for the review page) and, when more than ``qa.fail_wrong_language_ratio`` of the judged
 targets is in the wrong language, a one-line ``failure`` that the caller turns into
@@ -81,8 +82,12 @@ def failure_message(lang: str, wrong: int, judged: int) -> str:
 
 
 def _section(cfg: QAConfig, check: Check) -> Any:
-    """The check's ``qa.<name>`` section; a third-party check (no section) runs with its model's defaults."""
-    return getattr(cfg, check.name, None) or check.config()
+    """The check's ``qa.<name>`` section: a built-in field, or a plugin check's validated section (one of the
+    model's extra values); a plugin check whose section was not given runs with its model's defaults."""
+    if check.name in QAConfig.model_fields:
+        return getattr(cfg, check.name)
+    given = (cfg.model_extra or {}).get(check.name)
+    return given if given is not None else check.config()
 
 
 def run_qa(

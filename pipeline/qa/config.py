@@ -1,13 +1,18 @@
 """Every knob of the quality checks, with its default (the ``qa:`` section of the configuration).
 
 Each check has its own sub-section named like the flag it sets, with ``enabled`` and its parameters,
-e.g. ``--set qa.length_ratio.z_max=4`` or ``--set qa.identical.enabled=false``. Importing this module
-is cheap (no language-identification model is loaded).
+e.g. ``--set qa.length_ratio.z_max=4`` or ``--set qa.identical.enabled=false``. A check registered by a
+plugin (an entry point or ``CHECKS.add``) has a section too, ``qa.<its name>``, validated with the check's own
+configuration model (:attr:`pipeline.qa.base.Check.config`). Importing this module is cheap (no
+language-identification model is loaded; a plugin's check is imported only when its section is given).
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pipeline.qa.base import Check
 from pipeline.registry import Registry
@@ -15,7 +20,8 @@ from pipeline.settings import Section
 
 #: The quality checks, in the order their flags are listed on a pair: name (the flag, and the ``qa.<name>``
 #: section) -> ``"module:attr"`` of a :class:`pipeline.qa.checks.Check` (:mod:`pipeline.registry`). A check
-#: registered by a third-party package runs with its own configuration model's defaults.
+#: registered by a third-party package is configured in ``qa.<name>`` (its own configuration model), and runs
+#: with that model's defaults when the section is not given.
 CHECKS: Registry[Check] = Registry(
     "qa_checks",
     "quality check",
@@ -148,7 +154,16 @@ class TermMissingCheck(_Check):
 
 
 class QAConfig(Section):
-    """Configuration of the quality checks (all fields have defaults; ``QAConfig()`` is the default)."""
+    """Configuration of the quality checks (all fields have defaults; ``QAConfig()`` is the default).
+
+    Besides the built-in fields, a key naming a check registered by a plugin (one with no built-in field) is
+    that check's section, validated with its own configuration model and kept as one of the model's extra
+    values (``cfg.model_extra``, in ``model_dump`` after the built-in fields, in the registry's order). Any
+    other key is an error, as in every section. Plugin sections that are not given are left out (the check
+    runs with its model's defaults), so the configuration without plugins dumps as it always did.
+    """
+
+    model_config = ConfigDict(extra="allow")  # only plugin checks' sections; the validator refuses other keys
 
     enabled: bool = Field(True, description="run the quality checks at all")
     fail_wrong_language_ratio: float | None = Field(
@@ -171,3 +186,67 @@ class QAConfig(Section):
         description="a glossary term of the source (English inflection: soldier/soldiers) has none of its accepted "
         "forms in the target (ru/uk case endings, Korean particles); needs a glossary (glossary.files)",
     )
+
+    @classmethod
+    def plugin_section(cls, name: str) -> type[BaseModel] | None:
+        """The configuration model of the plugin check ``name`` (registered, no built-in field), else None."""
+        if name in cls.model_fields or name not in CHECKS:
+            return None
+        return CHECKS.load(name).config
+
+    @classmethod
+    def plugin_sections(cls) -> dict[str, type[BaseModel]]:
+        """Every registered plugin check's name -> its configuration model (imports those checks)."""
+        return {name: CHECKS.load(name).config for name in CHECKS.names() if name not in cls.model_fields}
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _plugin_sections(cls, data: Any, handler: ModelWrapValidatorHandler[QAConfig]) -> QAConfig:
+        if not isinstance(data, dict) or all(k in cls.model_fields for k in data):
+            return handler(data)
+        errors: list[InitErrorDetails] = []
+        sections: dict[str, BaseModel] = {}
+        for key, value in data.items():
+            if key in cls.model_fields:
+                continue
+            model = cls.plugin_section(key) if isinstance(key, str) else None
+            if model is None:
+                errors.append({"type": "extra_forbidden", "loc": (key,), "input": value})
+                continue
+            errors += _unknown_keys(model, value, key)
+            try:
+                sections[key] = model.model_validate(value)
+            except ValidationError as e:
+                errors += _details(e, (key,))
+        try:
+            out = handler({k: v for k, v in data.items() if k in cls.model_fields})
+        except ValidationError as e:
+            if not errors:
+                raise
+            raise ValidationError.from_exception_data(cls.__name__, _details(e, ()) + errors) from None
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        extra = out.__pydantic_extra__
+        assert extra is not None  # extra="allow"
+        extra.update((name, sections[name]) for name in CHECKS.names() if name in sections)
+        return out
+
+
+def _details(e: ValidationError, prefix: tuple[str, ...]) -> list[InitErrorDetails]:
+    """``e``'s errors under ``prefix``, to raise again in one ValidationError (type, message and input kept)."""
+    return [
+        {"type": PydanticCustomError(err["type"], err["msg"]), "loc": (*prefix, *err["loc"]), "input": err["input"]}
+        for err in e.errors()
+    ]
+
+
+def _unknown_keys(model: type[BaseModel], value: Any, section: str) -> list[InitErrorDetails]:
+    """The keys of ``value`` that ``model`` has no field for, as errors, unless it takes extra keys on purpose
+    (``extra="allow"``): a model that would ignore them (pydantic's default) is held to the project's rule that
+    an unknown key is an error, like the built-in sections (``extra="forbid"``, which reports them itself)."""
+    if not isinstance(value, dict) or model.model_config.get("extra") in ("allow", "forbid"):
+        return []
+    known = set(model.model_fields)
+    for f in model.model_fields.values():
+        known.update(a for a in (f.alias, f.validation_alias) if isinstance(a, str))
+    return [{"type": "extra_forbidden", "loc": (section, k), "input": v} for k, v in value.items() if k not in known]
