@@ -12,24 +12,19 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "pipeline"
 
-LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "foundation",  # records, errors, settings and what every stage shares
-        ("pipeline", "pipeline.errors", "pipeline.records", "pipeline.settings", "pipeline.registry",
-         "pipeline.langs", "pipeline.fingerprint", "pipeline.hub", "pipeline.xmlsafe", "pipeline.io"),
-    ),  # fmt: skip
-    (
-        "stages",  # each a package with its base.py protocol, its config.py section and its registry
-        ("pipeline.segment", "pipeline.translate", "pipeline.glossary", "pipeline.qa", "pipeline.align",
-         "pipeline.write", "pipeline.review", "pipeline.evaluate"),
-    ),  # fmt: skip
-    (
-        "core",  # the whole configuration, the document core and the wiring from one to the other
-        ("pipeline.config", "pipeline.corpus.config", "pipeline.document", "pipeline.components"),
-    ),
-    ("runners", ("pipeline.run", "pipeline.corpus")),
-    ("benchmarks", ("pipeline.bench",)),
-    ("commands", ("pipeline.commands", "pipeline.cli", "pipeline.__main__")),
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (layer, tuple(f"pipeline.{m}" if m != "pipeline" else m for m in modules.split()))
+    for layer, modules in (
+        # records, errors, settings and what every stage shares
+        ("foundation", "pipeline errors records settings registry langs fingerprint hub xmlsafe io"),
+        # each a package with its base.py protocol, its config.py section and its registry
+        ("stages", "segment translate glossary qa align write review evaluate"),
+        # the whole configuration, the document core and the wiring from one to the other
+        ("core", "config corpus.config document components"),
+        ("runners", "run corpus"),
+        ("benchmarks", "bench"),
+        ("commands", "commands cli __main__"),
+    )
 )
 
 

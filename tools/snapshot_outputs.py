@@ -111,7 +111,7 @@ def snapshot(out: Path) -> None:
                       "--out", str(out / "align" / f"seed.en-{lang}.{fmt}")], env)  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    _scrub_tree(out, {str(out.resolve()): "<out>"})
+    _scrub_tree(out, {str(out.resolve()): "<out>", str(ROOT): "<repo>"})
 
 
 def compare(a: Path, b: Path) -> int:
