@@ -8,16 +8,18 @@ import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline.align import EMBEDDERS
 from pipeline.qa import CHECKS
+from pipeline.registry import Registry
 from pipeline.translate import BACKENDS
 from pipeline.write import FORMATS
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "development.md"
-REGISTRIES = (FORMATS, CHECKS, BACKENDS, EMBEDDERS)
+REGISTRIES: tuple[Registry[Any], ...] = (FORMATS, CHECKS, BACKENDS, EMBEDDERS)
 
 
 def _examples() -> list[str]:

@@ -141,12 +141,12 @@ def test_a_missing_library_stops_at_the_first_batch(
 def test_an_unexpected_exception_is_one_line_with_a_hint(
     tmp_path: Path, en_uk_model: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import pipeline.run
+    import pipeline.components
 
     def bug(*a: Any, **k: Any) -> Any:
         raise KeyError("tgt_idx")
 
-    monkeypatch.setattr(pipeline.run, "link_document", bug)
+    monkeypatch.setattr(pipeline.components, "link_document", bug)
     src = tmp_path / f"{STEM}.txt"
     _write_input(src, 2)
     assert main(["-q", *_args(en_uk_model, src, tmp_path / "out", None)]) == 1
