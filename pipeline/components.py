@@ -24,12 +24,23 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from pipeline.align import get_aligner
 from pipeline.config import Config
-from pipeline.document import DocumentPairs, Linker, Unit, link_document, plan_units, run_signature
+from pipeline.document import DocumentPairs, Linker, SentenceCodes, Unit, link_document, plan_units, run_signature
 from pipeline.errors import ConfigError
 from pipeline.glossary import Enforced, Glossary, run_glossary, terms_signature, translate_terms
+from pipeline.io import read_input_bytes
+from pipeline.read import READERS, Reader, SourceDocument, get_reader
+from pipeline.read.codes import (
+    CodeSlot,
+    SegmentedBlocks,
+    protect_codes,
+    restore_codes,
+    segment_blocks,
+    translated_blocks,
+)
 from pipeline.records import AlignedPair, Segmentation, Signature, TranslatorInfo
 from pipeline.segment import Segmenter, get_segmenter, segment_document
 from pipeline.translate import Output, Translator
@@ -37,6 +48,8 @@ from pipeline.write import Rendered, render_outputs
 from pipeline.write.config import unmet_requirements
 
 __all__ = ["Components", "load_glossary", "segment"]
+
+Slots = tuple[CodeSlot, ...]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +110,76 @@ class Components:
         """Sentences of one source document (:func:`segment`)."""
         return segment(self.cfg, text, self.cfg.src_lang)
 
+    # ------------------------------------------------------------------ documents (pipeline.read)
+
+    def read(self, path: Path, *, given_by: str = "--input") -> SourceDocument:
+        """The source document in ``path``, by the reader ``read.format`` names (``auto``: by its extension)."""
+        reader = get_reader(self.cfg.read, path)
+        return reader.read(read_input_bytes(path, given_by=given_by), where=str(path), lang=self.cfg.src_lang)
+
+    def segment_source(self, source: SourceDocument) -> tuple[Segmentation, SegmentedBlocks | None]:
+        """Sentences of a source document: a plain text's as :meth:`segment` finds them; a document with blocks
+        block by block, with each sentence's inline codes (sentence units only: its codes are placed sentence
+        by sentence)."""
+        if source.text is not None:
+            return self.segment(source.text), None
+        if self.linker.unit != "sentence":
+            raise ConfigError(
+                f"a {source.reader} document is translated sentence by sentence (its inline codes are placed per "
+                "sentence), but translate.unit is paragraph",
+                "set translate.unit=sentence",
+            )
+        blocks = segment_blocks(source.blocks, self.segmenter.spans)
+        return blocks.seg, blocks
+
+    def protect(self, units: Sequence[Unit], blocks: SegmentedBlocks | None) -> tuple[list[Unit], list[Slots]]:
+        """The units with their sentences' inline codes written in as placeholders (unchanged without codes)."""
+        if blocks is None:
+            return list(units), [() for _ in units]
+        out: list[Unit] = []
+        slots: list[Slots] = []
+        for u in units:
+            (i,) = u.src_idx
+            text, s = protect_codes(u.text, blocks.codes[i])
+            out.append(Unit(u.src_idx, text))
+            slots.append(s)
+        return out, slots
+
+    def restore(
+        self, outputs: Sequence[Output], slots: Sequence[Slots], units: Sequence[Unit], blocks: SegmentedBlocks | None
+    ) -> tuple[list[Output], list[SentenceCodes] | None]:
+        """The outputs without placeholders, and per sentence its codes and its translation's (None: no codes)."""
+        if blocks is None:
+            return list(outputs), None
+        plain: list[Output] = []
+        codes: list[SentenceCodes] = []
+        for out, s, u in zip(outputs, slots, units, strict=True):
+            (i,) = u.src_idx
+            if out.error is not None:
+                plain.append(out)
+                codes.append((blocks.codes[i], ()))
+                continue
+            text, placed = restore_codes(out.text, s, len(u.text))
+            plain.append(Output(text, out.score))
+            codes.append((blocks.codes[i], placed))
+        return plain, codes
+
+    def write_document(
+        self, source: SourceDocument, blocks: SegmentedBlocks | None, doc: DocumentPairs, codes: Sequence[SentenceCodes]
+    ) -> bytes | None:
+        """The translated document (None for plain text): each sentence's translation with its codes in the
+        reader's skeleton; a sentence without a translation keeps its source text, so nothing is lost."""
+        if blocks is None:
+            return None
+        sents = blocks.seg.sentences
+        targets = []
+        for s, tgt, (src_codes, tgt_codes) in zip(sents, doc.linked.tgt, codes, strict=True):
+            if tgt.strip():
+                targets.append((tgt, tgt_codes))
+            else:
+                targets.append((" ".join(s.text.split()), src_codes))
+        return _reader_named(self.cfg, source.reader).write(source, translated_blocks(source.blocks, blocks, targets))
+
     def check_translator(self, translator: Translator) -> None:
         """Refuse, before any work, a backend that cannot do what the settings ask: paragraph units are filled
         up to the model's token limit, so they need a backend that counts tokens."""
@@ -131,10 +214,12 @@ class Components:
         *,
         qa: bool = True,
         doc: str | None = None,
+        codes: Sequence[SentenceCodes] | None = None,
     ) -> DocumentPairs:
-        """Link, pair and check one translated document (``qa=False``: no quality checks)."""
+        """Link, pair and check one translated document (``qa=False``: no quality checks; ``codes``: a document's
+        inline codes per sentence, from :meth:`restore`)."""
         checks = self.cfg.qa if qa else None
-        return link_document(seg, units, outputs, self.linker, qa=checks, doc=doc, glossary=self.glossary)
+        return link_document(seg, units, outputs, self.linker, qa=checks, doc=doc, glossary=self.glossary, codes=codes)
 
     def signature(self, translator: TranslatorInfo) -> Signature:
         """How the outputs were made: segmenter, model, backend, decoding, links, and the kept terms."""
@@ -171,6 +256,10 @@ class Components:
             corpus=corpus,
             qa_details=qa_details,
         )
+
+
+def _reader_named(cfg: Config, name: str) -> Reader:
+    return READERS.load(name)(cfg.read)
 
 
 def _cannot_count(translator: Translator) -> ConfigError:

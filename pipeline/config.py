@@ -22,6 +22,7 @@ from pipeline.corpus.config import CorpusConfig
 from pipeline.errors import ConfigError
 from pipeline.glossary.config import GlossaryConfig
 from pipeline.qa.config import QAConfig
+from pipeline.read.config import ReadConfig
 from pipeline.segment.config import SegmentConfig
 from pipeline.settings import Section, operational
 from pipeline.translate.config import TranslateConfig
@@ -48,6 +49,9 @@ class Config(Section):
     src_lang: Literal["en"] = Field("en", description="source language")
     lang: str | None = Field(None, description="target language (ko, uk, ru); set by --lang")
     input: str | None = operational(None, description="default input text file (--input)")
+    read: ReadConfig = Field(
+        default_factory=lambda: ReadConfig(), description="input documents (pipeline/read/config.py)"
+    )
     segment: SegmentConfig = Field(
         default_factory=lambda: SegmentConfig(), description="sentence segmentation (pipeline/segment/config.py)"
     )

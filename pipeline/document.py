@@ -31,7 +31,17 @@ from pipeline import __version__
 from pipeline.align import Aligner
 from pipeline.glossary.model import Glossary
 from pipeline.qa import QAConfig, QASummary, run_qa
-from pipeline.records import NO_SOURCE, NO_TARGET, AlignedPair, Link, Segmentation, Sentence, Signature, TranslatorInfo
+from pipeline.records import (
+    NO_SOURCE,
+    NO_TARGET,
+    AlignedPair,
+    InlineCode,
+    Link,
+    Segmentation,
+    Sentence,
+    Signature,
+    TranslatorInfo,
+)
 from pipeline.translate import Output
 
 __all__ = [
@@ -57,6 +67,8 @@ BY_CONSTRUCTION = "by-construction.v1"
 
 Unit_ = Literal["sentence", "paragraph"]
 CountTokens = Callable[[Sequence[str]], list[int]]
+#: a sentence's inline codes and those of its translation (documents with markup)
+SentenceCodes = tuple[tuple[InlineCode, ...], tuple[InlineCode, ...]]
 
 
 class SegmenterLike(Protocol):
@@ -200,12 +212,15 @@ def to_pairs(
     mt_scores: Sequence[float | None] | None = None,
     failed: Sequence[int] | dict[int, str] = (),
     doc: str | None = None,
+    codes: Sequence[SentenceCodes] | None = None,
 ) -> list[AlignedPair]:
     """One pair per link; a 0-1 link takes the paragraph of the pair before it.
 
     Flags: ``translation_failed`` where a source sentence has no translation (``failed``); else, where the
     aligner found no counterpart, ``no_target`` (a source sentence without a translation: a 1-0 link) or
     ``no_source`` (a target sentence without a source, e.g. one the translator added: a 0-1 link).
+    ``codes``: a document with markup, per source sentence its inline codes and those of its translation (target
+    sentence i is sentence i's translation: sentence units), put on the 1-1 pair of that sentence.
     """
     pairs: list[AlignedPair] = []
     for n, link in enumerate(links):
@@ -217,6 +232,7 @@ def to_pairs(
             flags = (NO_TARGET,)
         elif not link.src_idx:
             flags = (NO_SOURCE,)
+        src_codes, tgt_codes = codes[link.src_idx[0]] if codes and link.src_idx == link.tgt_idx else ((), ())
         pairs.append(
             AlignedPair(
                 id=n,
@@ -231,6 +247,8 @@ def to_pairs(
                 paragraph=_paragraph_of(link, sentences, pairs),
                 flags=flags,
                 doc=doc,
+                src_codes=src_codes if len(link.src_idx) == 1 else (),
+                tgt_codes=tgt_codes if len(link.src_idx) == 1 else (),
             )
         )
     return pairs
@@ -262,9 +280,10 @@ def link_document(
     qa: QAConfig | None,
     doc: str | None = None,
     glossary: Glossary | None = None,
+    codes: Sequence[SentenceCodes] | None = None,
 ) -> DocumentPairs:
     """Link, pair and check one translated document (``qa=None``: no quality checks; ``glossary``: the run's
-    terms, loaded by the caller, for ``term_missing``)."""
+    terms, loaded by the caller, for ``term_missing``; ``codes``: a document with markup, see :func:`to_pairs`)."""
     t0 = time.perf_counter()
     load_before = linker.aligner.load_seconds if linker.aligner is not None else 0.0
     linked = link_outputs(seg, units, outputs, linker)
@@ -278,6 +297,7 @@ def link_document(
         mt_scores=linked.mt_scores,
         failed=linked.failed,
         doc=doc,
+        codes=codes,
     )
     t1 = time.perf_counter()
     summary = None

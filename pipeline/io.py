@@ -41,18 +41,25 @@ def read_text_encoding(
 ) -> tuple[str, str]:
     """:func:`read_text`, also returning the encoding the file was decoded with (``utf-8``, ``cp1252``, ...)."""
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{what} not found: {p} ({given_by})", f"check the path given to {given_by}")
-    if p.is_dir():
-        raise InputError(f"{what} is a directory, not a file: {p} ({given_by})", f"pass a text file to {given_by}")
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {what} {p}: {e.strerror}", "check its permissions") from None
+    raw = read_input_bytes(p, what=what, given_by=given_by)
     text, encoding = decode_bytes_encoding(raw, p, what=what, lang=lang)
     if not text.strip():
         raise InputError(f"{what} is empty: {p}", "give a file that contains text")
     return text, encoding
+
+
+def read_input_bytes(path: str | os.PathLike[str], *, what: str = "input file", given_by: str = "--input") -> bytes:
+    """The bytes of an input file; :class:`InputError` naming it and the fix when it is missing, a folder or
+    unreadable."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{what} not found: {p} ({given_by})", f"check the path given to {given_by}")
+    if p.is_dir():
+        raise InputError(f"{what} is a directory, not a file: {p} ({given_by})", f"pass a file to {given_by}")
+    try:
+        return p.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {what} {p}: {e.strerror}", "check its permissions") from None
 
 
 def decode_bytes(raw: bytes, path: Path, *, what: str = "input file", lang: str | None = None) -> str:

@@ -36,6 +36,42 @@ class Dropped:
 
 
 @dataclass(frozen=True)
+class InlineCode:
+    """One inline code of a block: markup inside the text (bold, a link, a line break, an image, ...).
+
+    ``start``/``end`` are offsets into the block's text (the code encloses ``text[start:end]``); an isolated code
+    (a line break, an image) has ``start == end``. ``opening`` and ``closing`` are the markup exactly as the
+    input wrote it (``<a href="x">`` and ``</a>``; an isolated code is all ``opening``), so writing it back
+    changes nothing of it. ``id`` is stable in the document (1, 2, ... in reading order).
+    """
+
+    id: int
+    kind: str  # bold, italic, underline, link, code, span, br, image, other, ...
+    start: int
+    end: int
+    opening: str
+    closing: str = ""
+    isolated: bool = False
+    by_rule: bool = False  # in a translation: the model lost it and it was put back by rule (tag_mismatch)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"inline code {self.id}: bad span {self.start}:{self.end}")
+        if self.isolated and self.start != self.end:
+            raise ValueError(f"inline code {self.id}: an isolated code encloses no text")
+
+    def moved(self, start: int, end: int, *, by_rule: bool = False) -> InlineCode:
+        """The same code around another span (of the translated text)."""
+        return InlineCode(self.id, self.kind, start, end, self.opening, self.closing, self.isolated, by_rule)
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        if not self.by_rule:
+            del d["by_rule"]
+        return d
+
+
+@dataclass(frozen=True)
 class Segmentation:
     sentences: tuple[Sentence, ...]
     dropped: tuple[Dropped, ...] = ()
@@ -81,12 +117,21 @@ class AlignedPair:
     paragraph: int | None = None
     flags: tuple[str, ...] = ()
     doc: str | None = None  # translate-corpus: the id of the input record the pair comes from (``id`` counts in it)
+    # documents with markup: the inline codes of ``src`` and of ``tgt``, at offsets of those texts
+    src_codes: tuple[InlineCode, ...] = ()
+    tgt_codes: tuple[InlineCode, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["src_idx"] = list(self.src_idx)
         d["tgt_idx"] = list(self.tgt_idx)
         d["flags"] = list(self.flags)
+        for side in ("src_codes", "tgt_codes"):  # only for a document with markup: plain-text records are unchanged
+            codes = getattr(self, side)
+            if codes:
+                d[side] = [c.to_json() for c in codes]
+            else:
+                del d[side]
         doc = d.pop("doc")
         return d if doc is None else {"doc": doc, **d}
 

@@ -26,8 +26,10 @@ from pipeline.config import Config, repo_root
 from pipeline.document import DocumentPairs, one_line
 from pipeline.errors import ConfigError, InputError, QualityError
 from pipeline.glossary import Enforced
-from pipeline.io import check_output_folder, read_text, read_text_encoding
+from pipeline.io import check_output_folder, read_text
 from pipeline.qa import QASummary
+from pipeline.read import SourceDocument
+from pipeline.read.codes import SegmentedBlocks
 from pipeline.records import Segmentation, Signature, TranslatorInfo
 from pipeline.translate import Translator
 from pipeline.write import FORMATS, Rendered, commit_all
@@ -167,11 +169,11 @@ def translate_file(
     parts.check_formats(cfg.output.formats, "output.formats")
     profile = Profile()
     with profile.step("read"):
-        text, encoding = read_text_encoding(input_path, lang=cfg.src_lang, given_by="--input or config key input")
+        source = parts.read(input_path, given_by="--input or config key input")
     with profile.step("segment"):
-        seg = _segment(parts, text, input_path)
+        seg, blocks = _segment(parts, source, input_path)
     refs = _read_references(ref, lang, len(seg.sentences))  # before translating: a bad file fails fast
-    report = RunReport(lang, str(input_path), len(seg.sentences), encoding, profile=profile)
+    report = RunReport(lang, str(input_path), len(seg.sentences), source.encoding, profile=profile)
     _report_dropped(report, seg)
 
     with profile.step("model_load"):
@@ -180,9 +182,11 @@ def translate_file(
     parts.check_translator(translator)
     with profile.step("translate"):
         units = parts.plan(seg, translator)
-        kept = parts.translate(translator, [u.text for u in units])
+        protected, slots = parts.protect(units, blocks)  # a document's inline codes, as placeholders
+        kept = parts.translate(translator, [u.text for u in protected])
+        outputs, codes = parts.restore(kept.outputs, slots, protected, blocks)
     _report_terms(report, kept, units, enforced=parts.kept is not None)
-    doc = parts.link(seg, units, kept.outputs)
+    doc = parts.link(seg, units, outputs, codes=codes)
     profile.seconds.update(doc.seconds)
     report.account(seg, doc)
     for f in report.failed:
@@ -193,6 +197,10 @@ def translate_file(
     assert doc.qa is not None
     with profile.step("render"):
         rendered = _render(parts, doc, base, folder, signature, when)
+        translated = parts.write_document(source, blocks, doc, codes or ())
+        if translated is not None:  # the document itself, translated: <stem>.<lang>.<ext>
+            stem = cfg.output.name.format(stem=input_path.stem)
+            rendered.insert(0, Rendered(f"{stem}.{lang}{input_path.suffix}", data=translated))
         if refs is not None:
             rendered.append(_evaluation(doc, refs, ref, lang, base, signature, report))
     report.outputs += [str(folder / r.name) for r in rendered] + [str(folder / f"{base}.report.json")]
@@ -223,11 +231,14 @@ def _output_folder(cfg: Config, lang: str, out_dir: Path | None) -> Path:
     return folder
 
 
-def _segment(parts: Components, text: str, input_path: Path) -> Segmentation:
-    seg = parts.segment(text)
+def _segment(
+    parts: Components, source: SourceDocument, input_path: Path
+) -> tuple[Segmentation, SegmentedBlocks | None]:
+    seg, blocks = parts.segment_source(source)
     if not seg.sentences:
-        raise InputError(f"input file {input_path} has no sentences left after segmentation", "check its content")
-    return seg
+        what = "no sentences left after segmentation" if source.text is not None else "no translatable text"
+        raise InputError(f"input file {input_path} has {what}", "check its content")
+    return seg, blocks
 
 
 def _read_references(ref: Path | None, lang: str, sentences: int) -> list[str] | None:

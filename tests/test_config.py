@@ -309,7 +309,7 @@ def _bad_input(tmp: Path) -> tuple[list[str], str]:
 def _input_is_a_folder(tmp: Path) -> tuple[list[str], str]:
     return (
         ["--input", str(tmp)],
-        f"input file is a directory, not a file: {tmp} (--input or config key input); pass a text file to "
+        f"input file is a directory, not a file: {tmp} (--input or config key input); pass a file to "
         "--input or config key input",
     )
 

@@ -16,9 +16,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (layer, tuple(f"pipeline.{m}" if m != "pipeline" else m for m in modules.split()))
     for layer, modules in (
         # records, errors, settings and what every stage shares
-        ("foundation", "pipeline errors records settings registry langs fingerprint hub xmlsafe io"),
+        ("foundation", "pipeline errors records settings registry langs fingerprint hub xmlsafe io placeholders"),
         # each a package with its base.py protocol, its config.py section and its registry
-        ("stages", "segment translate glossary qa align write review evaluate"),
+        ("stages", "read segment translate glossary qa align write review evaluate"),
         # the whole configuration, the document core and the wiring from one to the other
         ("core", "config corpus.config document components"),
         ("runners", "run corpus"),

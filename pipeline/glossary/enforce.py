@@ -10,14 +10,8 @@
    flags those pairs (the term is then also missing, so ``term_missing`` flags them too). A dropped
    placeholder is never guessed at.
 
-Why ``(n)``: the placeholder must survive SentencePiece on both sides and be something the model
-copies. A parenthesised number is made of ASCII digits and brackets, which every OPUS-MT
-SentencePiece model has on both sides (the real opus-mt-en-uk source model even has ``▁(1)`` as
-one piece, shared with the target vocabulary), and enumerators such as ``(1)`` are copied verbatim
-throughout OPUS's legal and UN data. Square brackets are not in the seed-trained test models'
-vocabularies at all, and Latin capitals (``XTERM``) are transliterated into Cyrillic or Hangul by
-en-uk/en-ru/en-ko models. The placeholder is found again with spaces or full-width brackets
-around the number (``( 1 )``, ``（1）``).
+The placeholders are :mod:`pipeline.placeholders`' (why ``(n)``, and one numbering with the inline codes of
+documents, :mod:`pipeline.read.codes`).
 
 Fluency: the form put back is the glossary's (a nominative in Russian and Ukrainian), whatever case
 the sentence needs, so an inflected language gets ``... поблизу Курськ`` where ``Курська`` was due.
@@ -29,13 +23,13 @@ sentence gets a capital letter.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pipeline.glossary.match import TermMatch, find_terms
 from pipeline.glossary.model import Glossary, lang_key
+from pipeline.placeholders import PLACEHOLDER, free_numbers, placeholder_pattern
 from pipeline.records import Signature
 from pipeline.translate.base import Output
 
@@ -52,11 +46,6 @@ __all__ = [
     "translate_terms",
 ]
 
-#: How slot ``n`` is written into the source text.
-PLACEHOLDER = "({n})"
-
-_OPEN = "[(\uff08]"
-_CLOSE = "[)\uff09]"
 
 # Korean particles that change with the last syllable of the noun: (after a consonant, after a vowel).
 _KO_ALLOMORPHS: tuple[tuple[str, str], ...] = (
@@ -88,11 +77,6 @@ class Slot:
     match: TermMatch
 
 
-def placeholder_pattern(n: int) -> re.Pattern[str]:
-    """What :func:`restore` accepts as slot ``n``'s placeholder (spaces inside, full-width brackets)."""
-    return re.compile(rf"{_OPEN}\s*{n}\s*{_CLOSE}")
-
-
 def protect(text: str, matches: Sequence[TermMatch]) -> tuple[str, tuple[Slot, ...]]:
     """``text`` with each match replaced by a placeholder, and the slots in text order.
 
@@ -106,13 +90,8 @@ def protect(text: str, matches: Sequence[TermMatch]) -> tuple[str, tuple[Slot, .
     for m in ordered:
         if text[m.start : m.end] != m.surface:
             raise ValueError(f"term match {m.surface!r} is not at {m.start}:{m.end} of the text")
-    slots: list[Slot] = []
-    n = 0
-    for m in ordered:
-        n += 1
-        while placeholder_pattern(n).search(text):
-            n += 1
-        slots.append(Slot(n, PLACEHOLDER.format(n=n), m))
+    numbers = free_numbers(text, len(ordered))
+    slots = [Slot(n, PLACEHOLDER.format(n=n), m) for n, m in zip(numbers, ordered, strict=True)]
     out = text
     for s in reversed(slots):
         out = out[: s.match.start] + s.placeholder + out[s.match.end :]

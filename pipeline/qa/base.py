@@ -42,3 +42,6 @@ class Check:
     description: str
     config: type[BaseModel]
     run: CheckFn
+    #: whether the check means anything for a document (None: always); one that does not apply is neither run
+    #: nor counted (``tag_mismatch`` applies to documents with markup only)
+    applies: Callable[[Sequence[AlignedPair]], bool] | None = None

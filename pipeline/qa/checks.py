@@ -183,6 +183,20 @@ def term_missing(pairs: Sequence[AlignedPair], cfg: qc.TermMissingCheck, ctx: QA
 
 
 # Each check as registered in :data:`pipeline.qa.config.CHECKS` (name = its flag and its `qa.<name>` section).
+def tag_mismatch(pairs: Sequence[AlignedPair], cfg: qc.TagMismatchCheck, ctx: QAContext) -> CheckResult:
+    res = CheckResult()
+    for i, p in enumerate(pairs):
+        lost = [c for c in p.tgt_codes if c.by_rule]
+        if lost:
+            names = ", ".join(f"{c.id} ({c.kind})" for c in lost)
+            res.flagged[i] = f"the model lost inline code(s) {names}: put back at the sentence's edge"
+    return res
+
+
+def _has_codes(pairs: Sequence[AlignedPair]) -> bool:
+    return any(p.src_codes for p in pairs)
+
+
 EMPTY_TARGET = Check("empty_target", "the target is empty", qc.EmptyTargetCheck, empty_target)
 WRONG_LANGUAGE = Check(
     "wrong_language",
@@ -203,3 +217,10 @@ LENGTH_RATIO = Check(
 LOW_SCORE = Check("low_score", "low alignment score", qc.LowScoreCheck, low_score)
 LOW_MT_SCORE = Check("low_mt_score", "low model confidence", qc.LowMTScoreCheck, low_mt_score)
 TERM_MISSING = Check("term_missing", TERM_DESCRIPTION, qc.TermMissingCheck, term_missing)
+TAG_MISMATCH = Check(
+    "tag_mismatch",
+    "an inline code (markup of a document) the model lost, put back by rule at the sentence's edge",
+    qc.TagMismatchCheck,
+    tag_mismatch,
+    applies=_has_codes,
+)

@@ -38,6 +38,7 @@ CHECKS: Registry[Check] = Registry(
             "low_score",
             "low_mt_score",
             "term_missing",
+            "tag_mismatch",
         )
     },
 )
@@ -153,6 +154,10 @@ class TermMissingCheck(_Check):
     """Flags nothing unless a glossary is given (glossary.files or --glossary)."""
 
 
+class TagMismatchCheck(_Check):
+    """Applies to documents with markup (HTML, Markdown) only."""
+
+
 class QAConfig(Section):
     """Configuration of the quality checks (all fields have defaults; ``QAConfig()`` is the default).
 
@@ -185,6 +190,11 @@ class QAConfig(Section):
         default_factory=lambda: TermMissingCheck(),
         description="a glossary term of the source (English inflection: soldier/soldiers) has none of its accepted "
         "forms in the target (ru/uk case endings, Korean particles); needs a glossary (glossary.files)",
+    )
+    tag_mismatch: TagMismatchCheck = Field(
+        default_factory=lambda: TagMismatchCheck(),
+        description="documents with markup (HTML, Markdown): an inline code (bold, a link, a line break, ...) whose "
+        "placeholder the model dropped or misplaced was put back by rule at the sentence's edge",
     )
 
     @classmethod

@@ -13,42 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pipeline.records import Dropped
+from pipeline.records import Dropped, InlineCode
 
 __all__ = ["Block", "InlineCode", "Reader", "SourceDocument"]
-
-
-@dataclass(frozen=True)
-class InlineCode:
-    """One inline code of a block: markup inside the text (bold, a link, a line break, an image, ...).
-
-    ``start``/``end`` are offsets into the block's text (the code encloses ``text[start:end]``); an isolated code
-    (a line break, an image) has ``start == end``. ``opening`` and ``closing`` are the markup exactly as the
-    input wrote it (``<a href="x">`` and ``</a>``; an isolated code is all ``opening``), so writing it back
-    changes nothing of it. ``id`` is stable in the document (1, 2, ... in reading order).
-    """
-
-    id: int
-    kind: str  # bold, italic, underline, link, code, span, br, image, other, ...
-    start: int
-    end: int
-    opening: str
-    closing: str = ""
-    isolated: bool = False
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.start <= self.end:
-            raise ValueError(f"inline code {self.id}: bad span {self.start}:{self.end}")
-        if self.isolated and self.start != self.end:
-            raise ValueError(f"inline code {self.id}: an isolated code encloses no text")
-
-    def moved(self, start: int, end: int) -> InlineCode:
-        """The same code around another span (of the translated text)."""
-        return InlineCode(self.id, self.kind, start, end, self.opening, self.closing, self.isolated)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "start": self.start, "end": self.end,
-                "opening": self.opening, "closing": self.closing, "isolated": self.isolated}  # fmt: skip
 
 
 @dataclass(frozen=True)

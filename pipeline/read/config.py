@@ -17,11 +17,7 @@ READERS: Registry[Callable[[ReadConfig], Reader]] = Registry(
     "readers",
     "input format",
     "read.format",
-    {
-        "text": "pipeline.read.text:make_reader",
-        "html": "pipeline.read.html:make_reader",
-        "markdown": "pipeline.read.markdown:make_reader",
-    },
+    {"text": "pipeline.read.text:make_reader"},
 )
 
 

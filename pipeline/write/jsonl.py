@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
-from pipeline.records import AlignedPair, Signature
+from pipeline.records import AlignedPair, InlineCode, Signature
 from pipeline.write.output import document_format
 
 __all__ = ["SCHEMA_RESOURCE", "dumps_pair", "pair_schema", "read_jsonl", "render"]
@@ -102,6 +102,8 @@ def _pair_from_record(record: Any) -> AlignedPair:
         paragraph=None if record.get("paragraph") is None else int(record["paragraph"]),
         flags=tuple(str(f) for f in record.get("flags") or ()),
         doc=None if record.get("doc") is None else str(record["doc"]),
+        src_codes=tuple(InlineCode(**c) for c in record.get("src_codes") or ()),
+        tgt_codes=tuple(InlineCode(**c) for c in record.get("tgt_codes") or ()),
     )
 
 
