@@ -18,6 +18,8 @@ def translate_overrides(args: argparse.Namespace) -> list[str]:
         overrides.append(f"translate.revision={args.revision}")
     if args.no_cache:
         overrides.append("translate.cache=false")
+    if getattr(args, "input_format", None):  # translate only: translate-corpus reads records, not documents
+        overrides.append(f"read.format={args.input_format}")
     return overrides
 
 

@@ -28,7 +28,16 @@ def add_config_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", required=True, help="target language: ko, uk or ru")
-    p.add_argument("--input", metavar="FILE", help="English UTF-8 text (default: the config's input, the seed)")
+    p.add_argument(
+        "--input",
+        metavar="FILE",
+        help="English text, web page (.html) or Markdown (.md) (default: the config's input, the seed)",
+    )
+    p.add_argument(
+        "--input-format",
+        metavar="NAME",
+        help="read the input as this format instead of by its extension: text, html, markdown (sets read.format)",
+    )
     add_config_arguments(p)
     p.add_argument("--model", metavar="ID_OR_DIR", help="hub id or local MarianMT folder (sets translate.model)")
     p.add_argument("--revision", help="hub revision to pin (sets translate.revision)")

@@ -72,9 +72,12 @@ def settings_key(cfg: Config, glossary: Glossary | None = None) -> str:
 
     The glossary counts by its content (``glossary``: the terms the job read), not by its files' names; without
     one, the glossary settings and the ``term_missing`` check cannot change a shard and are left out (so the
-    shards of a job without a glossary keep the keys they had before glossaries existed).
+    shards of a job without a glossary keep the keys they had before glossaries existed). Records are text, read
+    by no reader and carrying no inline codes: ``read`` and the ``tag_mismatch`` check are left out too.
     """
     data = output_settings(cfg)
+    data.pop("read", None)
+    data.get("qa", {}).pop("tag_mismatch", None)
     section = data.pop("glossary", {})
     if glossary is not None and glossary.entries:
         data["glossary"] = {"enforce": section.get("enforce", False), "terms": glossary.digest()}
