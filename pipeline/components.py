@@ -47,7 +47,7 @@ from pipeline.translate import Output, Translator
 from pipeline.write import Rendered, render_outputs
 from pipeline.write.config import unmet_requirements
 
-__all__ = ["Components", "load_glossary", "segment"]
+__all__ = ["Components", "load_glossary", "read_document", "segment", "segment_document_source"]
 
 Slots = tuple[CodeSlot, ...]
 
@@ -58,6 +58,26 @@ def segment(cfg: Config, text: str, lang: str) -> Segmentation:
     """Sentences of one document in ``lang`` by ``segment.segmenter``, page furniture dropped as
     ``segment.furniture`` says (``translate``'s and ``translate-corpus``'s sources, both sides of ``align``)."""
     return segment_document(text, lang, segmenter=cfg.segment.segmenter, furniture=cfg.segment.furniture)
+
+
+def read_document(
+    cfg: Config, path: Path, lang: str, *, what: str = "input file", given_by: str = "--input"
+) -> SourceDocument:
+    """The document in ``path``, written in ``lang``, by the reader ``read.format`` names (``auto``: by the file's
+    extension): the input of ``translate``, both sides of ``align``, the file of ``segment``."""
+    reader = get_reader(cfg.read, path)
+    return reader.read(read_input_bytes(path, what=what, given_by=given_by), where=str(path), lang=lang)
+
+
+def segment_document_source(
+    cfg: Config, source: SourceDocument, lang: str
+) -> tuple[Segmentation, SegmentedBlocks | None]:
+    """Sentences of a document: a plain text's as :func:`segment` finds them; a document with blocks block by
+    block, with each sentence's inline codes (:mod:`pipeline.read.codes`)."""
+    if source.text is not None:
+        return segment(cfg, source.text, lang), None
+    blocks = segment_blocks(source.blocks, get_segmenter(lang, cfg.segment.segmenter).spans)
+    return blocks.seg, blocks
 
 
 def load_glossary(cfg: Config) -> Glossary | None:
@@ -113,24 +133,20 @@ class Components:
     # ------------------------------------------------------------------ documents (pipeline.read)
 
     def read(self, path: Path, *, given_by: str = "--input") -> SourceDocument:
-        """The source document in ``path``, by the reader ``read.format`` names (``auto``: by its extension)."""
-        reader = get_reader(self.cfg.read, path)
-        return reader.read(read_input_bytes(path, given_by=given_by), where=str(path), lang=self.cfg.src_lang)
+        """The source document in ``path`` (:func:`read_document`)."""
+        return read_document(self.cfg, path, self.cfg.src_lang, given_by=given_by)
 
     def segment_source(self, source: SourceDocument) -> tuple[Segmentation, SegmentedBlocks | None]:
         """Sentences of a source document: a plain text's as :meth:`segment` finds them; a document with blocks
         block by block, with each sentence's inline codes (sentence units only: its codes are placed sentence
         by sentence)."""
-        if source.text is not None:
-            return self.segment(source.text), None
-        if self.linker.unit != "sentence":
+        if source.text is None and self.linker.unit != "sentence":
             raise ConfigError(
                 f"a {source.reader} document is translated sentence by sentence (its inline codes are placed per "
                 "sentence), but translate.unit is paragraph",
                 "set translate.unit=sentence",
             )
-        blocks = segment_blocks(source.blocks, self.segmenter.spans)
-        return blocks.seg, blocks
+        return segment_document_source(self.cfg, source, self.cfg.src_lang)
 
     def protect(self, units: Sequence[Unit], blocks: SegmentedBlocks | None) -> tuple[list[Unit], list[Slots]]:
         """The units with their sentences' inline codes written in as placeholders (unchanged without codes)."""

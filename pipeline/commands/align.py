@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -82,11 +83,16 @@ def load_align_config(config_files: list[str], overrides: list[str]) -> AlignCon
     return load_config(config_files=config_files, overrides=overrides, lang=None).align
 
 
-def _segment(cfg: Config, text: str, lang: str, presegmented: bool) -> Segmentation:
-    from pipeline.components import segment
+def _segment(cfg: Config, path: str, lang: str, presegmented: bool, what: str, given_by: str) -> Segmentation:
+    """One side's sentences: its lines (``--presegmented``), or as its reader and the segmenter find them."""
+    from pipeline.components import read_document, segment_document_source
+    from pipeline.io import read_text
     from pipeline.segment import segment_lines
 
-    return segment_lines(text) if presegmented else segment(cfg, text, lang)
+    if presegmented:
+        return segment_lines(read_text(path, what=what, lang=lang, given_by=given_by))
+    source = read_document(cfg, Path(path), lang, what=what, given_by=given_by)
+    return segment_document_source(cfg, source, lang)[0]
 
 
 #: the script a language is written in, for a cheap check of --src-lang / --tgt-lang against the text
@@ -134,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.align import get_aligner, lang_code
     from pipeline.align.metrics import format_links
     from pipeline.config import load_config
-    from pipeline.io import atomic_write, read_text
+    from pipeline.io import atomic_write
 
     log = logging.getLogger(__name__)
     src_lang = lang_code(args.src_lang, "source language")
@@ -145,10 +151,8 @@ def run(args: argparse.Namespace) -> int:
     if args.find_omissions:
         overrides = ["align.counterpart=1", *overrides]  # the user's own --set still wins
     cfg = load_config(config_files=list(args.config), overrides=overrides, lang=None)  # align:, segment:
-    src_text = read_text(args.src, what="source file", lang=src_lang, given_by="--src")
-    tgt_text = read_text(args.tgt, what="target file", lang=tgt_lang, given_by="--tgt")
-    src_seg = _segment(cfg, src_text, src_lang, args.presegmented)
-    tgt_seg = _segment(cfg, tgt_text, tgt_lang, args.presegmented)
+    src_seg = _segment(cfg, args.src, src_lang, args.presegmented, "source file", "--src")
+    tgt_seg = _segment(cfg, args.tgt, tgt_lang, args.presegmented, "target file", "--tgt")
     src = [s.text for s in src_seg.sentences]
     tgt = [s.text for s in tgt_seg.sentences]
     for what, seg, lang in (("source", src_seg, src_lang), ("target", tgt_seg, tgt_lang)):
