@@ -41,6 +41,7 @@ from pipeline.read.codes import (
     segment_blocks,
     translated_blocks,
 )
+from pipeline.read.fetch import fetch, is_url
 from pipeline.records import AlignedPair, Segmentation, Signature, TranslatorInfo
 from pipeline.segment import Segmenter, get_segmenter, segment_document
 from pipeline.translate import Output, Translator
@@ -61,10 +62,14 @@ def segment(cfg: Config, text: str, lang: str) -> Segmentation:
 
 
 def read_document(
-    cfg: Config, path: Path, lang: str, *, what: str = "input file", given_by: str = "--input"
+    cfg: Config, path: Path | str, lang: str, *, what: str = "input file", given_by: str = "--input"
 ) -> SourceDocument:
     """The document in ``path``, written in ``lang``, by the reader ``read.format`` names (``auto``: by the file's
-    extension): the input of ``translate``, both sides of ``align``, the file of ``segment``."""
+    extension): the input of ``translate``, both sides of ``align``, the file of ``segment``. An ``http(s)://``
+    address is fetched (:mod:`pipeline.read.fetch`) and read as an article (``read.html.extract: article``)."""
+    if isinstance(path, str) and is_url(path):
+        article = cfg.read.model_copy(update={"html": cfg.read.html.model_copy(update={"extract": "article"})})
+        return READERS.load("html")(article).read(fetch(path), where=path, lang=lang)
     reader = get_reader(cfg.read, path)
     return reader.read(read_input_bytes(path, what=what, given_by=given_by), where=str(path), lang=lang)
 
@@ -77,7 +82,8 @@ def segment_document_source(
     if source.text is not None:
         return segment(cfg, source.text, lang), None
     blocks = segment_blocks(source.blocks, get_segmenter(lang, cfg.segment.segmenter).spans)
-    return blocks.seg, blocks
+    seg = Segmentation(blocks.seg.sentences, source.dropped)  # a page's furniture, left out by its reader
+    return seg, SegmentedBlocks(seg, blocks.codes)
 
 
 def load_glossary(cfg: Config) -> Glossary | None:
@@ -132,7 +138,7 @@ class Components:
 
     # ------------------------------------------------------------------ documents (pipeline.read)
 
-    def read(self, path: Path, *, given_by: str = "--input") -> SourceDocument:
+    def read(self, path: Path | str, *, given_by: str = "--input") -> SourceDocument:
         """The source document in ``path`` (:func:`read_document`)."""
         return read_document(self.cfg, path, self.cfg.src_lang, given_by=given_by)
 

@@ -30,6 +30,7 @@ from pipeline.io import check_output_folder, read_text
 from pipeline.qa import QASummary
 from pipeline.read import SourceDocument
 from pipeline.read.codes import SegmentedBlocks
+from pipeline.read.fetch import is_url, url_stem
 from pipeline.records import Segmentation, Signature, TranslatorInfo
 from pipeline.translate import Translator
 from pipeline.write import FORMATS, Rendered, commit_all
@@ -87,6 +88,7 @@ class RunReport:
     device: str = ""
     evaluation: str = ""  # the scores against --ref, if given
     glossary: dict[str, Any] = field(default_factory=dict)  # glossary.enforce: terms kept, placeholders dropped
+    document: dict[str, Any] = field(default_factory=dict)  # a document with markup: its reader and metadata
     profile: Profile = field(default_factory=Profile)
 
     def summary(self) -> str:
@@ -137,9 +139,10 @@ class RunReport:
         ]
 
 
-def resolve_input(cfg: Config, given: str | None) -> Path:
+def resolve_input(cfg: Config, given: str | None) -> Path | str:
+    """The input file, or an ``http(s)://`` address as given (a web page, fetched and read as an article)."""
     if given:
-        return Path(given)
+        return given if is_url(given) else Path(given)
     if not cfg.input:
         raise InputError("no input file given", "pass --input FILE or set `input:` in the config")
     p = Path(cfg.input)
@@ -148,7 +151,7 @@ def resolve_input(cfg: Config, given: str | None) -> Path:
 
 def translate_file(
     cfg: Config,
-    input_path: Path,
+    input_path: Path | str,
     out_dir: Path | None = None,
     *,
     translator: Translator | None = None,
@@ -174,6 +177,8 @@ def translate_file(
         seg, blocks = _segment(parts, source, input_path)
     refs = _read_references(ref, lang, len(seg.sentences))  # before translating: a bad file fails fast
     report = RunReport(lang, str(input_path), len(seg.sentences), source.encoding, profile=profile)
+    if source.text is None:  # a document with markup: what it declares (title, author, date, url)
+        report.document = {"reader": source.reader, "blocks": len(source.blocks), **source.metadata}
     _report_dropped(report, seg)
 
     with profile.step("model_load"):
@@ -193,14 +198,15 @@ def translate_file(
         log.warning("sentence %d failed to translate (%s): %r", f["sentence"], f["reason"], f["text"])
 
     signature = parts.signature(info)
-    base = f"{cfg.output.name.format(stem=input_path.stem)}.{cfg.src_lang}-{lang}"
+    stem, suffix = _stem_suffix(input_path)
+    base = f"{cfg.output.name.format(stem=stem)}.{cfg.src_lang}-{lang}"
     assert doc.qa is not None
     with profile.step("render"):
         rendered = _render(parts, doc, base, folder, signature, when)
         translated = parts.write_document(source, blocks, doc, codes or ())
         if translated is not None:  # the document itself, translated: <stem>.<lang>.<ext>
-            stem = cfg.output.name.format(stem=input_path.stem)
-            rendered.insert(0, Rendered(f"{stem}.{lang}{input_path.suffix}", data=translated))
+            name = cfg.output.name.format(stem=stem)
+            rendered.insert(0, Rendered(f"{name}.{lang}{suffix}", data=translated))
         if refs is not None:
             rendered.append(_evaluation(doc, refs, ref, lang, base, signature, report))
     report.outputs += [str(folder / r.name) for r in rendered] + [str(folder / f"{base}.report.json")]
@@ -225,6 +231,14 @@ def translate_file(
 # --------------------------------------------------------------------------- the steps
 
 
+def _stem_suffix(input_path: Path | str) -> tuple[str, str]:
+    """The outputs' stem and the translated document's extension: the file's, or for a web address its last path
+    segment (else its host) and ``.html``."""
+    if isinstance(input_path, str):
+        return url_stem(input_path), ".html"
+    return input_path.stem, input_path.suffix
+
+
 def _output_folder(cfg: Config, lang: str, out_dir: Path | None) -> Path:
     folder = out_dir if out_dir is not None else Path(cfg.output.dir) / lang
     check_output_folder(folder, given_by="--out" if out_dir is not None else "--out or config key output.dir")
@@ -232,7 +246,7 @@ def _output_folder(cfg: Config, lang: str, out_dir: Path | None) -> Path:
 
 
 def _segment(
-    parts: Components, source: SourceDocument, input_path: Path
+    parts: Components, source: SourceDocument, input_path: Path | str
 ) -> tuple[Segmentation, SegmentedBlocks | None]:
     seg, blocks = parts.segment_source(source)
     if not seg.sentences:
@@ -343,6 +357,8 @@ def _report_body(
     }
     if report.glossary:
         body["glossary"] = report.glossary
+    if report.document:
+        body["document"] = report.document
     for fmt in cfg.output.formats:  # what a format adds (TMX: characters written as <ph type="x-char">)
         extra = FORMATS.load(fmt).report
         if extra is not None:
