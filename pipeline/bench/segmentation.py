@@ -230,6 +230,61 @@ def time_systems(
     return list(rows.values())
 
 
+def as_document(text: str, reader: str) -> bytes:
+    """``text``'s paragraphs as a document of ``reader``'s format, with inline markup around every fifth word: a
+    page of ``<p>`` elements (with a title) or Markdown paragraphs (with a heading)."""
+    import html
+
+    def marked(p: str, opening: str, closing: str, escape: Callable[[str], str]) -> str:
+        words = p.split()
+        return " ".join(f"{opening}{escape(w)}{closing}" if i % 5 == 1 else escape(w) for i, w in enumerate(words))
+
+    paras = paragraphs(text)
+    if reader == "html":
+        body = "\n".join(f"<p>{marked(p, '<b>', '</b>', html.escape)}</p>" for p in paras)
+        return f"<!DOCTYPE html>\n<html><head><title>Bench</title></head><body>\n{body}\n</body></html>\n".encode()
+    if reader == "markdown":
+
+        def md(w: str) -> str:
+            return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", w)
+
+        return ("# Bench\n\n" + "\n\n".join(marked(p, "**", "**", md) for p in paras) + "\n").encode()
+    return text.encode()
+
+
+def time_readers(
+    text: str, quarter: str, readers: Sequence[str], repeat: int, clock: Callable[[], float] = time.perf_counter
+) -> list[SpeedRow]:
+    """Reading and segmenting ``text`` (and its first quarter) made into a document of each reader's format, as
+    ``translate`` does (:func:`pipeline.components.read_document` + ``segment_document_source``), ``repeat``
+    times; row ``read:text`` is the plain text, the baseline the others are compared with."""
+    import tempfile
+
+    from pipeline.components import read_document, segment_document_source
+    from pipeline.config import load_config
+
+    cfg = load_config(lang=None)
+    mb = len(text.encode("utf-8")) / 1e6
+    rows = []
+    suffix = {"text": ".txt", "html": ".html", "markdown": ".md"}
+    with tempfile.TemporaryDirectory() as tmp:
+        for reader in readers:
+            files = []
+            for n, sample in enumerate((text, quarter)):
+                path = Path(tmp) / f"{reader}{n}{suffix.get(reader, '.' + reader)}"
+                path.write_bytes(as_document(sample, reader))
+                files.append(path)
+            row = SpeedRow(f"read:{reader}", mb, len(paragraphs(text)), [], [])
+            segment_document_source(cfg, read_document(cfg, files[1], "en"), "en")  # warm-up
+            for _ in range(repeat):
+                for path, into in zip(files, (row.seconds, row.quarter_seconds), strict=True):
+                    t0 = clock()
+                    segment_document_source(cfg, read_document(cfg, path, "en"), "en")
+                    into.append(clock() - t0)
+            rows.append(row)
+    return rows
+
+
 def _cell(passed: int | None, total: int) -> str:
     return "-" if passed is None else f"{passed}/{total}"
 
@@ -277,6 +332,19 @@ def speed_table(rows: Sequence[SpeedRow], repeat: int) -> str:
         spread = f"{min(r.rates):.2f}-{max(r.rates):.2f}"
         lines.append(f"{r.system:<10} {median(r.seconds):>9.3f} {r.rate:>9.2f} {spread:>17} {r.linearity:>10.2f}")
     return "\n".join(lines)
+
+
+def reader_lines(rows: Sequence[SpeedRow]) -> list[str]:
+    """One line per reader with markup: its time over the plain text's (the goal: at most 2.00) and linearity."""
+    base = next((r for r in rows if r.system == "read:text"), None)
+    if base is None:
+        return []
+    lines = []
+    for r in rows:
+        if r is not base:
+            ratio = median(r.seconds) / median(base.seconds) if median(base.seconds) > 0 else float("inf")
+            lines.append(f"reader {r.system[5:]}: read+segment {ratio:.2f}x plain text's, linearity {r.linearity:.2f}")
+    return lines
 
 
 def final_line(scores: Sequence[ListScore], rows: Sequence[SpeedRow]) -> str:

@@ -39,12 +39,15 @@ def run(args: argparse.Namespace) -> int:
         final_line,
         installed,
         load_case_lists,
+        reader_lines,
         score_lists,
         speed_table,
         table,
+        time_readers,
         time_systems,
     )
     from pipeline.errors import ConfigError
+    from pipeline.read import READERS
 
     if args.repeat < 1 or not 0 < args.size_mb <= 100:
         raise ConfigError("--repeat must be at least 1 and --size-mb between 0 and 100", "e.g. --size-mb 1 --repeat 3")
@@ -65,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
         text, quarter = english_text(lists, int(args.size_mb * 1e6))
         rows = time_systems(text, quarter, systems, args.repeat)
         out.write("\n" + speed_table(rows, args.repeat) + "\n")
+        readers = [r for r in ("text", "html", "markdown") if r in READERS]
+        read_rows = time_readers(text, quarter, readers, args.repeat)
+        out.write("\nreading and segmenting the same text as a document (translate's path):\n\n")
+        out.write(speed_table(read_rows, args.repeat).split("\n\n", 1)[1] + "\n")
+        out.write("\n".join(reader_lines(read_rows)) + "\n")
     out.write(final_line(scores, rows) + "\n")
     out.flush()
     return 0
