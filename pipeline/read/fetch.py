@@ -32,6 +32,7 @@ def url_stem(url: str) -> str:
 def fetch(url: str, *, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES) -> bytes:
     """The body of the web page at ``url``; :class:`InputError` in one line for anything but an HTML page of at most
     ``max_bytes`` answered within ``timeout`` seconds."""
+    import http.client
     import urllib.error
     import urllib.request
 
@@ -51,6 +52,8 @@ def fetch(url: str, *, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES) -
         raise InputError(f"{url} did not answer within {timeout:g} s", fix) from None
     except ValueError as e:
         raise InputError(f"{url} is not a usable address: {e}", fix) from None
+    except (OSError, http.client.HTTPException) as e:  # a connection reset, a malformed answer
+        raise InputError(f"{url} cannot be fetched: {type(e).__name__}: {e}", fix) from None
     if len(body) > max_bytes:
         raise InputError(f"{url} is larger than {max_bytes >> 20} MB", "save the part to translate and give the file")
     return body
