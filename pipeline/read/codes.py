@@ -28,6 +28,7 @@ __all__ = ["CodeSlot", "SegmentedBlocks", "protect_codes", "restore_codes", "seg
 
 Spans = list[tuple[int, int]]
 _SPACE = re.compile(r"\s+")
+_UNEVEN = re.compile(r"^\s|\s$|\s\s|[^\S ]")  # whitespace that one_line would change
 _PUNCT = re.compile(r"[.,;:!?)\]}»”’…%]")  # a placeholder before these keeps no space after it
 
 
@@ -40,9 +41,11 @@ class SegmentedBlocks:
     codes: tuple[tuple[InlineCode, ...], ...]
 
 
-def _collapse(text: str) -> tuple[str, list[int]]:
+def _collapse(text: str) -> tuple[str, Sequence[int]]:
     """``text`` with whitespace runs as one space and the ends stripped, and where each offset of ``text``
     (0..len) lands in it."""
+    if not _UNEVEN.search(text):  # the common case: nothing to collapse
+        return text, range(len(text) + 1)
     out: list[str] = []
     where: list[int] = []
     space = False  # inside a run of whitespace (after some text): one space comes before the next letter

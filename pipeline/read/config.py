@@ -17,7 +17,7 @@ READERS: Registry[Callable[[ReadConfig], Reader]] = Registry(
     "readers",
     "input format",
     "read.format",
-    {"text": "pipeline.read.text:make_reader"},
+    {"text": "pipeline.read.text:make_reader", "markdown": "pipeline.read.markdown:make_reader"},
 )
 
 
