@@ -1,0 +1,452 @@
+"""The HTML reader's tree construction: which tokens of a page make which blocks (:mod:`pipeline.read.html`).
+
+One pass over the tokens keeps the stack of open block-level elements, with the end tags HTML5 implies and end tags
+looked up in their scope, so a malformed page gets a browser's block structure, and a run of inline content being
+read: its text, its codes and the inline elements open in it. A run ends at a block boundary and becomes a block
+when it has text; its trailing comments and scripts stay in the skeleton.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.read import html_tokens as tk
+from pipeline.read.base import InlineCode
+from pipeline.read.html_tokens import END, START, TEXT, WS, Attr, Token
+
+__all__ = ["Builder", "Slot"]
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_CLOSES_P = _HEADINGS | frozenset(
+    "address article aside blockquote center details dialog dir div dl fieldset figcaption figure footer form header "
+    "hgroup hr main menu nav ol p section summary table ul li dd dt pre listing search xmp plaintext".split()
+)
+_TABLE_PARTS = frozenset("table caption colgroup col thead tbody tfoot tr td th".split())
+_P = frozenset(("p",))
+_TABLE = frozenset(("table",))
+_SECTIONS = frozenset("tbody thead tfoot tr td th caption colgroup".split())
+_TABLE_CLOSES = {"td": frozenset(("td", "th")), "th": frozenset(("td", "th")), "tr": frozenset(("tr", "td", "th")),
+                 **dict.fromkeys(("tbody", "thead", "tfoot", "caption", "colgroup"), _SECTIONS)}  # fmt: skip
+#: start tags that end svg and math (HTML5 "in foreign content")
+_BREAKOUT = _HEADINGS | frozenset(
+    "b big blockquote body br center code dd div dl dt em embed head hr i img li listing menu meta nobr ol p pre "
+    "ruby s small span strong strike sub sup table tt u ul var".split()
+)
+#: block boundaries (pushed on the stack of open blocks unless void)
+_BLOCKS = (
+    _CLOSES_P
+    | _TABLE_PARTS
+    | frozenset("legend option optgroup select datalist noscript frameset frame template".split())
+)
+_VOID_BLOCKS = frozenset({"hr", "col", "frame"})
+_SKIP_BLOCKS = frozenset({"pre", "listing", "template"})
+_DOC = frozenset({"html", "head", "body"})
+_TEXT_CONTAINERS = _HEADINGS | frozenset(
+    "p li dt dd td th caption figcaption legend summary label button option".split()
+)
+_PROTECTED = frozenset({"code", "kbd", "samp", "var", "svg", "math"})
+_VOID = frozenset("br wbr img input embed area source track param keygen basefont bgsound image meta link base".split())
+_RUN_VOID = frozenset({"img", "input", "embed", "image"})  # these start a block; a leading br does not
+_QUIET = frozenset({"script", "style", "meta", "link", "base", "comment"})  # at a block's end: left outside it
+_NOT_SPECIAL = frozenset({"label", "option", "optgroup", "legend", "datalist", "dialog"})
+_DEFAULT_SCOPE = frozenset({"caption", "table", "td", "th", "html", "template"})
+_BUTTON_SCOPE = _DEFAULT_SCOPE | {"button"}
+_LIST_SCOPE = _DEFAULT_SCOPE | {"ol", "ul"}
+_TABLE_SCOPE = frozenset({"html", "table", "template"})
+_KIND = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "a": "link",
+         "span": "span", "code": "code", "kbd": "code", "samp": "code", "var": "code", "tt": "code", "br": "br",
+         "img": "image", "image": "image", "script": "script", "style": "script"}  # fmt: skip
+_ATTRS = frozenset({"alt", "title", "placeholder", "aria-label"})
+_META = frozenset({"description", "og:title", "og:description", "twitter:title", "twitter:description"})
+_T, _OPEN, _CLOSE, _ISO = range(4)
+_TEXT_CHAR = re.compile(r"[^ \t\n\r\f]")
+
+
+@dataclass
+class Slot:
+    """Where a block lies in the source: a run of inline content, a title's text or an attribute's value."""
+
+    start: int
+    end: int
+    kind: str  # run, text, attr
+    quote: str | None = None  # attr: ", ', "" (unquoted)
+    codes: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # run: code id -> opening, closing at
+    block: int = -1
+
+
+class _Code:
+    __slots__ = ("a", "b", "close", "kind", "open_e", "open_s", "paired", "significant", "space")
+
+    def __init__(self, kind: str, open_s: int, open_e: int, significant: bool = True, paired: bool = False) -> None:
+        self.kind, self.open_s, self.open_e, self.significant = kind, open_s, open_e, significant
+        self.paired = paired
+        self.close: tuple[int, int] | None = None
+        self.space = False  # a br: a space follows it in the text
+        self.a = self.b = 0  # where its start and end are among the anchors of its run
+
+
+_Item = tuple[int, int, int, "_Code | None"]  # (_T, start, end, None) for a text, (_OPEN/_CLOSE/_ISO, 0, 0, code)
+
+
+class _Run:
+    """A run of inline content being read: the items (text spans and codes) and the open inline elements."""
+
+    __slots__ = ("foreign", "has_text", "items", "kind", "last", "open", "protect", "protected", "start")
+
+    def __init__(self, start: int, kind: str) -> None:
+        self.start, self.kind = start, kind
+        self.items: list[_Item] = []
+        self.open: list[tuple[str, _Code]] = []
+        self.protect: _Code | None = None  # a whole element being taken as one code (code, translate=no, ...)
+        self.protected: list[str] = []  # the elements open in it, itself first
+        self.foreign = False  # it is svg or math
+        self.last = -1  # the last item that is text or a code that belongs in the block (not a trailing comment)
+        self.has_text = False
+
+    def add(self, item: _Item, significant: bool) -> None:
+        self.items.append(item)
+        if significant:
+            self.last = len(self.items) - 1
+
+
+class Builder:
+    """Reads the tokens into blocks and the slots they fill (one pass; see the module's docstring)."""
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.stack: list[tuple[str, bool]] = []  # open block-level elements: (name, skipped)
+        self.skip = 0  # how many skipped elements are open: nothing in them is translated
+        self.run: _Run | None = None
+        self.found: list[tuple[int, str, str, tuple[InlineCode, ...], Slot]] = []  # start, kind, text, codes, slot
+        self.code_id = 0
+        self.metadata: dict[str, str] = {}
+        self.quirks = True  # no doctype: a table does not close a paragraph
+
+    def feed(self) -> None:
+        for tok in tk.tokenize(self.src, self._raw):
+            if self.skip:
+                self._skipped(tok)
+                continue
+            run = self.run
+            if run is not None and run.protect is not None:
+                if not self._ends_protect(tok, run):
+                    self._absorb(tok, run)
+                    continue
+                run.protect = None
+            if tok.kind == TEXT:
+                self._text(tok)
+            elif tok.kind == START:
+                self._start(tok)
+            elif tok.kind == END:
+                self._end(tok)
+            else:
+                self.quirks = self.quirks and self.src[tok.start + 2 : tok.start + 9].lower() != "doctype"
+                if run is not None:
+                    self._iso(run, tok, "comment", significant=False)
+        self._finish_run()
+
+    def _raw(self, name: str) -> bool:
+        """Whether an element ``name`` that starts here has raw text: not in svg or math (foreign content)."""
+        run = self.run
+        return run is None or run.protect is None or not run.foreign
+
+    # --- the stack of open blocks ---------------------------------------------------------------------------
+
+    def _find(self, names: frozenset[str], stops: frozenset[str], lowest: bool = False, top: int = -1) -> int | None:
+        found = None
+        for i in range((len(self.stack) if top < 0 else top) - 1, -1, -1):
+            name = self.stack[i][0]
+            if name in names:
+                found = i
+                if not lowest:
+                    break
+            elif name in stops:
+                break
+        return found
+
+    def _pop_through(self, i: int | None) -> None:
+        if i is not None:
+            self.skip -= sum(skipped for _, skipped in self.stack[i:])
+            del self.stack[i:]
+
+    def _end_target(self, name: str) -> int | None:
+        if name in _HEADINGS:
+            return self._find(_HEADINGS, _DEFAULT_SCOPE)
+        if name not in _BLOCKS and name not in ("label", "button"):
+            return None
+        stops = (_BUTTON_SCOPE if name == "p" else _LIST_SCOPE if name == "li"
+                 else _TABLE_SCOPE if name in _TABLE_PARTS else _DEFAULT_SCOPE)  # fmt: skip
+        return self._find(frozenset((name,)), stops)
+
+    def _implied(self, name: str) -> int | None:
+        """Where the end tags that a start tag of block ``name`` implies close the stack of open blocks (HTML5 tree
+        construction, in body and in tables); None when it closes nothing."""
+        stack = self.stack
+        closes_p = name in _CLOSES_P and not (name == "table" and self.quirks)
+        p = self._find(_P, _BUTTON_SCOPE) if closes_p else None
+        top = len(stack) if p is None else p  # the rules below apply to what the p leaves open
+        at = None
+        if name in _HEADINGS:
+            at = top - 1 if top and stack[top - 1][0] in _HEADINGS else None
+        elif name in ("li", "dd", "dt"):
+            same = ("li",) if name == "li" else ("dd", "dt")
+            for i in range(top - 1, -1, -1):
+                if stack[i][0] in same:
+                    at = i
+                    break
+                if stack[i][0] not in _NOT_SPECIAL and stack[i][0] not in ("address", "div", "p"):
+                    break
+        elif name in _TABLE_CLOSES:
+            at = self._find(_TABLE_CLOSES[name], _TABLE_SCOPE, lowest=True, top=top)
+        elif name in ("option", "optgroup"):
+            at = top - 1 if top and stack[top - 1][0] == "option" else None
+            below = top - 1 if at is None else at - 1
+            if name == "optgroup" and below >= 0 and stack[below][0] == "optgroup":
+                at = below
+        elif name == "button":
+            at = self._find(frozenset(("button",)), _DEFAULT_SCOPE, top=top)
+        return p if at is None else at
+
+    def _open_block(self, name: str) -> None:
+        self._pop_through(self._implied(name))
+
+    def _push(self, name: str, skipped: bool) -> None:
+        if name not in _VOID_BLOCKS:
+            self.stack.append((name, skipped))
+            self.skip += skipped
+
+    def _container_kind(self) -> str:
+        if not self.stack:
+            return "other"
+        name = self.stack[-1][0]
+        if name == "p":
+            return "quote" if any(n == "blockquote" for n, _ in self.stack) else "paragraph"
+        if name in _HEADINGS:
+            return "heading"
+        return {"li": "list_item", "dt": "list_item", "dd": "list_item", "td": "table_cell", "th": "table_cell",
+                "caption": "caption", "figcaption": "caption", "legend": "caption",
+                "blockquote": "quote"}.get(name, "other")  # fmt: skip
+
+    def _is_block(self, name: str) -> bool:
+        if name in ("label", "button"):
+            return not (self.stack and self.stack[-1][0] in _TEXT_CONTAINERS)
+        return (name in _BLOCKS or name in _DOC) and not self._stray_cell(name)
+
+    def _stray_cell(self, name: str) -> bool:
+        """A table part outside a table: a browser ignores the tag (here: an inline element, no block of its own)."""
+        return name in _TABLE_PARTS and name != "table" and self._find(_TABLE, _TABLE_SCOPE) is None
+
+    # --- tokens ---------------------------------------------------------------------------------------------
+
+    def _skipped(self, tok: Token) -> None:
+        """A token inside a skipped element: only the block structure is followed."""
+        name = tok.name
+        if tok.kind == START and tok.content is None and name in _BLOCKS and not self._stray_cell(name):
+            self._open_block(name)
+            if self.skip:
+                self._push(name, tk.no_translate(self.src, tok) or name in _SKIP_BLOCKS)
+            else:  # the start tag closed the skipped element: this one is read as usual
+                self._start(tok)
+        elif tok.kind == START and name in ("xmp", "plaintext"):
+            self._open_block(name)
+        elif tok.kind == END:
+            self._pop_through(self._end_target(name))
+
+    def _ends_protect(self, tok: Token, run: _Run) -> bool:
+        """Whether ``tok`` ends the protected element being read, to be read as usual itself: a start tag that
+        closes a block the element is in (in svg and math: one that breaks out of them), an end tag of such a
+        block."""
+        if tok.kind == START:
+            if run.foreign:
+                return tok.name in _BREAKOUT
+            return (tok.name in _BLOCKS or tok.name in ("xmp", "plaintext")) and self._implied(tok.name) is not None
+        if tok.kind != END or tok.name in run.protected:
+            return False
+        return tok.name == "p" or (run.foreign and tok.name == "br") or self._end_target(tok.name) is not None
+
+    def _absorb(self, tok: Token, run: _Run) -> None:
+        assert run.protect is not None
+        run.protect.open_e = tok.end
+        if tok.kind == START and tok.content is None and tok.name not in _VOID:
+            run.protected.append(tok.name)
+        elif tok.kind == END and tok.name in run.protected:
+            del run.protected[len(run.protected) - 1 - run.protected[::-1].index(tok.name) :]
+            if not run.protected:
+                run.protect = None
+
+    def _text(self, tok: Token) -> None:
+        run, start = self.run, tok.start
+        if run is None:
+            rest = self.src[start : tok.end].lstrip(WS)
+            if not rest:
+                return
+            start = tok.end - len(rest)
+            run = self._new_run(start)
+        text = run.has_text or _TEXT_CHAR.search(self.src, start, tok.end) is not None
+        run.add((_T, start, tok.end, None), text)
+        run.has_text = text
+
+    def _new_run(self, start: int) -> _Run:
+        self.run = _Run(start, self._container_kind())
+        return self.run
+
+    def _iso(self, run: _Run, tok: Token, kind: str, significant: bool = True) -> _Code:
+        code = _Code(kind, tok.start, tok.end, significant)
+        run.add((_ISO, 0, 0, code), significant)
+        return code
+
+    def _start(self, tok: Token) -> None:
+        name, src = tok.name, self.src
+        protected = tk.no_translate(src, tok)
+        if tok.content is not None:  # script, style, title, textarea, ...: the element is one token
+            if name == "title":
+                self._finish_run()
+                if not protected:
+                    self._title(tok)
+            elif name in ("xmp", "plaintext"):
+                self._finish_run()
+                self._open_block(name)
+            else:
+                if not protected and name not in ("script", "style"):
+                    self._attrs(tok)
+                if self.run is not None:
+                    kind = "protected" if protected else _KIND.get(name, "other")
+                    self._iso(self.run, tok, kind, significant=name not in _QUIET)
+            return
+        if self._is_block(name) or name in _SKIP_BLOCKS:
+            self._finish_run()
+            if name in _DOC:
+                return
+            self._open_block(name)
+            self._push(name, protected or name in _SKIP_BLOCKS)
+            if not protected:
+                self._attrs(tok)
+            return
+        if not protected:
+            if name == "meta":
+                self._meta(tok)
+            self._attrs(tok)
+        run = self.run
+        if protected or name in _PROTECTED:
+            run = run or self._new_run(tok.start)
+            code = self._iso(run, tok, "protected" if protected else _KIND.get(name, "other"))
+            if name not in _VOID:
+                run.protect, run.protected, run.foreign = code, [name], name in ("svg", "math")
+        elif name in _VOID:
+            if run is None and name not in _RUN_VOID:
+                return
+            run = run or self._new_run(tok.start)
+            self._iso(run, tok, _KIND.get(name, "other"), significant=name not in _QUIET).space = name == "br"
+        else:
+            run = run or self._new_run(tok.start)
+            code = _Code(_KIND.get(name, "other"), tok.start, tok.end, paired=True)
+            run.add((_OPEN, 0, 0, code), True)
+            run.open.append((name, code))
+
+    def _end(self, tok: Token) -> None:
+        name, run = tok.name, self.run
+        if run is not None:
+            for i in range(len(run.open) - 1, -1, -1):
+                if run.open[i][0] == name:
+                    code = run.open.pop(i)[1]
+                    code.close = (tok.start, tok.end)
+                    run.add((_CLOSE, 0, 0, code), True)
+                    return
+        if name == "br":  # </br> is a <br>
+            if run is not None:
+                self._iso(run, tok, "br").space = True
+            return
+        target = self._end_target(name)
+        if target is not None or name == "p":
+            self._finish_run()
+            self._pop_through(target)
+        elif run is not None:
+            self._iso(run, tok, "other")  # a stray end tag
+
+    # --- blocks ---------------------------------------------------------------------------------------------
+
+    def _finish_run(self) -> None:
+        run, self.run = self.run, None
+        if run is None:
+            return
+        if not run.has_text:
+            return  # no text: the run stays in the skeleton as it is
+        src, items, last = self.src, run.items, run.last
+        raw: list[str] = []
+        rlen = end = 0
+        codes: list[_Code] = []
+        anchors: list[tuple[int, bool]] = []  # in the order of the source: (offset in the raw text, a closing)
+        for k, (what, s, e, code) in enumerate(items[: last + 1]):
+            if code is None:
+                piece = src[s:e]
+                if k == last:
+                    piece = piece.rstrip(WS)
+                    e = s + len(piece)
+                piece = tk.clean(tk.decode_refs(piece))
+                raw.append(piece)
+                rlen += len(piece)
+                end = e
+            elif what == _CLOSE:
+                code.b = len(anchors)
+                anchors.append((rlen, True))
+                end = code.close[1] if code.close else end
+            else:
+                code.a = code.b = len(anchors)
+                anchors.append((rlen, False))
+                end = code.open_e
+                codes.append(code)
+                if code.space:
+                    raw.append(" ")
+                    rlen += 1
+        for c in codes:
+            if c.paired and c.close is None:
+                c.b = len(anchors)
+                anchors.append((rlen, True))
+        text, where = tk.collapse("".join(raw), anchors)
+        slot = Slot(run.start, end, "run")
+        out = []
+        for c in codes:
+            self.code_id += 1
+            start, stop = where[c.a], where[c.b]
+            closing = src[c.close[0] : c.close[1]] if c.close else ""
+            stop = max(start, stop) if c.paired else start
+            out.append(InlineCode(self.code_id, c.kind, start, stop, src[c.open_s : c.open_e], closing, not c.paired))
+            slot.codes[self.code_id] = (c.open_s, c.open_e, c.close[0] if c.close else end)
+        out.sort(key=lambda c: (c.start, c.id))
+        self.found.append((run.start, run.kind, text, tuple(out), slot))
+
+    def _title(self, tok: Token) -> None:
+        cs, ce = tok.content  # type: ignore[misc]
+        body = self.src[cs:ce]
+        text = tk.plain(body)
+        if text:
+            start = cs + len(body) - len(body.lstrip(WS))
+            self.found.append((start, "title", text, (), Slot(start, start + len(body.strip(WS)), "text")))
+            self.metadata.setdefault("title", text)
+
+    def _attr(self, a: Attr, kind: str) -> str:
+        text = tk.plain(self.src[a.start : a.end], attribute=True) if a.quote is not None else ""
+        if text:
+            self.found.append((a.start, kind, text, (), Slot(a.start, a.end, "attr", a.quote)))
+        return text
+
+    def _attrs(self, tok: Token) -> None:
+        seen = set()
+        for a in tok.attrs:
+            if a.name in seen:
+                continue  # a repeated attribute is ignored
+            seen.add(a.name)
+            if a.name in _ATTRS:
+                self._attr(a, "attribute")
+            elif a.name == "value" and tok.name == "input":
+                t = tok.attr("type")
+                if t is not None and self.src[t.start : t.end].strip(WS).lower() in ("submit", "button", "reset"):
+                    self._attr(a, "attribute")
+
+    def _meta(self, tok: Token) -> None:
+        key, content = tok.attr("name") or tok.attr("property"), tok.attr("content")
+        if key is not None and content is not None:
+            name = self.src[key.start : key.end].strip(WS).lower()
+            if name in _META and (text := self._attr(content, "meta")) and name == "description":
+                self.metadata.setdefault("description", text)
