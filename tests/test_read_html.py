@@ -304,6 +304,17 @@ def test_reading_is_linear_in_the_size() -> None:
     assert READER.write(doc, doc.blocks) == data
 
 
+def test_deep_nesting_and_stray_tags_stay_linear() -> None:
+    """Looking elements up in the stacks of open elements costs the same however deep they are (a quadratic reader
+    takes minutes here)."""
+    page = "<div><table><td>" + "<noscript>" * 600 + "</div>" * 100_000 + "<p>" + "<b>" * 30_000 + "x"
+    page += "</i>" * 100_000 + "<code>" + "<span>" * 30_000 + "</q>" * 100_000
+    t0 = time.perf_counter()
+    doc = read(page)
+    assert time.perf_counter() - t0 < 60
+    assert READER.write(doc, doc.blocks) == page.encode()
+
+
 # --- writing back ------------------------------------------------------------------------------------------------
 
 ROUND_TRIP = {

@@ -28,9 +28,10 @@ Left as they are, giving no blocks: ``script``, ``style``, ``pre``, ``listing``,
 ``template``, ``textarea`` content, ``code``-like elements, comments, doctypes, processing instructions, CDATA,
 and an element marked ``translate="no"`` or ``class="notranslate"`` with all of its content and attributes (the
 own attributes of ``pre``, ``code``, ``textarea``, ... are read). Malformed pages get a browser's block structure:
-the HTML5 tokenizer (:mod:`pipeline.read.html_tokens`), the end tags that ``p``, ``li``, ``dt``/``dd``,
-``td``/``th``/``tr``, ``option`` and headings imply, end tags looked up in their scope (a stray one ignored);
-inline formatting is not carried across blocks.
+the HTML5 tokenizer (:mod:`pipeline.read.html_tokens`) and tree construction (:mod:`pipeline.read.html_tree`): the
+end tags that ``p``, ``li``, ``dt``/``dd``, ``td``/``th``/``tr``, ``option`` and headings imply, end tags looked
+up in their scope (a stray one ignored, as is a table cell outside a table), a table in a paragraph of a page
+without a doctype (quirks), svg and math content; inline formatting is not carried across blocks.
 
 The skeleton is the decoded page and where each block lies in it. Writing puts back every character outside the
 blocks; a block whose text and codes are unchanged as its original source, a changed one as its escaped text with
@@ -46,6 +47,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -60,6 +62,9 @@ __all__ = ["MAX_BYTES", "HtmlReader", "HtmlSkeleton", "make_reader"]
 #: the largest page read (bytes)
 MAX_BYTES = 50 * 1024 * 1024
 _NEW = 1 << 62  # the source offset of a code the translation added: after all others
+_Mark = tuple[
+    int, "tuple[int, int, int] | None", tuple[int, int], str
+]  # source offset, order if nested, (id, end), markup
 
 
 class HtmlReader:
@@ -159,7 +164,7 @@ def _write_run(new: Block, old: Block, slot: Slot, raw: Callable[[int, int], str
     text, given, orig = new.text, {c.id for c in new.codes}, {c.id: c for c in old.codes}
     was = {(c.id, end): c.end if end else c.start for c in old.codes for end in (0, 1)}  # (id, closing) -> offset
     lost = [c.moved(len(text), len(text)) for c in old.codes if c.id not in given]  # never lose markup
-    marks: dict[int, list[tuple[int, tuple[int, int, int] | None, tuple[int, int], str]]] = {}
+    marks: dict[int, list[_Mark]] = {}
     for c in (*new.codes, *lost):  # offset -> (source offset, order when nested, (id, closing), markup)
         op, oe, cp = slot.codes.get(c.id, (_NEW, _NEW, _NEW))
         opening = raw(op, oe) if c.id in orig and orig[c.id].opening == c.opening else c.opening
@@ -170,19 +175,24 @@ def _write_run(new: Block, old: Block, slot: Slot, raw: Callable[[int, int], str
             marks.setdefault(end, []).append((cp, None if loose else (0, -start, -c.id), (c.id, 1), c.closing))
     out, pos = [], 0
     for at in sorted(marks):
-        group = marks[at]
-        if len({was.get(w, -1 - i) for i, (_, _, w, _) in enumerate(group)}) == 1:
-            seq = [(p, m) for p, _, _, m in sorted(group, key=lambda g: g[0])]  # together in the source
-        else:
-            seq = [
-                (p, m) for p, _, _, m in sorted((g for g in group if g[1] is not None), key=lambda g: g[1] or (0, 0, 0))
-            ]
-            for p, _, _, m in sorted((g for g in group if g[1] is None), key=lambda g: g[0]):
-                seq.insert(max((i + 1 for i, (q, _) in enumerate(seq) if q < p), default=0), (p, m))
-        out += [tk.escape(text[pos:at]), *(m for _, m in seq)]
+        out += [tk.escape(text[pos:at]), *_ordered(marks[at], was)]
         pos = at
     out.append(tk.escape(text[pos:]))
     return "".join(out)
+
+
+def _ordered(group: list[_Mark], was: dict[tuple[int, int], int]) -> list[str]:
+    """The markup of one offset in its order (:func:`_write_run`)."""
+    if len({was.get(w, -1 - i) for i, (_, _, w, _) in enumerate(group)}) == 1:
+        return [m for _, _, _, m in sorted(group, key=lambda g: g[0])]  # together in the source: as it was
+    nested = [(p, m) for p, _, _, m in sorted((g for g in group if g[1] is not None), key=lambda g: g[1] or (0,))]
+    by_source = sorted((q, i) for i, (q, _) in enumerate(nested))
+    last = list(itertools.accumulate((i for _, i in by_source), max))  # the last nested one before each offset
+    before: list[list[str]] = [[] for _ in range(len(nested) + 1)]
+    for p, _, _, m in sorted((g for g in group if g[1] is None), key=lambda g: g[0]):
+        k = bisect.bisect_left(by_source, (p, -1))
+        before[last[k - 1] + 1 if k else 0].append(m)  # after the last nested markup the source had before it
+    return [m for k in range(len(nested) + 1) for m in (*before[k], *(nested[k][1:] if k < len(nested) else ()))]
 
 
 def make_reader(cfg: ReadConfig) -> HtmlReader:

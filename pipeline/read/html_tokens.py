@@ -1,12 +1,13 @@
-"""The HTML reader's lexical layer: a tokenizer that keeps every token's place in the source, the encoding of a
-page's bytes, and HTML's character references.
+"""The HTML reader's lexical layer: a tokenizer that keeps every token's place in the source, HTML's character
+references, text's whitespace and escaping, and the encoding of a page's bytes.
 
 The tokenizer follows the HTML5 tokenizer where it decides what is markup and what is text: a ``<`` that starts
 no tag, comment or declaration is text; attribute values may be double-quoted, single-quoted (``>`` inside
 them is no end of the tag) or unquoted; ``<!-->`` is a whole comment; a ``<![CDATA[``, ``<?...>`` or ``</ 3>``
 is a bogus comment up to the next ``>``; the content of ``script``, ``style``, ``xmp``, ``iframe``,
 ``noembed``, ``noframes`` (raw text) and of ``title``, ``textarea`` (escapable raw text) runs to its end tag,
-and ``plaintext`` to the end of the page. A tag cut off by the end of the page is markup of no meaning (the
+and ``plaintext`` to the end of the page (not in svg or math, where they are elements like any other: the tree
+builder tells). A tag cut off by the end of the page is markup of no meaning (the
 browser drops it), kept as it is. Every step moves forward with ``str.find`` or an anchored regular
 expression, so tokenizing is linear in the page's size. Nothing is fetched: there are no DTDs or external
 entities in HTML, and character references are HTML's named ones (:data:`html.entities.html5`).

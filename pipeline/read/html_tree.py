@@ -8,14 +8,20 @@ when it has text; its trailing comments and scripts stay in the skeleton.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.read import html_tokens as tk
 from pipeline.read.base import InlineCode
 from pipeline.read.html_tokens import END, START, TEXT, WS, Attr, Token
 
-__all__ = ["Builder", "Slot"]
+__all__ = ["MAX_DEPTH", "Builder", "Slot"]
+
+#: the deepest nesting of elements followed (as a browser's parser has one): deeper ones are read as if not open,
+#: so that looking an element up in the stack costs at most this much
+MAX_DEPTH = 512
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _CLOSES_P = _HEADINGS | frozenset(
@@ -50,6 +56,8 @@ _VOID = frozenset("br wbr img input embed area source track param keygen basefon
 _RUN_VOID = frozenset({"img", "input", "embed", "image"})  # these start a block; a leading br does not
 _QUIET = frozenset({"script", "style", "meta", "link", "base", "comment"})  # at a block's end: left outside it
 _NOT_SPECIAL = frozenset({"label", "option", "optgroup", "legend", "datalist", "dialog"})
+_SPECIAL = (_BLOCKS | {"button"}) - _NOT_SPECIAL - {"address", "div", "p"}  # they end the search of li, dd, dt
+_LI, _DD_DT = frozenset(("li",)), frozenset(("dd", "dt"))
 _DEFAULT_SCOPE = frozenset({"caption", "table", "td", "th", "html", "template"})
 _BUTTON_SCOPE = _DEFAULT_SCOPE | {"button"}
 _LIST_SCOPE = _DEFAULT_SCOPE | {"ol", "ul"}
@@ -92,12 +100,26 @@ _Item = tuple[int, int, int, "_Code | None"]  # (_T, start, end, None) for a tex
 class _Run:
     """A run of inline content being read: the items (text spans and codes) and the open inline elements."""
 
-    __slots__ = ("foreign", "has_text", "items", "kind", "last", "open", "protect", "protected", "start")
+    __slots__ = (
+        "foreign",
+        "has_text",
+        "items",
+        "kind",
+        "last",
+        "names",
+        "open",
+        "pnames",
+        "protect",
+        "protected",
+        "start",
+    )
 
     def __init__(self, start: int, kind: str) -> None:
         self.start, self.kind = start, kind
         self.items: list[_Item] = []
         self.open: list[tuple[str, _Code]] = []
+        self.names: Counter[str] = Counter()  # of the open inline elements
+        self.pnames: Counter[str] = Counter()  # of the elements open in the protected one
         self.protect: _Code | None = None  # a whole element being taken as one code (code, translate=no, ...)
         self.protected: list[str] = []  # the elements open in it, itself first
         self.foreign = False  # it is svg or math
@@ -116,6 +138,7 @@ class Builder:
     def __init__(self, src: str) -> None:
         self.src = src
         self.stack: list[tuple[str, bool]] = []  # open block-level elements: (name, skipped)
+        self.where: dict[str, list[int]] = {}  # name -> where in the stack the elements of that name are
         self.skip = 0  # how many skipped elements are open: nothing in them is translated
         self.run: _Run | None = None
         self.found: list[tuple[int, str, str, tuple[InlineCode, ...], Slot]] = []  # start, kind, text, codes, slot
@@ -154,20 +177,26 @@ class Builder:
     # --- the stack of open blocks ---------------------------------------------------------------------------
 
     def _find(self, names: frozenset[str], stops: frozenset[str], lowest: bool = False, top: int = -1) -> int | None:
-        found = None
-        for i in range((len(self.stack) if top < 0 else top) - 1, -1, -1):
-            name = self.stack[i][0]
-            if name in names:
-                found = i
-                if not lowest:
-                    break
-            elif name in stops:
-                break
-        return found
+        """Where the topmost (``lowest``: the lowest) element named ``names`` is in the stack below ``top``, when no
+        element named ``stops`` is above it; None when there is none. Looks at each name in the stack once."""
+        top = len(self.stack) if top < 0 else top
+        stop, found = -1, []
+        for name, at in self.where.items():
+            k = bisect.bisect_left(at, top)
+            if k and name in names:
+                found.append((at, k))
+            elif k and name in stops:
+                stop = max(stop, at[k - 1])
+        hits = [at[bisect.bisect_right(at, stop, 0, k)] if lowest else at[k - 1] for at, k in found if at[k - 1] > stop]
+        return (min(hits) if lowest else max(hits)) if hits else None
 
     def _pop_through(self, i: int | None) -> None:
         if i is not None:
             self.skip -= sum(skipped for _, skipped in self.stack[i:])
+            for name, _ in self.stack[i:]:
+                self.where[name].pop()
+                if not self.where[name]:
+                    del self.where[name]
             del self.stack[i:]
 
     def _end_target(self, name: str) -> int | None:
@@ -190,13 +219,8 @@ class Builder:
         if name in _HEADINGS:
             at = top - 1 if top and stack[top - 1][0] in _HEADINGS else None
         elif name in ("li", "dd", "dt"):
-            same = ("li",) if name == "li" else ("dd", "dt")
-            for i in range(top - 1, -1, -1):
-                if stack[i][0] in same:
-                    at = i
-                    break
-                if stack[i][0] not in _NOT_SPECIAL and stack[i][0] not in ("address", "div", "p"):
-                    break
+            same = _LI if name == "li" else _DD_DT
+            at = self._find(same, _SPECIAL - same, top=top)
         elif name in _TABLE_CLOSES:
             at = self._find(_TABLE_CLOSES[name], _TABLE_SCOPE, lowest=True, top=top)
         elif name in ("option", "optgroup"):
@@ -212,7 +236,8 @@ class Builder:
         self._pop_through(self._implied(name))
 
     def _push(self, name: str, skipped: bool) -> None:
-        if name not in _VOID_BLOCKS:
+        if name not in _VOID_BLOCKS and len(self.stack) < MAX_DEPTH:
+            self.where.setdefault(name, []).append(len(self.stack))
             self.stack.append((name, skipped))
             self.skip += skipped
 
@@ -261,7 +286,7 @@ class Builder:
             if run.foreign:
                 return tok.name in _BREAKOUT
             return (tok.name in _BLOCKS or tok.name in ("xmp", "plaintext")) and self._implied(tok.name) is not None
-        if tok.kind != END or tok.name in run.protected:
+        if tok.kind != END or tok.name in run.pnames:
             return False
         return tok.name == "p" or (run.foreign and tok.name == "br") or self._end_target(tok.name) is not None
 
@@ -269,9 +294,14 @@ class Builder:
         assert run.protect is not None
         run.protect.open_e = tok.end
         if tok.kind == START and tok.content is None and tok.name not in _VOID:
-            run.protected.append(tok.name)
-        elif tok.kind == END and tok.name in run.protected:
-            del run.protected[len(run.protected) - 1 - run.protected[::-1].index(tok.name) :]
+            if len(run.protected) < MAX_DEPTH:
+                run.protected.append(tok.name)
+                run.pnames[tok.name] += 1
+        elif tok.kind == END and tok.name in run.pnames:
+            at = len(run.protected) - 1 - run.protected[::-1].index(tok.name)
+            run.pnames.subtract(run.protected[at:])
+            run.pnames = +run.pnames  # no names of count 0
+            del run.protected[at:]
             if not run.protected:
                 run.protect = None
 
@@ -333,6 +363,7 @@ class Builder:
             code = self._iso(run, tok, "protected" if protected else _KIND.get(name, "other"))
             if name not in _VOID:
                 run.protect, run.protected, run.foreign = code, [name], name in ("svg", "math")
+                run.pnames = Counter(run.protected)
         elif name in _VOID:
             if run is None and name not in _RUN_VOID:
                 return
@@ -342,14 +373,19 @@ class Builder:
             run = run or self._new_run(tok.start)
             code = _Code(_KIND.get(name, "other"), tok.start, tok.end, paired=True)
             run.add((_OPEN, 0, 0, code), True)
-            run.open.append((name, code))
+            if len(run.open) < MAX_DEPTH:
+                run.open.append((name, code))
+                run.names[name] += 1
 
     def _end(self, tok: Token) -> None:
         name, run = tok.name, self.run
-        if run is not None:
+        if run is not None and name in run.names:
             for i in range(len(run.open) - 1, -1, -1):
                 if run.open[i][0] == name:
                     code = run.open.pop(i)[1]
+                    run.names[name] -= 1
+                    if not run.names[name]:
+                        del run.names[name]
                     code.close = (tok.start, tok.end)
                     run.add((_CLOSE, 0, 0, code), True)
                     return
