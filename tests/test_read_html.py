@@ -176,6 +176,8 @@ def test_title_meta_and_metadata() -> None:
         ("caption", "Figure one"),
     ]
     assert doc.metadata == {"title": "The Title", "description": 'About "this" page'}
+    doc = read('<meta name=author content="Jane Roe"><meta property="article:published_time" content=2026-03-01><p>x')
+    assert doc.metadata == {"author": "Jane Roe", "date": "2026-03-01"} and texts(doc) == [("paragraph", "x")]
 
 
 def test_form_controls() -> None:

@@ -13,6 +13,9 @@ Blocks, in the order of the source (ids 1, 2, ...):
 * the attributes ``alt``, ``title``, ``placeholder``, ``aria-label``, and ``value`` of ``<input>`` of type submit,
   button or reset (``attribute``).
 
+The metadata: ``title`` (the first ``<title>``), ``description`` (``<meta name="description">``), and ``author``
+and ``date`` where a ``<meta>`` declares them (``author``; ``date``, ``article:published_time``).
+
 Inline markup is stand-off :class:`InlineCode` s on the block's text: a paired code for an inline element
 (``My name <b>is</b> Michael.``: one block, a bold code at 8:10; opening and closing are the tags as written, a
 closing the page left out is ``""`` and stays out); an isolated code for ``br``, ``img``, ``wbr``, ``input``, a

@@ -66,6 +66,7 @@ _KIND = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "und
          "span": "span", "code": "code", "kbd": "code", "samp": "code", "var": "code", "tt": "code", "br": "br",
          "img": "image", "image": "image", "script": "script", "style": "script"}  # fmt: skip
 _ATTRS = frozenset({"alt", "title", "placeholder", "aria-label"})
+_DECLARED = {"author": "author", "date": "date", "article:published_time": "date", "dc.date": "date"}
 _META = frozenset({"description", "og:title", "og:description", "twitter:title", "twitter:description"})
 _T, _OPEN, _CLOSE, _ISO = range(4)
 _TEXT_CHAR = re.compile(r"[^ \t\n\r\f]")
@@ -246,7 +247,7 @@ class Builder:
             return "other"
         name = self.stack[-1][0]
         if name == "p":
-            return "quote" if any(n == "blockquote" for n, _ in self.stack) else "paragraph"
+            return "quote" if "blockquote" in self.where else "paragraph"
         if name in _HEADINGS:
             return "heading"
         return {"li": "list_item", "dt": "list_item", "dd": "list_item", "td": "table_cell", "th": "table_cell",
@@ -486,3 +487,5 @@ class Builder:
             name = self.src[key.start : key.end].strip(WS).lower()
             if name in _META and (text := self._attr(content, "meta")) and name == "description":
                 self.metadata.setdefault("description", text)
+            elif name in _DECLARED and (text := tk.plain(self.src[content.start : content.end], attribute=True)):
+                self.metadata.setdefault(_DECLARED[name], text)  # not translated: the author, the date
