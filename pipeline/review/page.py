@@ -3,6 +3,12 @@
 The pairs are embedded as JSON in ``<script type="application/json" id="review-data">`` with every
 ``<``, ``>`` and ``&`` written as a ``\\u00XX`` escape (so no text can close the script element), and
 the page's script builds the table with ``textContent`` only. See ``template.html``.
+
+A pair of a document with markup also carries ``src_codes``/``tgt_codes`` (its inline codes, as in the JSONL);
+the page shows each code as a grey chip in the text (``⟨b⟩``...``⟨/b⟩``, ``⟨br⟩``; the markup as the input wrote
+it in the tooltip; one put back by rule dashed red), never as markup. The template's parts for codes stand
+between ``/*codes{*/`` and ``/*}codes*/``: a run without codes leaves them out, so its page is as it was before
+documents with markup.
 """
 
 from __future__ import annotations
@@ -27,10 +33,36 @@ REVIEW_PAGE_REQUIRES = ("jsonl",)
 _DATA_MARK = "__REVIEW_DATA__"
 _TITLE_MARK = "__REVIEW_TITLE__"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_CODES_PART = re.compile(r"/\*codes\{\*/.*?/\*\}codes\*/", re.S)
+_CODES_MARK = re.compile(r"/\*codes\{\*/|/\*\}codes\*/")
 
 
-def _template() -> str:
-    return resources.files("pipeline.review").joinpath("template.html").read_text(encoding="utf-8")
+def _template(codes: bool = False) -> str:
+    """The page template; its parts for inline codes kept (``codes``) or left out."""
+    text = resources.files("pipeline.review").joinpath("template.html").read_text(encoding="utf-8")
+    return (_CODES_MARK if codes else _CODES_PART).sub("", text)
+
+
+def _pair_data(p: AlignedPair, details: Mapping[str, Any], src_lang: str, tgt_lang: str) -> dict[str, Any]:
+    data = {
+        "id": p.id,
+        "src": p.src,
+        "tgt": p.tgt,
+        "src_idx": list(p.src_idx),
+        "tgt_idx": list(p.tgt_idx),
+        "score": p.score,
+        "mt_score": p.mt_score,
+        "paragraph": p.paragraph,
+        "flags": list(p.flags),
+        "details": details.get(str(p.id), {}),
+        "src_cuts": sentence_cuts(p.src, src_lang),
+        "tgt_cuts": sentence_cuts(p.tgt, tgt_lang),
+    }
+    if p.src_codes:  # a document with markup only: plain-text pairs are as they were
+        data["src_codes"] = [c.to_json() for c in p.src_codes]
+    if p.tgt_codes:
+        data["tgt_codes"] = [c.to_json() for c in p.tgt_codes]
+    return data
 
 
 def embed_json(data: Any) -> str:
@@ -70,23 +102,7 @@ def review_data(
         },
         "qa": {k: v for k, v in (qa or {}).items() if k != "details"},
         "flag_help": dict(flag_help or {}),
-        "pairs": [
-            {
-                "id": p.id,
-                "src": p.src,
-                "tgt": p.tgt,
-                "src_idx": list(p.src_idx),
-                "tgt_idx": list(p.tgt_idx),
-                "score": p.score,
-                "mt_score": p.mt_score,
-                "paragraph": p.paragraph,
-                "flags": list(p.flags),
-                "details": details.get(str(p.id), {}),
-                "src_cuts": sentence_cuts(p.src, src_lang),
-                "tgt_cuts": sentence_cuts(p.tgt, tgt_lang),
-            }
-            for p in pairs
-        ],
+        "pairs": [_pair_data(p, details, src_lang, tgt_lang) for p in pairs],
     }
 
 
@@ -94,7 +110,8 @@ def render_review_page(data: Mapping[str, Any]) -> str:
     """The HTML page for :func:`review_data`'s ``data``."""
     title = html.escape(f"Review: {data['run']['title']}", quote=True)
     values = {_TITLE_MARK: title, _DATA_MARK: embed_json(data)}
-    return re.sub(f"{_TITLE_MARK}|{_DATA_MARK}", lambda m: values[m.group()], _template())
+    codes = any("src_codes" in p or "tgt_codes" in p for p in data["pairs"])
+    return re.sub(f"{_TITLE_MARK}|{_DATA_MARK}", lambda m: values[m.group()], _template(codes))
 
 
 def review_page_html(

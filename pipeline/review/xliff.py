@@ -21,6 +21,14 @@ no ``<target>`` at all                         none
 given, else the pipeline's ``<alt-trans tool-id="pipeline">`` of the unit (what the writer put in).
 Merges and splits cannot be expressed in XLIFF; use the review page for those.
 
+Inline codes (a document with markup): the text of a ``<source>``/``<target>`` is its plain text, the tags
+left out (:func:`unit_content` also gives where each ``<g>``/``<x>``/``<bx>``...``<ex>`` stands in it). A target
+whose tags the reviewer moved (or removed) is changed too. An ``edit`` decision of a unit with codes carries
+``tgt_codes``: the target's codes as the run's records (``pipeline.records.InlineCode`` JSON) at offsets of the
+whitespace-normalised target, each tag's id mapped back to the run's markup (the pair's ``src_codes`` in the
+JSONL; without the JSONL, the unit's ``<context-group name="pipeline-codes-<id>">``). A tag whose id the run has
+no code for is left out (and moving it is no change).
+
 The run is identified by the header's run hash and signature notes. :func:`load_xliff_decisions`
 returns the same :class:`pipeline.review.apply.Decisions` that :func:`load_decisions` returns for a
 decisions file (it builds the same ``pipeline-review/1`` document and validates it with
@@ -44,21 +52,23 @@ from typing import Any
 from lxml import etree
 
 from pipeline.errors import InputError
-from pipeline.records import AlignedPair, run_hash
+from pipeline.records import AlignedPair, InlineCode, run_hash
 from pipeline.review.apply import Decisions, parse_decisions
 from pipeline.review.common import DECISIONS_FORMAT
-from pipeline.write.xliff import CHAR_CTYPE, NOTE_JSONL, NOTE_RUN, NOTE_SIGNATURE, NS, TOOL_ID
+from pipeline.write.xliff import CHAR_CTYPE, CODES_CONTEXT, CTYPES, NOTE_JSONL, NOTE_RUN, NOTE_SIGNATURE, NS, TOOL_ID
 from pipeline.xmlsafe import MAX_XML_BYTES, parse_xml_file
 
 __all__ = [
     "ACCEPTED_STATES",
     "REJECTED_STATES",
     "XLIFF_SUFFIXES",
+    "UnitCode",
     "XliffReview",
     "XliffUnit",
     "is_xliff",
     "load_xliff_decisions",
     "read_xliff",
+    "unit_content",
     "unit_text",
     "xliff_decisions",
     "xliff_decisions_document",
@@ -80,25 +90,73 @@ def _local(tag: Any) -> str:
     return str(tag).rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+@dataclass(frozen=True)
+class UnitCode:
+    """An inline code of a ``<source>``/``<target>`` as read back: its tag's ``id`` (``<bx>``/``<ex>``: their
+    ``rid``), where it stands in the element's text (code points; ``start == end`` for an ``<x>``) and its
+    ``ctype``."""
+
+    id: str
+    start: int
+    end: int
+    isolated: bool = False
+    ctype: str | None = None
+
+
+def unit_content(el: etree._Element) -> tuple[str, tuple[UnitCode, ...]]:
+    """The text of a ``<source>``/``<target>`` (see :func:`unit_text`) and its inline codes: each ``<g>`` around
+    the text it holds, each ``<x>`` where it stands, each ``<bx>`` to its ``<ex>`` (paired by ``rid``, else
+    ``id``; one without the other is left out). Raises :class:`ValueError` for a malformed ``x-char``
+    placeholder."""
+    out: list[str] = []
+    size = 0
+    codes: list[UnitCode] = []
+    opened: dict[str, tuple[int, str | None]] = {}
+
+    def add(piece: str | None) -> None:
+        nonlocal size
+        if piece:
+            out.append(piece)
+            size += len(piece)
+
+    def walk(node: etree._Element) -> None:
+        add(node.text)
+        for child in node:
+            tag = _local(child.tag)
+            ident = child.get("id") or ""
+            if tag == "ph" and child.get("ctype") == CHAR_CTYPE:
+                m = _CHAR.fullmatch((child.text or "").strip())
+                if m is None:
+                    raise ValueError(f'malformed <ph ctype="{CHAR_CTYPE}"> content {child.text!r}')
+                add(chr(int(m.group(1), 16)))
+            elif tag == "g":
+                start = size
+                walk(child)
+                codes.append(UnitCode(ident, start, size, False, child.get("ctype")))
+            elif tag == "mrk":
+                walk(child)
+            elif tag == "x":
+                codes.append(UnitCode(ident, size, size, True, child.get("ctype")))
+            elif tag == "bx":
+                opened[child.get("rid") or ident] = (size, child.get("ctype"))
+            elif tag == "ex" and (child.get("rid") or ident) in opened:
+                key = child.get("rid") or ident
+                start, ctype = opened.pop(key)
+                codes.append(UnitCode(key, start, size, False, ctype))
+            add(child.tail)
+
+    walk(el)
+    return "".join(out), tuple(sorted(codes, key=lambda c: (c.start, c.end)))
+
+
 def unit_text(el: etree._Element) -> str:
     """The text of a ``<source>``/``<target>``: ``<ph ctype="x-char">U+0007</ph>`` become their characters.
 
     ``<g>`` and ``<mrk>`` (markup around text) are read through; other inline codes (``bpt``, ``ept``,
-    ``it``, ``x``, ``bx``, ``ex``, other ``ph``: native codes of other tools) are left out, the text
-    after them kept. Raises :class:`ValueError` for a malformed ``x-char`` placeholder.
+    ``it``, ``x``, ``bx``, ``ex``, other ``ph``: native codes of other tools, or the run's inline codes) are
+    left out, the text after them kept. Raises :class:`ValueError` for a malformed ``x-char`` placeholder.
     """
-    out = [el.text or ""]
-    for child in el:
-        tag = _local(child.tag)
-        if tag == "ph" and child.get("ctype") == CHAR_CTYPE:
-            m = _CHAR.fullmatch((child.text or "").strip())
-            if m is None:
-                raise ValueError(f'malformed <ph ctype="{CHAR_CTYPE}"> content {child.text!r}')
-            out.append(chr(int(m.group(1), 16)))
-        elif tag in ("g", "mrk"):
-            out.append(unit_text(child))
-        out.append(child.tail or "")
-    return "".join(out)
+    return unit_content(el)[0]
 
 
 @dataclass(frozen=True)
@@ -113,6 +171,10 @@ class XliffUnit:
     state: str | None
     approved: bool
     original: str | None  # the pipeline's target (<alt-trans tool-id="pipeline">), if the file kept it
+    source_codes: tuple[UnitCode, ...] = ()
+    target_codes: tuple[UnitCode, ...] = ()
+    original_codes: tuple[UnitCode, ...] = ()  # those of the <alt-trans tool-id="pipeline"> target
+    markup: tuple[tuple[str, str, str], ...] = ()  # (id, opening, closing) per code, from its <context-group>
 
 
 @dataclass(frozen=True)
@@ -193,14 +255,15 @@ def _units(p: Path, f: etree._Element) -> list[XliffUnit]:
         source_el = _find(tu, "source")
         target_el = _find(tu, "target")
         original = None
-        for alt in _children(tu, "alt-trans"):
-            alt_target = _find(alt, "target")
-            if alt.get("tool-id") == TOOL_ID and alt_target is not None:
-                original = unit_text(alt_target)
-                break
+        original_codes: tuple[UnitCode, ...] = ()
         try:
-            source = unit_text(source_el) if source_el is not None else ""
-            target = unit_text(target_el) if target_el is not None else None
+            for alt in _children(tu, "alt-trans"):
+                alt_target = _find(alt, "target")
+                if alt.get("tool-id") == TOOL_ID and alt_target is not None:
+                    original, original_codes = unit_content(alt_target)
+                    break
+            source, source_codes = unit_content(source_el) if source_el is not None else ("", ())
+            target, target_codes = unit_content(target_el) if target_el is not None else (None, ())
         except ValueError as e:
             raise InputError(f"{where}: {e}", "restore the placeholder as exported") from None
         out.append(
@@ -213,9 +276,102 @@ def _units(p: Path, f: etree._Element) -> list[XliffUnit]:
                 state=target_el.get("state") if target_el is not None else None,
                 approved=tu.get("approved") == "yes",
                 original=original,
+                source_codes=source_codes,
+                target_codes=target_codes,
+                original_codes=original_codes,
+                markup=_markup(tu),
             )
         )
     return out
+
+
+def _markup(tu: etree._Element) -> tuple[tuple[str, str, str], ...]:
+    """(id, opening, closing) of each code named in the unit's ``<context-group name="pipeline-codes">``."""
+    found: dict[str, list[str]] = {}
+    for group in _children(tu, "context-group"):
+        if not (group.get("name") or "").startswith(CODES_CONTEXT):
+            continue
+        for context in _children(group, "context"):
+            m = re.fullmatch(r"x-code-(\d+)(-open|-close)?", context.get("context-type") or "")
+            if m:
+                markup = found.setdefault(m.group(1), ["", ""])
+                markup[1 if m.group(2) == "-close" else 0] = context.text or ""
+    return tuple((k, v[0], v[1]) for k, v in found.items())
+
+
+def _normalised(text: str) -> tuple[str, list[int]]:
+    """``" ".join(text.split())`` (what an edit decision keeps) and where each offset of ``text`` lands in it."""
+    out: list[str] = []
+    where: list[int] = []
+    space = False
+    for ch in text:
+        where.append(len(out) + (1 if space and out else 0))
+        if ch.isspace():
+            space = True
+            continue
+        if space and out:
+            out.append(" ")
+        space = False
+        out.append(ch)
+    where.append(len(out))
+    norm = "".join(out)
+    return norm, [min(w, len(norm)) for w in where]
+
+
+def _positions(text: str, codes: Sequence[UnitCode]) -> list[tuple[str, int, int]]:
+    """Each code's id and span in the whitespace-normalised ``text``, in order."""
+    _, where = _normalised(text)
+    size = len(text)
+    return sorted((c.id, where[min(c.start, size)], where[min(c.end, size)]) for c in codes)
+
+
+def _kind(ctype: str | None) -> str:
+    for names in CTYPES.values():
+        for kind, name in names.items():
+            if name == ctype:
+                return kind
+    return ctype[2:] if ctype and ctype.startswith("x-") else "other"
+
+
+def _target_codes(u: XliffUnit, pair: AlignedPair | None) -> list[dict[str, Any]]:
+    """The unit's target codes as the run's records (JSON) at offsets of the normalised target; each tag's
+    markup from the pair's ``src_codes`` (else from the unit's context group); unknown ids left out."""
+    assert u.target is not None
+    if pair is not None:
+        known = {str(c.id): c for c in pair.src_codes}
+    else:
+        known = {
+            ident: InlineCode(int(ident), "other", 0, 0, opening, closing, not closing)
+            for ident, opening, closing in u.markup
+        }
+    out = []
+    for ident, start, end in _positions(u.target, u.target_codes):
+        code = known.get(ident)
+        if code is None:
+            continue
+        if pair is None:  # the kind and whether it is isolated: from the tag
+            tag = next(c for c in u.target_codes if c.id == ident)
+            code = InlineCode(code.id, _kind(tag.ctype), 0, 0, code.opening, code.closing, tag.isolated)
+        out.append(code.moved(start, start if code.isolated else end).to_json())
+    return sorted(out, key=lambda c: (c["start"], c["id"]))
+
+
+def _codes_moved(u: XliffUnit, pair: AlignedPair | None) -> bool:
+    """Whether the target's tags of the run's codes stand elsewhere than the run's codes (the pair's) or than the
+    ``<alt-trans>``'s tags (a tag whose id the run has no code for does not count)."""
+    if u.target is None:
+        return False
+    if pair is not None:
+        ref_text = pair.tgt
+        ref = tuple(UnitCode(str(c.id), c.start, c.end, c.isolated) for c in pair.tgt_codes)
+        known = {str(c.id) for c in pair.src_codes} | {c.id for c in ref}
+    else:
+        ref_text, ref = u.original or "", u.original_codes
+        known = {ident for ident, _, _ in u.markup} | {c.id for c in ref}
+    mine = tuple(c for c in u.target_codes if c.id in known)
+    if not ref and not mine:
+        return False
+    return _positions(u.target, mine) != _positions(ref_text, ref)
 
 
 def _norm(text: str) -> str:
@@ -259,10 +415,13 @@ def xliff_decisions_document(
                 raise InputError(f"{where}: the run has no pair {pid}", _FIX)
             if _norm(u.source) != _norm(pair.src):
                 raise InputError(f"{where}: its source is not pair {pid}'s source in the run", _FIX)
-        op = _decide(u, pair.tgt if pair is not None else u.original, where)
+        op = _decide(u, pair.tgt if pair is not None else u.original, where, _codes_moved(u, pair))
         if op == "edit":
             assert u.target is not None
-            decisions.append({"op": "edit", "id": pid, "tgt": u.target})
+            edit: dict[str, Any] = {"op": "edit", "id": pid, "tgt": u.target}
+            if u.target_codes or u.original_codes or (pair is not None and (pair.src_codes or pair.tgt_codes)):
+                edit["tgt_codes"] = _target_codes(u, pair)
+            decisions.append(edit)
         elif op:
             decisions.append({"op": op, "id": pid})
     return {
@@ -272,7 +431,7 @@ def xliff_decisions_document(
     }
 
 
-def _decide(u: XliffUnit, original: str | None, where: str) -> str | None:
+def _decide(u: XliffUnit, original: str | None, where: str, codes_moved: bool = False) -> str | None:
     if u.state in REJECTED_STATES:
         return "reject"
     if u.target is None:
@@ -288,7 +447,7 @@ def _decide(u: XliffUnit, original: str | None, where: str) -> str | None:
             "from an unchanged target",
             "pass the run's JSONL so that targets are compared with the run's",
         )
-    if _norm(u.target) != _norm(original):
+    if _norm(u.target) != _norm(original) or codes_moved:
         return "edit"
     return "accept" if accepted else None
 

@@ -77,6 +77,7 @@ def render_context(
     creation_date: datetime | None = None,
     corpus: bool = False,
     qa_details: QADetails | None = None,
+    datatype: str = "plaintext",
 ) -> RenderContext:
     """The context of one output; :class:`ConfigError` for a malformed language code, :class:`ValueError`
     if a pair's languages differ from ``src_lang``/``tgt_lang`` (one output per language pair)."""
@@ -85,7 +86,9 @@ def render_context(
     for p in pairs:
         if (p.src_lang, p.tgt_lang) != (src_lang, tgt_lang):
             raise ValueError(f"pair {p.id} is {p.src_lang}->{p.tgt_lang}, but this output is {src_lang}->{tgt_lang}")
-    return RenderContext(signature, src_lang, tgt_lang, resolve_creation_date(creation_date), corpus, qa_details)
+    return RenderContext(
+        signature, src_lang, tgt_lang, resolve_creation_date(creation_date), corpus, qa_details, datatype
+    )
 
 
 def render_pairs(
@@ -145,6 +148,7 @@ def render_outputs(
     creation_date: datetime | None = None,
     corpus: bool = False,
     qa_details: Mapping[Any, Mapping[str, str]] | None = None,
+    datatype: str = "plaintext",
 ) -> list[Rendered]:
     """Render every format in ``formats`` (duplicates ignored, order kept) in memory; nothing is written.
 
@@ -152,7 +156,9 @@ def render_outputs(
     code, and :class:`ValueError` if a pair's languages differ from ``src_lang``/``tgt_lang``. All
     formats share one creation date (``creation_date``, else ``SOURCE_DATE_EPOCH``, else now).
     ``qa_details``: what the checks said about flagged pairs (pair id, or ``<doc>#<id>`` -> flag -> detail, as
-    :class:`pipeline.qa.QASummary` has them), for the formats that show it (XLIFF notes).
+    :class:`pipeline.qa.QASummary` has them), for the formats that show it (XLIFF notes). ``datatype``: what the
+    source document is (``plaintext``; ``html``, ``x-markdown`` for a document with markup), for the formats
+    that say it (XLIFF ``<file datatype>``, the TMX header).
     """
     names = list(dict.fromkeys(formats))
     if not names:
@@ -167,6 +173,7 @@ def render_outputs(
         creation_date=creation_date,
         corpus=corpus,
         qa_details=details,
+        datatype=datatype,
     )
     rendered: list[Rendered] = []
     for form in chosen:

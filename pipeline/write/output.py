@@ -79,6 +79,7 @@ class RenderContext:
     creation_date: datetime  # one for all formats of a run (TMX creationdate, dataset card)
     corpus: bool = False  # the pairs of many input records (translate-corpus shards): each carries ``doc``
     qa_details: QADetails | None = None  # the checks' details of flagged pairs (XLIFF notes); None: not known
+    datatype: str = "plaintext"  # the source document's kind (XLIFF <file datatype>, TMX header): html, x-markdown
 
     def kwargs(self) -> dict[str, Any]:
         """The keyword arguments of the formats' ``render`` functions."""

@@ -6,7 +6,7 @@ escaped and round-trips exactly) and is valid against the TMX 1.4b DTD. Layout::
     <?xml version="1.0" encoding="UTF-8"?>
     <!DOCTYPE tmx SYSTEM "tmx14.dtd">
     <tmx version="1.4">
-      <header creationtool="pipeline" ... srclang="en" datatype="plaintext" creationdate="...">
+      <header creationtool="pipeline" ... srclang="en" datatype="plaintext" creationdate="...">  (html, x-markdown)
         <prop type="x-signature">pipeline:0.1.0|seg:...</prop>
         <prop type="x-sig-model">...</prop> ...
       </header>
@@ -43,6 +43,21 @@ Every unit where either happened is reported with a warning on this module's log
 ``tuid`` and the counts (:func:`forbidden_counts` gives the same numbers for a run report). Every
 other character, including CR (written as ``&#13;``), round-trips exactly.
 
+Inline codes (a document with markup: the pair's ``src_codes`` on the source ``<seg>``, ``tgt_codes`` on the
+target's) are TMX's native-code elements, the markup as the input wrote it in them (escaped, so
+``<a href="/k">`` is ``&lt;a href="/k"&gt;``), ``x`` = the code's id (the same in both ``<tuv>``)::
+
+    <seg>Press <bpt i="1" x="1" type="bold">&lt;b&gt;</bpt>Save<ept i="1">&lt;/b&gt;</ept> now.<ph x="2"
+         type="lb">&lt;br&gt;</ph></seg>
+
+A paired code is ``<bpt>``/``<ept>`` (``i`` pairs them: the code's id), an isolated one (a line break, an
+image) a ``<ph>`` (with ``x``, which the ``x-char`` placeholders have not). ``type`` is TMX's name where it
+has one (:data:`TMX_TYPES`: bold, italic, ulined, link; lb, image), else ``x-<kind>``. They are written in
+offset order (:func:`code_events`): at one offset the codes that end there first (the inner one first), then
+the isolated ones, then those that begin there (the outer one first); ``<bpt>``/``<ept>`` may overlap, so
+codes a translation put across each other are written as they are. :func:`seg_codes` reads them back.
+Characters XML cannot carry inside the markup become U+FFFD (counted as replaced).
+
 The output is deterministic: the same pairs, signature and creation date give the same bytes.
 ``creationdate`` is the ``creation_date`` argument, else ``SOURCE_DATE_EPOCH`` from the environment,
 else the current time, always in UTC as ``YYYYMMDDThhmmssZ``.
@@ -58,18 +73,23 @@ from typing import Any
 
 from lxml import etree
 
-from pipeline.records import AlignedPair, Signature
+from pipeline.records import AlignedPair, InlineCode, Signature
 from pipeline.write.output import document_format, resolve_creation_date
 
 __all__ = [
     "CHAR_PH_TYPE",
     "DOCTYPE",
+    "TMX_TYPES",
     "XML_DECLARATION",
+    "append_text",
     "build_tree",
+    "code_events",
+    "code_kind_name",
     "forbidden_counts",
     "left_out",
     "render",
     "Sanitiser",
+    "seg_codes",
     "seg_text",
     "split_forbidden",
     "tmx_date",
@@ -91,6 +111,13 @@ _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010fff
 
 
 _CHAR_PH = re.compile(r"U\+([0-9A-F]{4,6})")
+
+#: an inline code's kind -> TMX's ``type`` of its ``<bpt>`` (paired) or ``<ph>`` (isolated); others: ``x-<kind>``
+TMX_TYPES = {
+    "paired": {"bold": "bold", "italic": "italic", "underline": "ulined", "link": "link"},
+    "isolated": {"br": "lb", "image": "image"},
+}
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 def xml_safe(text: str) -> tuple[str, int]:
@@ -115,6 +142,122 @@ def _fill_seg(seg: etree._Element, text: str) -> int:
         ph.text = code
         ph.tail = tail
     return len(rest)
+
+
+def code_kind_name(kind: str) -> str:
+    """``kind`` as a user-defined value of TMX's ``type`` and XLIFF's ``ctype``: ``x-<kind>``, no space in it
+    (never ``x-char``, the forbidden characters' placeholders)."""
+    name = _NOT_NAME.sub("-", kind).strip("-") or "other"
+    return "x-other" if name == "char" else f"x-{name}"
+
+
+def _clamped(codes: Sequence[InlineCode], size: int) -> list[InlineCode]:
+    """The codes with their offsets inside ``0..size`` (a code of another text must not break the output)."""
+    if all(c.end <= size for c in codes):
+        return list(codes)
+    logger.warning("inline code(s) beyond the end of their text (%d characters): put at its end", size)
+    return [c if c.end <= size else c.moved(min(c.start, size), size, by_rule=c.by_rule) for c in codes]
+
+
+def code_events(text: str, codes: Sequence[InlineCode]) -> list[tuple[int, str, InlineCode]]:
+    """Where each code's markup stands in ``text``, in writing order: ``(offset, what, code)`` with ``what``
+    ``"open"``/``"close"`` (a paired code around some text), ``"empty"`` (a paired code around no text: its
+    opening and closing together) or ``"isolated"``.
+
+    At one offset: the codes that end there (the one opened last first), then the empty and isolated ones (in
+    id order), then those that begin there (the one that ends last first, then in id order), so properly nested
+    codes come out nested. Offsets beyond the text are put at its end (with a warning)."""
+    keyed: list[tuple[tuple[int, int, int, int], str, InlineCode]] = []
+    for c in _clamped(codes, len(text)):
+        if c.isolated or c.start == c.end:
+            keyed.append(((c.start, 1, c.id, 0), "isolated" if c.isolated else "empty", c))
+        else:
+            keyed.append(((c.start, 2, -c.end, c.id), "open", c))
+            keyed.append(((c.end, 0, -c.start, -c.id), "close", c))
+    keyed.sort(key=lambda k: k[0])
+    return [(key[0], what, c) for key, what, c in keyed]
+
+
+def append_text(parent: etree._Element, text: str, char_ph: Any) -> int:
+    """Append ``text`` at the end of ``parent``'s content, each character XML cannot carry as the placeholder
+    element ``char_ph(parent, "U+XXXX")`` makes (a new last child); return their number."""
+    first, rest = split_forbidden(text)
+    if first:
+        if len(parent):
+            last = parent[-1]
+            last.tail = (last.tail or "") + first
+        else:
+            parent.text = (parent.text or "") + first
+    for code, tail in rest:
+        ph = char_ph(parent, code)
+        ph.tail = tail or None
+    return len(rest)
+
+
+def _char_ph(parent: etree._Element, code: str) -> etree._Element:
+    ph = etree.SubElement(parent, "ph")
+    ph.set("type", CHAR_PH_TYPE)
+    ph.text = code
+    return ph
+
+
+def _fill_seg_codes(seg: etree._Element, text: str, codes: Sequence[InlineCode], safe: Sanitiser) -> int:
+    """Put ``text`` with its inline ``codes`` into ``seg`` (see the module docstring); return the number of
+    ``x-char`` placeholders."""
+    escaped = 0
+    pos = 0
+    for offset, what, c in code_events(text, codes):
+        escaped += append_text(seg, text[pos:offset], _char_ph)
+        pos = offset
+        ident = str(c.id)
+        if what == "isolated":
+            el = etree.SubElement(seg, "ph")
+            el.set("x", ident)
+            el.set("type", TMX_TYPES["isolated"].get(c.kind) or code_kind_name(c.kind))
+            el.text = safe(c.opening)
+            continue
+        if what in ("open", "empty"):
+            el = etree.SubElement(seg, "bpt")
+            el.set("i", ident)
+            el.set("x", ident)
+            el.set("type", TMX_TYPES["paired"].get(c.kind) or code_kind_name(c.kind))
+            el.text = safe(c.opening)
+        if what in ("close", "empty"):
+            el = etree.SubElement(seg, "ept")
+            el.set("i", ident)
+            el.text = safe(c.closing)
+    escaped += append_text(seg, text[pos:], _char_ph)
+    return escaped
+
+
+def seg_codes(seg: etree._Element) -> tuple[str, list[InlineCode]]:
+    """A ``<seg>`` as written by :func:`build_tree`, read back: its text (as :func:`seg_text`) and its inline
+    codes at offsets into it (id from ``x``, the markup from the elements' text; ``kind`` is the ``type`` as
+    written: TMX's name or ``x-<kind>``). Codes without a numeric ``x`` and a ``<bpt>`` without its ``<ept>``
+    are left out."""
+    text = [seg.text or ""]
+    size = len(text[0])
+    opened: dict[str, tuple[int, etree._Element]] = {}
+    codes: list[InlineCode] = []
+    for child in seg:
+        piece = ""
+        ident = child.get("x") or ""
+        if child.tag == "ph" and not ident and child.get("type") == CHAR_PH_TYPE:
+            m = _CHAR_PH.fullmatch(child.text or "")
+            if m is None:
+                raise ValueError(f"malformed <ph type={CHAR_PH_TYPE!r}> content {child.text!r}")
+            piece = chr(int(m.group(1), 16))
+        elif child.tag == "ph" and ident.isdigit():
+            codes.append(InlineCode(int(ident), child.get("type") or "", size, size, child.text or "", "", True))
+        elif child.tag == "bpt" and ident.isdigit():
+            opened[child.get("i", "")] = (size, child)
+        elif child.tag == "ept" and child.get("i", "") in opened:
+            start, bpt = opened.pop(child.get("i", ""))
+            kind = bpt.get("type") or ""
+            codes.append(InlineCode(int(bpt.get("x", "")), kind, start, size, bpt.text or "", child.text or ""))
+        text.append(piece + (child.tail or ""))
+        size += len(text[-1])
+    return "".join(text), sorted(codes, key=lambda c: (c.start, c.id))
 
 
 def seg_text(seg: etree._Element) -> str:
@@ -231,8 +374,12 @@ def build_tree(
     src_lang: str,
     tgt_lang: str,
     creation_date: datetime | None = None,
+    datatype: str = "plaintext",
 ) -> etree._Element:
-    """Build the ``<tmx>`` element (no doctype). Forbidden characters are escaped or replaced, and logged."""
+    """Build the ``<tmx>`` element (no doctype). Forbidden characters are escaped or replaced, and logged.
+
+    ``datatype``: the header's, the kind of the source document (``plaintext``; ``html``, ``x-markdown``: the
+    markup in the inline codes)."""
     safe = Sanitiser()
     root = etree.Element("tmx")
     root.set("version", "1.4")
@@ -244,7 +391,7 @@ def build_tree(
         ("o-tmf", O_TMF),
         ("adminlang", "en"),
         ("srclang", src_lang),
-        ("datatype", "plaintext"),
+        ("datatype", datatype),
         ("creationdate", tmx_date(resolve_creation_date(creation_date))),
     ):
         header.set(name, safe(value))
@@ -262,10 +409,11 @@ def build_tree(
         tu = etree.SubElement(body, "tu")
         tu.set("tuid", tuid)
         _add_props(tu, _tu_props(pair), safe)
-        for lang, text in ((src_lang, pair.src), (tgt_lang, pair.tgt)):
+        for lang, text, codes in ((src_lang, pair.src, pair.src_codes), (tgt_lang, pair.tgt, pair.tgt_codes)):
             tuv = etree.SubElement(tu, "tuv")
             tuv.set(_XML_LANG, safe(lang))
-            escaped += _fill_seg(etree.SubElement(tuv, "seg"), text)
+            seg = etree.SubElement(tuv, "seg")
+            escaped += _fill_seg_codes(seg, text, codes, safe) if codes else _fill_seg(seg, text)
         if escaped:
             logger.warning(
                 'TMX tu %s: wrote %d character(s) not allowed in XML as <ph type="%s">U+XXXX</ph>',
@@ -285,9 +433,17 @@ def render(
     src_lang: str,
     tgt_lang: str,
     creation_date: datetime | None = None,
+    datatype: str = "plaintext",
 ) -> str:
     """The whole TMX document as a string (declaration, doctype, pretty-printed, final LF)."""
-    root = build_tree(pairs, signature=signature, src_lang=src_lang, tgt_lang=tgt_lang, creation_date=creation_date)
+    root = build_tree(
+        pairs,
+        signature=signature,
+        src_lang=src_lang,
+        tgt_lang=tgt_lang,
+        creation_date=creation_date,
+        datatype=datatype,
+    )
     body = etree.tostring(root, encoding="unicode", pretty_print=True, doctype=DOCTYPE)
     return f"{XML_DECLARATION}\n{body}"
 
@@ -305,7 +461,7 @@ def _report(pairs: Sequence[AlignedPair]) -> dict[str, Any]:
 FORMAT = document_format(
     "tmx",
     ".tmx",
-    lambda pairs, ctx: render(pairs, **ctx.kwargs()),
+    lambda pairs, ctx: render(pairs, **ctx.kwargs(), datatype=ctx.datatype),
     description=".tmx: TMX 1.4b for CAT tools",
     report=_report,
 )

@@ -47,6 +47,27 @@ Characters XML 1.0 cannot carry are handled as the TMX writer does: in ``<source
 becomes ``<ph id="..." ctype="x-char">U+0007</ph>`` (read back exactly by
 :func:`pipeline.review.xliff.unit_text`); in attributes and notes each becomes U+FFFD; every unit
 where that happened is logged. The output is deterministic (same pairs, signature, date: same bytes).
+
+Inline codes (a document with markup: ``<file datatype>`` is then ``html`` or ``x-markdown``, the render
+context's ``datatype``) are XLIFF's own markup-free inline elements, which CAT tools show as tags the
+translator moves with the words and write back as they were (OmegaT: ``<g0>``...``</g0>``, ``<x1/>``)::
+
+    <source>Press <g id="1" ctype="bold">Save</g> now.<x id="2" ctype="lb"/></source>
+    <target ...><g id="1" ctype="bold">저장</g>을 누르세요.<x id="2" ctype="lb"/></target>
+
+* a paired code is ``<g id ctype>`` around its words, an isolated one (a line break, an image) ``<x id ctype/>``;
+  ``ctype`` is XLIFF's name where it has one (bold, italic, underlined, link; lb, image), else ``x-<kind>``;
+* ``id`` is the code's id in the document, the same in ``<source>``, ``<target>`` and ``<alt-trans>``, so
+  ``apply-review`` maps a post-edited target's tags back to the markup in the run's JSONL (``src_codes``);
+* two codes a translation put across each other cannot both be ``<g>``: the one opened later is
+  ``<bx id="N" rid="N"/>``...``<ex id="N-end" rid="N"/>`` (:func:`pipeline.write.tmx.code_events` gives the
+  order);
+* the markup itself (never in the text: the tags stand for it) is in the unit's
+  ``<context-group name="pipeline-codes-<unit id>" purpose="information">`` (a group's name is unique in its
+  ``<file>``), one ``<context context-type="x-code-N-open">`` and ``x-code-N-close`` per paired code,
+  ``x-code-N`` per isolated one, which CAT tools keep as they are;
+* a target's code the model lost and the run put back by rule (``by_rule``: flag ``tag_mismatch``) is named in
+  a ``<note from="pipeline-codes" priority="2" annotates="target">``.
 """
 
 from __future__ import annotations
@@ -58,14 +79,17 @@ from typing import Any
 
 from lxml import etree
 
-from pipeline.records import AlignedPair, Signature
+from pipeline.records import AlignedPair, InlineCode, Signature
 from pipeline.write.output import OutputFormat, RenderContext, Rendered, resolve_creation_date
-from pipeline.write.tmx import XML_DECLARATION, Sanitiser, split_forbidden
+from pipeline.write.tmx import XML_DECLARATION, Sanitiser, append_text, code_events, code_kind_name, split_forbidden
 
 __all__ = [
     "CHAR_CTYPE",
+    "CODES_CONTEXT",
+    "CTYPES",
     "EXTENSION",
     "FORMAT",
+    "NOTE_CODES",
     "NOTE_JSONL",
     "NOTE_QA",
     "NOTE_RUN",
@@ -90,7 +114,14 @@ NOTE_SIGNATURE = "pipeline-signature"
 NOTE_JSONL = "pipeline-jsonl"
 NOTE_QA = "pipeline-qa"
 NOTE_SCORES = "pipeline-scores"
+NOTE_CODES = "pipeline-codes"
+CODES_CONTEXT = "pipeline-codes"  # <context-group name="pipeline-codes-<unit id>">: the markup of the unit's codes
 CHAR_CTYPE = "x-char"  # <ph ctype="x-char">U+0007</ph>: a character XML cannot carry
+#: an inline code's kind -> XLIFF's ``ctype`` of its ``<g>``/``<bx>`` (paired) or ``<x>`` (isolated); others: x-<kind>
+CTYPES = {
+    "paired": {"bold": "bold", "italic": "italic", "underline": "underlined", "link": "link"},
+    "isolated": {"br": "lb", "image": "image"},
+}
 DEFAULT_ORIGINAL = "document"
 STATE_NEW = "needs-review-translation"
 STATE_REVIEWED = "translated"
@@ -100,6 +131,11 @@ _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
+
+
+def _fill_side(el: etree._Element, text: str, codes: Sequence[InlineCode], prefix: str) -> int:
+    """:func:`_fill`, or :func:`_fill_codes` for a text with inline codes."""
+    return _fill_codes(el, text, codes, prefix) if codes else _fill(el, text, prefix)
 
 
 def _fill(el: etree._Element, text: str, prefix: str) -> int:
@@ -112,6 +148,100 @@ def _fill(el: etree._Element, text: str, prefix: str) -> int:
         ph.text = code
         ph.tail = tail
     return len(rest)
+
+
+def ctype(code: InlineCode) -> str:
+    """The ``ctype`` of ``code``'s element (:data:`CTYPES`, else ``x-<kind>``)."""
+    return CTYPES["isolated" if code.isolated else "paired"].get(code.kind) or code_kind_name(code.kind)
+
+
+def _crossing(events: Sequence[tuple[int, str, InlineCode]]) -> set[int]:
+    """The (Python ids of the) paired codes that cross one opened before them: written as ``<bx>``/``<ex>``."""
+    kept: list[InlineCode] = []
+    out: set[int] = set()
+    for _, what, c in events:
+        if what != "open":
+            continue
+        if any(a.start < c.start < a.end < c.end for a in kept):
+            out.add(id(c))
+        else:
+            kept.append(c)
+    return out
+
+
+def _fill_codes(el: etree._Element, text: str, codes: Sequence[InlineCode], prefix: str) -> int:
+    """Put ``text`` with its inline ``codes`` into ``el`` (see the module docstring); the forbidden characters as
+    :func:`_fill` does. Return the number of those."""
+    count = 0
+
+    def char_ph(parent: etree._Element, code: str) -> etree._Element:
+        nonlocal count
+        count += 1
+        ph = etree.SubElement(parent, _q("ph"))
+        ph.set("id", f"{prefix}{count}")
+        ph.set("ctype", CHAR_CTYPE)
+        ph.text = code
+        return ph
+
+    events = code_events(text, codes)
+    crossing = _crossing(events)
+    stack = [el]
+    pos = 0
+    for offset, what, c in events:
+        append_text(stack[-1], text[pos:offset], char_ph)
+        pos = offset
+        ident = str(c.id)
+        if what == "isolated":
+            x = etree.SubElement(stack[-1], _q("x"))
+            x.set("id", ident)
+            x.set("ctype", ctype(c))
+        elif id(c) in crossing:
+            tag = etree.SubElement(stack[-1], _q("bx" if what == "open" else "ex"))
+            tag.set("id", ident if what == "open" else f"{ident}-end")
+            tag.set("rid", ident)
+            if what == "open":
+                tag.set("ctype", ctype(c))
+        elif what == "close":
+            stack.pop()
+        else:  # open, empty
+            g = etree.SubElement(stack[-1], _q("g"))
+            g.set("id", ident)
+            g.set("ctype", ctype(c))
+            if what == "open":
+                stack.append(g)
+    append_text(stack[-1], text[pos:], char_ph)
+    return count
+
+
+def _codes_context(tu: etree._Element, uid: str, codes: Sequence[InlineCode], safe: Sanitiser) -> None:
+    """The markup of each code, for a CAT tool or a merge without the run's JSONL."""
+    group = etree.SubElement(tu, _q("context-group"))
+    group.set("name", f"{CODES_CONTEXT}-{uid}")
+    group.set("purpose", "information")
+    for c in sorted(codes, key=lambda c: c.id):
+        parts = [("", c.opening)] if c.isolated else [("-open", c.opening), ("-close", c.closing)]
+        for suffix, markup in parts:
+            context = etree.SubElement(group, _q("context"))
+            context.set("context-type", f"x-code-{c.id}{suffix}")
+            context.text = safe(markup)
+
+
+def _where(c: InlineCode, size: int) -> str:
+    if c.start == c.end:
+        return "at the start" if c.start == 0 else "at the end" if c.start >= size else f"at character {c.start}"
+    if c.start == 0:
+        return "around the whole target" if c.end >= size else "from the start"
+    return "to the end" if c.end >= size else f"around characters {c.start}-{c.end}"
+
+
+def _by_rule_note(codes: Sequence[InlineCode], text: str) -> str:
+    """What a note says of the target's codes put back by rule (which tag, where)."""
+    named = [
+        f'<{"x" if c.isolated else "g"} id="{c.id}"{"/" if c.isolated else ""}> ({ctype(c)}) {_where(c, len(text))}'
+        for c in codes
+        if c.by_rule
+    ]
+    return f"put back by rule (the model lost it): {'; '.join(named)}; move each tag where it belongs"
 
 
 def _xsd_date(when: datetime) -> str:
@@ -163,6 +293,7 @@ def build_tree(
     original: str | None = None,
     jsonl: str | None = None,
     qa_details: Mapping[Any, Mapping[str, str]] | None = None,
+    datatype: str = "plaintext",
 ) -> etree._Element:
     """The ``<xliff>`` element for ``pairs`` (see the module docstring)."""
     from pipeline.records import run_hash
@@ -179,7 +310,7 @@ def build_tree(
             ("original", original_name),
             ("source-language", src_lang),
             ("target-language", tgt_lang),
-            ("datatype", "plaintext"),
+            ("datatype", datatype),
             ("tool-id", TOOL_ID),
             ("date", date),
         ):
@@ -208,13 +339,13 @@ def _unit(body: etree._Element, p: AlignedPair, signature: Signature, details: M
     tu = etree.SubElement(body, _q("trans-unit"))
     tu.set("id", uid)
     tu.set(_XML_SPACE, "preserve")
-    escaped = _fill(etree.SubElement(tu, _q("source")), p.src, "s")
+    escaped = _fill_side(etree.SubElement(tu, _q("source")), p.src, p.src_codes, "s")
     target = etree.SubElement(tu, _q("target"))
     reviewed = any(f.startswith("reviewed:") for f in p.flags)
     target.set("state", STATE_REVIEWED if reviewed else STATE_NEW)
     if p.mt_score is not None and not any(f == "reviewed:edited" for f in p.flags):
         target.set("state-qualifier", "leveraged-mt")
-    escaped += _fill(target, p.tgt, "t")
+    escaped += _fill_side(target, p.tgt, p.tgt_codes, "t")
     for flag in p.flags:
         if flag.startswith("reviewed:"):
             continue
@@ -224,16 +355,25 @@ def _unit(body: etree._Element, p: AlignedPair, signature: Signature, details: M
         note.set("annotates", "target")
         detail = details.get(flag)
         note.text = safe(f"{flag}: {detail}" if detail else flag)
+    if any(c.by_rule for c in p.tgt_codes):
+        note = etree.SubElement(tu, _q("note"))
+        note.set("from", NOTE_CODES)
+        note.set("priority", "2")
+        note.set("annotates", "target")
+        note.text = safe(_by_rule_note(p.tgt_codes, p.tgt))
     note = etree.SubElement(tu, _q("note"))
     note.set("from", NOTE_SCORES)
     note.set("priority", "5")
     note.text = _scores_note(p)
+    if p.src_codes or p.tgt_codes:
+        by_id = {c.id: c for c in p.tgt_codes} | {c.id: c for c in p.src_codes}
+        _codes_context(tu, uid, list(by_id.values()), safe)
     alt = etree.SubElement(tu, _q("alt-trans"))
     alt.set("tool-id", TOOL_ID)
     alt.set("origin", safe(signature.model))
     if p.mt_score is not None:
         alt.set("match-quality", _match_quality(p.mt_score))
-    escaped += _fill(etree.SubElement(alt, _q("target")), p.tgt, "a")
+    escaped += _fill_side(etree.SubElement(alt, _q("target")), p.tgt, p.tgt_codes, "a")
     where = f"{p.doc}#{p.id}" if p.doc is not None else str(p.id)
     if escaped:
         logger.warning(
@@ -258,12 +398,14 @@ def render(
     original: str | None = None,
     jsonl: str | None = None,
     qa_details: Mapping[Any, Mapping[str, str]] | None = None,
+    datatype: str = "plaintext",
 ) -> str:
     """The whole XLIFF document as a string (declaration, pretty-printed, final LF).
 
     ``original``: the source document's name for a single document (``<file original>``); ``jsonl``:
     the run's JSONL file name, recorded so that ``apply-review`` finds it; ``qa_details``: pair id ->
-    flag -> detail (the QA summary's ``details``), written into the flags' notes.
+    flag -> detail (the QA summary's ``details``), written into the flags' notes; ``datatype``: the source
+    document's kind (``<file datatype>``: ``plaintext``, ``html``, ``x-markdown``).
     """
     root = build_tree(
         pairs,
@@ -274,6 +416,7 @@ def render(
         original=original,
         jsonl=jsonl,
         qa_details=qa_details,
+        datatype=datatype,
     )
     body = etree.tostring(root, encoding="unicode", pretty_print=True)
     return f"{XML_DECLARATION}\n{body}"
@@ -288,6 +431,7 @@ def text(pairs: Sequence[AlignedPair], ctx: RenderContext) -> str:
         tgt_lang=ctx.tgt_lang,
         creation_date=ctx.creation_date,
         qa_details=ctx.qa_details,
+        datatype=ctx.datatype,
     )
 
 
@@ -302,6 +446,7 @@ def files(pairs: Sequence[AlignedPair], base: str, ctx: RenderContext) -> list[R
         original=base,
         jsonl=f"{base}.jsonl",
         qa_details=ctx.qa_details,
+        datatype=ctx.datatype,
     ).encode("utf-8")
     return [Rendered(f"{base}{EXTENSION}", data=data)]
 
