@@ -265,8 +265,10 @@ class Components:
         created: datetime,
         corpus: bool = False,
         qa_details: Mapping[str, Mapping[str, str]] | None = None,
+        datatype: str = "plaintext",
     ) -> list[Rendered]:
-        """Every format in ``formats`` in memory (:func:`pipeline.write.render_outputs`)."""
+        """Every format in ``formats`` in memory (:func:`pipeline.write.render_outputs`; ``datatype``: the source
+        document's, for XLIFF and TMX)."""
         return render_outputs(
             formats,
             pairs,
@@ -277,6 +279,7 @@ class Components:
             creation_date=created,
             corpus=corpus,
             qa_details=qa_details,
+            datatype=datatype,
         )
 
 

@@ -202,7 +202,7 @@ def translate_file(
     base = f"{cfg.output.name.format(stem=stem)}.{cfg.src_lang}-{lang}"
     assert doc.qa is not None
     with profile.step("render"):
-        rendered = _render(parts, doc, base, folder, signature, when)
+        rendered = _render(parts, doc, base, folder, signature, when, source.datatype)
         translated = parts.write_document(source, blocks, doc, codes or ())
         if translated is not None:  # the document itself, translated: <stem>.<lang>.<ext>
             name = cfg.output.name.format(stem=stem)
@@ -282,13 +282,21 @@ def _report_terms(report: RunReport, kept: Enforced, units: list[Any], *, enforc
 
 
 def _render(
-    parts: Components, doc: DocumentPairs, base: str, folder: Path, signature: Signature, when: datetime
+    parts: Components,
+    doc: DocumentPairs,
+    base: str,
+    folder: Path,
+    signature: Signature,
+    when: datetime,
+    datatype: str,
 ) -> list[Rendered]:
     """Every output in memory (written later as one unit: a failure leaves no output at all)."""
     cfg = parts.cfg
     assert doc.qa is not None
     details = {str(k): v for k, v in doc.qa.details.items()}
-    rendered = parts.render(cfg.output.formats, doc.pairs, base, signature=signature, created=when, qa_details=details)
+    rendered = parts.render(
+        cfg.output.formats, doc.pairs, base, signature=signature, created=when, qa_details=details, datatype=datatype
+    )
     if cfg.output.review:
         rendered.append(_review_page(cfg, doc.pairs, doc.qa, base, folder, signature))
     return rendered

@@ -103,3 +103,50 @@ def test_paragraph_units_are_refused_for_documents(
             str(tmp_path / "out"), *SETTINGS, "--set", "translate.unit=paragraph"]  # fmt: skip
     assert main(args) == 2
     assert "a markdown document is translated sentence by sentence" in capsys.readouterr().err
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Talks resume</title>
+<meta name="description" content="Talks resume in Geneva.">
+<style>p { color: red; }</style><script>var talks = "not translated";</script></head>
+<body><h1>Talks resume in Geneva</h1>
+<p>The talks began on <b>Monday</b> in Geneva.<br>Both sides met for <a href="/h?a=1&amp;b=2">three hours</a>.</p>
+<p class="notranslate">Keep this as it is.</p>
+<ul><li>The second round starts in May.</li><li>Observers expect a <i>long</i> process.</li></ul>
+<img src="map.png" alt="A map of Geneva">
+<pre>preformatted text</pre>
+</body></html>
+"""
+
+
+def test_html_through_translate(tmp_path: Path, en_uk_model: Path) -> None:
+    import lxml.etree as etree
+    import lxml.html
+
+    out, records = _run(tmp_path, en_uk_model, "talks.html", PAGE)
+    srcs = [r["src"] for r in records]
+    want = ["Talks resume", "Talks resume in Geneva.", "The talks began on Monday in Geneva."]
+    want += ["Both sides met for three hours.", "The second round starts in May.", "A map of Geneva"]
+    assert all(sentence in srcs for sentence in want), srcs
+    assert not any("Keep this" in s or "preformatted" in s or "not translated" in s for s in srcs)
+    translated = (out / "talks.uk.html").read_text(encoding="utf-8")
+    for kept in ('<script>var talks = "not translated";</script>', "<style>p { color: red; }</style>",
+                 '<p class="notranslate">Keep this as it is.</p>', "<pre>preformatted text</pre>",
+                 'href="/h?a=1&amp;b=2"', '<img src="map.png"'):  # fmt: skip
+        assert kept in translated
+
+    def shape(page: str) -> list[tuple[str, dict[str, str]]]:
+        tree = lxml.html.fromstring(page)
+        keep = ("href", "src", "class", "charset", "name", "lang")
+        return [
+            (el.tag, {k: v for k, v in el.attrib.items() if k in keep}) for el in tree.iter() if isinstance(el.tag, str)
+        ]
+
+    assert shape(translated) == shape(PAGE)  # every element and attribute, in the same order
+    first = next(r for r in records if r["src"] == "The talks began on Monday in Geneva.")
+    assert [c["kind"] for c in first["src_codes"]] == ["bold", "br"] and len(first["tgt_codes"]) == 2
+    assert first["tgt"] in lxml.html.fromstring(translated).text_content()  # its translation is in the page
+    tmx = etree.parse(str(out / "talks.en-uk.tmx"))
+    assert tmx.xpath("//bpt") and tmx.xpath("//ept") and tmx.xpath("//ph[@x]")
+    xliff = (out / "talks.en-uk.xlf").read_text(encoding="utf-8")
+    assert 'datatype="html"' in xliff and "<g id=" in xliff

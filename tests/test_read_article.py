@@ -118,7 +118,7 @@ def test_document_mode_keeps_everything() -> None:
 
 def test_a_page_without_an_article_is_one_line() -> None:
     with pytest.raises(InputError, match="no article found in page.html"):
-        _read(b"<html><body><nav><a href='/'>Home</a></nav></body></html>")
+        _read(b"<html><head><title>x</title></head><body><script>var a = 1;</script><img src='a.png'></body></html>")
 
 
 def test_a_web_address_is_fetched_and_translated_as_an_article(site: str, tmp_path: Path, en_uk_model: Path) -> None:
@@ -139,7 +139,7 @@ def test_a_web_address_is_fetched_and_translated_as_an_article(site: str, tmp_pa
     ]
     assert main(args) == 0
     records = [json.loads(x) for x in (out / "talks.en-uk.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [r["src"] for r in records] == ARTICLE
+    assert [r["src"] for r in records] == [ARTICLE[0], *ARTICLE]  # the clean page's <title>, then the article
     report = json.loads((out / "talks.en-uk.report.json").read_text(encoding="utf-8"))
     assert report["document"]["title"] == "Talks resume in Geneva" and report["input"] == url
     assert any("Related stories" in d["text"] for d in report["dropped"])

@@ -191,3 +191,29 @@ def test_a_code_the_model_drops_is_put_back_and_flagged(tmp_path: Path, en_uk_mo
     rec = json.loads((tmp_path / "out" / "page.en-uk.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert "tag_mismatch" in rec["flags"] and rec["tgt_codes"][0]["by_rule"] is True
     assert (tmp_path / "out" / "page.uk.mini").read_text(encoding="utf-8").count("<br>") == 1  # never lost
+
+
+def test_review_decisions_keep_the_codes_at_their_words() -> None:
+    """apply-review: an edit takes the codes the post-edited XLIFF gave it; a merge and a split move the codes
+    with the text they belong to."""
+    from pipeline.records import AlignedPair, run_hash
+    from pipeline.review import apply_decisions, parse_decisions
+
+    a = AlignedPair(0, "en", "uk", "My name is Michael.", "Мене звати Михайло.", (0,), (0,), 1.0,
+                    src_codes=(_bold(1, 8, 10),), tgt_codes=(_bold(1, 5, 10),))  # fmt: skip
+    b = AlignedPair(1, "en", "uk", "Kyiv.", "Київ.", (1,), (1,), 1.0, src_codes=(_br(2, 5),), tgt_codes=(_br(2, 5),))
+    sig = "pipeline:1|seg:s|model:m@r|backend:b|dec:d|align:a"
+
+    def run(*decisions: dict[str, object]) -> list[AlignedPair]:
+        doc = {"format": "pipeline-review/1", "run": {"hash": run_hash([a, b], sig)}, "decisions": list(decisions)}
+        return apply_decisions([a, b], parse_decisions(doc), signature=sig)[0]
+
+    (merged,) = run({"op": "merge", "ids": [0, 1]})
+    assert merged.src == "My name is Michael. Kyiv." and merged.src_codes == (_bold(1, 8, 10), _br(2, 25))
+    assert merged.tgt_codes == (_bold(1, 5, 10), _br(2, 25))
+    edited = run({"op": "edit", "id": 0, "tgt": "Я Михайло.", "tgt_codes": [_bold(1, 2, 9).to_json()]})[0]
+    assert edited.tgt == "Я Михайло." and edited.tgt_codes == (_bold(1, 2, 9),)
+    assert run({"op": "edit", "id": 0, "tgt": "Я."})[0].tgt_codes == ()  # the old offsets would not fit
+    first, second = run({"op": "split", "id": 0, "src_at": [8], "tgt_at": [5]})[:2]
+    assert (first.src, first.src_codes) == ("My name", ())  # the bold "is" went with the second part
+    assert (second.src, second.src_codes) == ("is Michael.", (_bold(1, 0, 2),))

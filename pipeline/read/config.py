@@ -17,7 +17,11 @@ READERS: Registry[Callable[[ReadConfig], Reader]] = Registry(
     "readers",
     "input format",
     "read.format",
-    {"text": "pipeline.read.text:make_reader", "markdown": "pipeline.read.markdown:make_reader"},
+    {
+        "text": "pipeline.read.text:make_reader",
+        "html": "pipeline.read.html:make_reader",
+        "markdown": "pipeline.read.markdown:make_reader",
+    },
 )
 
 

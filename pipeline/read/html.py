@@ -53,12 +53,16 @@ import gc
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pipeline.errors import ConfigError, InputError
+from pipeline.errors import InputError
 from pipeline.read import html_tokens as tk
 from pipeline.read.base import Block, SourceDocument
 from pipeline.read.config import ReadConfig
 from pipeline.read.html_tree import Builder, Slot
+
+if TYPE_CHECKING:
+    from pipeline.read.article import ArticleReader
 
 __all__ = ["MAX_BYTES", "HtmlReader", "HtmlSkeleton", "make_reader"]
 
@@ -198,7 +202,10 @@ def _ordered(group: list[_Mark], was: dict[tuple[int, int], int]) -> list[str]:
     return [m for k in range(len(nested) + 1) for m in (*before[k], *(nested[k][1:] if k < len(nested) else ()))]
 
 
-def make_reader(cfg: ReadConfig) -> HtmlReader:
+def make_reader(cfg: ReadConfig) -> HtmlReader | ArticleReader:
+    """The page in document mode, or its article alone (``read.html.extract``, :mod:`pipeline.read.article`)."""
     if cfg.html.extract == "article":
-        raise ConfigError("read.html.extract=article is not available yet", "use read.html.extract=document")
+        from pipeline.read.article import ArticleReader
+
+        return ArticleReader()
     return HtmlReader()

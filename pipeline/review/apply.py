@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
-from pipeline.records import AlignedPair, run_hash
+from pipeline.records import AlignedPair, InlineCode, run_hash
 from pipeline.review.common import DECISIONS_FORMAT, sentence_spans
 
 __all__ = ["Decision", "Decisions", "apply_decisions", "load_decisions", "parse_decisions"]
@@ -49,6 +49,7 @@ class Decision:
     src_at: tuple[int, ...] = ()
     tgt_at: tuple[int, ...] = ()
     tgt: str | None = None  # edit: the corrected target text
+    tgt_codes: tuple[InlineCode, ...] = ()  # edit (a post-edited XLIFF): the target's inline codes at offsets of tgt
 
     def label(self) -> str:
         return f"{self.op} {', '.join(str(i) for i in self.ids)}"
@@ -92,7 +93,14 @@ def _decision(raw: Any) -> Decision:
         tgt = raw.get("tgt")
         if not isinstance(tgt, str) or not tgt.strip():
             raise ValueError("an edit needs the corrected target text (tgt), not empty: reject the pair instead")
-        return Decision(op, (pid,), tgt=" ".join(tgt.split()))
+        codes = raw.get("tgt_codes") or []
+        if not isinstance(codes, list) or not all(isinstance(c, dict) for c in codes):
+            raise ValueError("tgt_codes must be a list of inline code records")
+        try:
+            parsed = tuple(InlineCode(**c) for c in codes)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"tgt_codes: {e}") from None
+        return Decision(op, (pid,), tgt=" ".join(tgt.split()), tgt_codes=parsed)
     return Decision(op, (pid,))
 
 
@@ -148,7 +156,8 @@ def _split(p: AlignedPair, d: Decision, label: str) -> list[AlignedPair]:
     parts = []
     for k in range(len(bounds_s) - 1):
         s0, s1, t0, t1 = bounds_s[k], bounds_s[k + 1], bounds_t[k], bounds_t[k + 1]
-        s_text, t_text = "".join(src[s0:s1]).strip(), "".join(tgt[t0:t1]).strip()
+        s_raw, t_raw = "".join(src[s0:s1]), "".join(tgt[t0:t1])
+        s_text, t_text = s_raw.strip(), t_raw.strip()
         if not s_text or not t_text:
             raise InputError(f"{label}: part {k + 1} has no source or no target text", _FIX)
         parts.append(
@@ -156,6 +165,8 @@ def _split(p: AlignedPair, d: Decision, label: str) -> list[AlignedPair]:
                 p,
                 src=s_text,
                 tgt=t_text,
+                src_codes=_clip_codes(p.src_codes, s0, s0 + len(s_raw.rstrip()), len(s_raw) - len(s_raw.lstrip())),
+                tgt_codes=_clip_codes(p.tgt_codes, t0, t0 + len(t_raw.rstrip()), len(t_raw) - len(t_raw.lstrip())),
                 src_idx=_part_indices(p.src, p.src_idx, p.src_lang, s0, s1),
                 tgt_idx=_part_indices(p.tgt, p.tgt_idx, p.tgt_lang, t0, t1),
                 flags=("reviewed:split",),
@@ -164,10 +175,33 @@ def _split(p: AlignedPair, d: Decision, label: str) -> list[AlignedPair]:
     return parts
 
 
+def _joined_codes(texts: Sequence[str], codes: Sequence[tuple[InlineCode, ...]]) -> tuple[InlineCode, ...]:
+    """The codes of texts joined by one space (empty texts left out), at offsets of the joined text."""
+    out: list[InlineCode] = []
+    at = 0
+    for text, cs in zip(texts, codes, strict=True):
+        if not text:
+            continue
+        out += [c.moved(c.start + at, c.end + at, by_rule=c.by_rule) for c in cs]
+        at += len(text) + 1
+    return tuple(out)
+
+
+def _clip_codes(codes: Sequence[InlineCode], start: int, end: int, lead: int) -> tuple[InlineCode, ...]:
+    """The codes inside ``[start, end)`` of a text, at offsets of that part (``lead``: spaces stripped at its start)."""
+    return tuple(
+        c.moved(c.start - start - lead, c.end - start - lead, by_rule=c.by_rule)
+        for c in codes
+        if start + lead <= c.start and c.end <= end
+    )
+
+
 def _merge(group: Sequence[AlignedPair]) -> AlignedPair:
     mt = [p.mt_score for p in group if p.mt_score is not None]
     return dataclasses.replace(
         group[0],
+        src_codes=_joined_codes([p.src for p in group], [p.src_codes for p in group]),
+        tgt_codes=_joined_codes([p.tgt for p in group], [p.tgt_codes for p in group]),
         src=" ".join(p.src for p in group if p.src),
         tgt=" ".join(p.tgt for p in group if p.tgt),
         src_idx=tuple(sorted({i for p in group for i in p.src_idx})),
@@ -216,7 +250,11 @@ def apply_decisions(
             out.append(dataclasses.replace(p, flags=("reviewed:accepted",)))
         elif decision.op == "edit":  # the reviewer's text: no model confidence; the alignment is unchanged
             assert decision.tgt is not None  # parse_decisions requires it
-            out.append(dataclasses.replace(p, tgt=decision.tgt, mt_score=None, flags=("reviewed:edited",)))
+            codes = tuple(c for c in decision.tgt_codes if c.end <= len(decision.tgt))  # the old ones no longer fit
+            edited = dataclasses.replace(
+                p, tgt=decision.tgt, tgt_codes=codes, mt_score=None, flags=("reviewed:edited",)
+            )
+            out.append(edited)
         elif decision.op == "merge":
             if p.id == decision.ids[0]:
                 out.append(_merge([pairs[pos[i]] for i in decision.ids]))
