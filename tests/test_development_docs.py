@@ -14,12 +14,13 @@ import pytest
 
 from pipeline.align import EMBEDDERS
 from pipeline.qa import CHECKS
+from pipeline.read import READERS
 from pipeline.registry import Registry
 from pipeline.translate import BACKENDS
 from pipeline.write import FORMATS
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "development.md"
-REGISTRIES: tuple[Registry[Any], ...] = (FORMATS, CHECKS, BACKENDS, EMBEDDERS)
+REGISTRIES: tuple[Registry[Any], ...] = (FORMATS, CHECKS, BACKENDS, EMBEDDERS, READERS)
 
 
 def _examples() -> list[str]:
@@ -39,11 +40,11 @@ def registries() -> Iterator[None]:
 
 
 def test_the_page_has_an_example_per_kind() -> None:
-    kinds = ["FORMATS.add", "CHECKS.add", "BACKENDS.add", "EMBEDDERS.add"]
+    kinds = ["FORMATS.add", "CHECKS.add", "BACKENDS.add", "EMBEDDERS.add", "READERS.add"]
     assert [next((k for k in kinds if k in code), None) for code in _examples()] == kinds
 
 
-@pytest.mark.parametrize("n", range(4), ids=["format", "check", "backend", "embedder"])
+@pytest.mark.parametrize("n", range(5), ids=["format", "check", "backend", "embedder", "reader"])
 def test_the_worked_example_runs(n: int, registries: None) -> None:
     code = _examples()[n]
     name = f"devdoc_example_{n}"

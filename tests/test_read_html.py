@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.errors import ConfigError, InputError
+from pipeline.errors import InputError
 from pipeline.read import READERS, ReadConfig, get_reader
 from pipeline.read import html as html_reader
 from pipeline.read.base import Block, InlineCode, SourceDocument
@@ -583,10 +583,11 @@ def test_the_reader_is_chosen_by_extension(monkeypatch: pytest.MonkeyPatch) -> N
     assert READER.extensions == (".html", ".htm")
 
 
-def test_article_mode_is_not_here_yet() -> None:
+def test_article_mode_is_the_article_reader() -> None:  # its behaviour: tests/test_read_article.py
+    from pipeline.read.article import ArticleReader
+
     cfg = ReadConfig.model_validate({"html": {"extract": "article"}})
-    with pytest.raises(ConfigError, match="article is not available"):
-        make_reader(cfg)
+    assert isinstance(make_reader(cfg), ArticleReader)
 
 
 def test_inline_codes_are_the_seams_records() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from typing import Protocol
 
 from pipeline.errors import InputError
 from pipeline.read.base import Block, SourceDocument
@@ -30,16 +31,22 @@ def _norm(text: str) -> str:
     return _SPACE.sub(" ", text).strip().casefold()
 
 
+class PageReader(Protocol):
+    """What article mode needs of the HTML reader in document mode."""
+
+    def read(self, data: bytes, *, where: str, lang: str) -> SourceDocument: ...
+
+    def write(self, doc: SourceDocument, blocks: Sequence[Block]) -> bytes: ...
+
+
 class ArticleReader:
     """The HTML reader in article mode (chosen by :func:`pipeline.read.html.make_reader`)."""
 
     name = "html"
     extensions = (".html", ".htm")
 
-    def __init__(self) -> None:
-        from pipeline.read.html import HtmlReader
-
-        self.page = HtmlReader()
+    def __init__(self, page: PageReader) -> None:
+        self.page = page  # the HTML reader in document mode: the page, and the clean article page
 
     def read(self, data: bytes, *, where: str, lang: str) -> SourceDocument:
         import trafilatura

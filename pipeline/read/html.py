@@ -53,16 +53,13 @@ import gc
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pipeline.errors import InputError
 from pipeline.read import html_tokens as tk
+from pipeline.read.article import ArticleReader
 from pipeline.read.base import Block, SourceDocument
 from pipeline.read.config import ReadConfig
 from pipeline.read.html_tree import Builder, Slot
-
-if TYPE_CHECKING:
-    from pipeline.read.article import ArticleReader
 
 __all__ = ["MAX_BYTES", "HtmlReader", "HtmlSkeleton", "make_reader"]
 
@@ -205,7 +202,5 @@ def _ordered(group: list[_Mark], was: dict[tuple[int, int], int]) -> list[str]:
 def make_reader(cfg: ReadConfig) -> HtmlReader | ArticleReader:
     """The page in document mode, or its article alone (``read.html.extract``, :mod:`pipeline.read.article`)."""
     if cfg.html.extract == "article":
-        from pipeline.read.article import ArticleReader
-
-        return ArticleReader()
+        return ArticleReader(HtmlReader())
     return HtmlReader()
