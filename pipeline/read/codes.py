@@ -24,7 +24,15 @@ from pipeline.placeholders import PLACEHOLDER, free_numbers, placeholder_pattern
 from pipeline.read.base import Block
 from pipeline.records import InlineCode, Segmentation, Sentence
 
-__all__ = ["CodeSlot", "SegmentedBlocks", "protect_codes", "restore_codes", "segment_blocks", "translated_blocks"]
+__all__ = [
+    "CodeSlot",
+    "SegmentedBlocks",
+    "collapse_whitespace",
+    "protect_codes",
+    "restore_codes",
+    "segment_blocks",
+    "translated_blocks",
+]
 
 Spans = list[tuple[int, int]]
 _SPACE = re.compile(r"\s+")
@@ -41,7 +49,7 @@ class SegmentedBlocks:
     codes: tuple[tuple[InlineCode, ...], ...]
 
 
-def _collapse(text: str) -> tuple[str, Sequence[int]]:
+def collapse_whitespace(text: str) -> tuple[str, Sequence[int]]:
     """``text`` with whitespace runs as one space and the ends stripped, and where each offset of ``text``
     (0..len) lands in it."""
     if not _UNEVEN.search(text):  # the common case: nothing to collapse
@@ -108,7 +116,7 @@ def segment_blocks(blocks: Sequence[Block], spans_of: Callable[[str], Spans]) ->
             a2 = min([a, *(c.start for c in own)])  # a code just outside the sentence's span goes with it
             b2 = max([b, *(c.end for c in own)])
             raw = block.text[a2:b2]
-            text, where = _collapse(raw)
+            text, where = collapse_whitespace(raw)
             moved = tuple(sorted((c.moved(where[c.start - a2], where[c.end - a2]) for c in own), key=_order))
             sentences.append(Sentence(len(sentences), raw, a2, b2, bi))
             codes.append(moved)
@@ -175,7 +183,7 @@ def restore_codes(translation: str, slots: Sequence[CodeSlot], src_len: int) -> 
         at[n] = len(done)
         pos = b
     done = _join(done, translation[pos:])
-    text, where = _collapse(done)
+    text, where = collapse_whitespace(done)
     pos_of = {n: where[p] for n, p in at.items()}
     codes: list[InlineCode] = []
     for s in slots:

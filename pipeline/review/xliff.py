@@ -52,6 +52,7 @@ from typing import Any
 from lxml import etree
 
 from pipeline.errors import InputError
+from pipeline.read.codes import collapse_whitespace
 from pipeline.records import AlignedPair, InlineCode, run_hash
 from pipeline.review.apply import Decisions, parse_decisions
 from pipeline.review.common import DECISIONS_FORMAT
@@ -299,28 +300,9 @@ def _markup(tu: etree._Element) -> tuple[tuple[str, str, str], ...]:
     return tuple((k, v[0], v[1]) for k, v in found.items())
 
 
-def _normalised(text: str) -> tuple[str, list[int]]:
-    """``" ".join(text.split())`` (what an edit decision keeps) and where each offset of ``text`` lands in it."""
-    out: list[str] = []
-    where: list[int] = []
-    space = False
-    for ch in text:
-        where.append(len(out) + (1 if space and out else 0))
-        if ch.isspace():
-            space = True
-            continue
-        if space and out:
-            out.append(" ")
-        space = False
-        out.append(ch)
-    where.append(len(out))
-    norm = "".join(out)
-    return norm, [min(w, len(norm)) for w in where]
-
-
 def _positions(text: str, codes: Sequence[UnitCode]) -> list[tuple[str, int, int]]:
     """Each code's id and span in the whitespace-normalised ``text``, in order."""
-    _, where = _normalised(text)
+    _, where = collapse_whitespace(text)  # what an edit decision keeps: " ".join(text.split())
     size = len(text)
     return sorted((c.id, where[min(c.start, size)], where[min(c.end, size)]) for c in codes)
 
