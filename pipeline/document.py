@@ -232,7 +232,8 @@ def to_pairs(
             flags = (NO_TARGET,)
         elif not link.src_idx:
             flags = (NO_SOURCE,)
-        src_codes, tgt_codes = codes[link.src_idx[0]] if codes and link.src_idx == link.tgt_idx else ((), ())
+        one_one = len(link.src_idx) == 1 and link.src_idx == link.tgt_idx
+        src_codes, tgt_codes = codes[link.src_idx[0]] if codes and one_one else ((), ())
         pairs.append(
             AlignedPair(
                 id=n,
@@ -247,8 +248,8 @@ def to_pairs(
                 paragraph=_paragraph_of(link, sentences, pairs),
                 flags=flags,
                 doc=doc,
-                src_codes=src_codes if len(link.src_idx) == 1 else (),
-                tgt_codes=tgt_codes if len(link.src_idx) == 1 else (),
+                src_codes=src_codes,
+                tgt_codes=tgt_codes,
             )
         )
     return pairs

@@ -108,7 +108,7 @@ def run_qa(
     if not cfg.enabled:
         return list(pairs), summary
     checks: list[tuple[Check, Any]] = [(c, _section(cfg, c)) for c in map(CHECKS.load, CHECKS.names())]
-    enabled = [(c, section) for c, section in checks if section.enabled and (c.applies is None or c.applies(pairs))]
+    enabled = [(c, section) for c, section in checks if section.enabled and c.applies_to(pairs)]
     summary.enabled = [c.name for c, _ in enabled]
     lid_name = "off"
     if identify is None and cfg.wrong_language.enabled and cfg.wrong_language.use_lid:

@@ -45,3 +45,6 @@ class Check:
     #: whether the check means anything for a document (None: always); one that does not apply is neither run
     #: nor counted (``tag_mismatch`` applies to documents with markup only)
     applies: Callable[[Sequence[AlignedPair]], bool] | None = None
+
+    def applies_to(self, pairs: Sequence[AlignedPair]) -> bool:
+        return self.applies is None or self.applies(pairs)

@@ -139,9 +139,7 @@ def review_page_html(
             "translation_failed": "the model failed on this sentence; the reason is in the run report",
             "no_target": "the aligner found no translation of this source sentence (left out by the translator?)",
             "no_source": "the aligner found no source for this target sentence (added by the translator?)",
-            **{
-                c.name: c.description for c in map(CHECKS.load, CHECKS.names()) if c.applies is None or c.applies(pairs)
-            },
+            **{c.name: c.description for c in map(CHECKS.load, CHECKS.names()) if c.applies_to(pairs)},
         },
     )
     return render_review_page(data)
