@@ -1,4 +1,9 @@
-"""Shared fixtures: offline Hugging Face caches, one torch thread, tiny MarianMT models built locally."""
+"""Shared fixtures: offline Hugging Face caches, one torch thread, tiny MarianMT models built locally.
+
+A test that needs a file of ``../shared`` gets it from :func:`shared_files.shared_path`, which skips with the
+one reason ``../shared missing: <path>``; the session ends with ``N tests skipped: ../shared missing (...)``
+and fails when ``PIPELINE_REQUIRE_SHARED`` is set (``.ci/run``) and N > 0 (:mod:`shared_files`).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from shared_files import pytest_configure  # noqa: E402,F401 - counts the skips for a missing ../shared file
 from tiny_models import build_en_uk_model, build_spm_model  # noqa: E402
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
+from shared_files import shared_path
 
 from pipeline.errors import InputError
 from pipeline.records import AlignedPair, Signature, run_hash
@@ -90,9 +91,10 @@ def load_schema() -> etree.XMLSchema | None:
 
 @pytest.fixture(scope="module")
 def schema() -> etree.XMLSchema:
+    for name in ("xliff-core-1.2-strict.xsd", "xml.xsd"):
+        shared_path("xliff", name)  # else the test skips: ../shared missing
     loaded = load_schema()
-    if loaded is None:
-        pytest.skip(f"the XLIFF 1.2 strict schema is not at {SHARED_XLIFF} (xliff-core-1.2-strict.xsd + xml.xsd)")
+    assert loaded is not None
     return loaded
 
 
