@@ -42,13 +42,20 @@ from pipeline.read.codes import (
     translated_blocks,
 )
 from pipeline.read.fetch import fetch, is_url
-from pipeline.records import AlignedPair, Segmentation, Signature, TranslatorInfo
+from pipeline.records import AlignedPair, Segmentation, SentenceTarget, Signature, TranslatorInfo
 from pipeline.segment import Segmenter, get_segmenter, segment_document
 from pipeline.translate import Output, Translator
 from pipeline.write import Rendered, render_outputs
 from pipeline.write.config import unmet_requirements
 
-__all__ = ["Components", "load_glossary", "read_document", "segment", "segment_document_source"]
+__all__ = [
+    "Components",
+    "load_glossary",
+    "read_document",
+    "segment",
+    "segment_document_source",
+    "write_document",
+]
 
 Slots = tuple[CodeSlot, ...]
 
@@ -190,17 +197,12 @@ class Components:
         self, source: SourceDocument, blocks: SegmentedBlocks | None, doc: DocumentPairs, codes: Sequence[SentenceCodes]
     ) -> bytes | None:
         """The translated document (None for plain text): each sentence's translation with its codes in the
-        reader's skeleton; a sentence without a translation keeps its source text, so nothing is lost."""
+        reader's skeleton (:func:`write_document`)."""
         if blocks is None:
             return None
-        sents = blocks.seg.sentences
-        targets = []
-        for s, tgt, (src_codes, tgt_codes) in zip(sents, doc.linked.tgt, codes, strict=True):
-            if tgt.strip():
-                targets.append((tgt, tgt_codes))
-            else:
-                targets.append((" ".join(s.text.split()), src_codes))
-        return _reader_named(self.cfg, source.reader).write(source, translated_blocks(source.blocks, blocks, targets))
+        pairs = zip(doc.linked.tgt, codes, strict=True)
+        targets = [(tgt, tgt_codes) if tgt.strip() else None for tgt, (_, tgt_codes) in pairs]
+        return write_document(self.cfg, source, blocks, targets)
 
     def check_translator(self, translator: Translator) -> None:
         """Refuse, before any work, a backend that cannot do what the settings ask: paragraph units are filled
@@ -281,6 +283,22 @@ class Components:
             qa_details=qa_details,
             datatype=datatype,
         )
+
+
+def write_document(
+    cfg: Config, source: SourceDocument, blocks: SegmentedBlocks, targets: Sequence[SentenceTarget | None]
+) -> bytes | None:
+    """``source`` written back by its reader with ``targets[i]`` (text and inline codes) as sentence i's text: the
+    translated document of ``translate``, the reviewed one of ``apply-review``. A sentence without a target (None)
+    keeps its source text and codes, so nothing is lost."""
+    sents = blocks.seg.sentences
+    if len(targets) != len(sents):
+        raise ValueError(f"{len(targets)} targets for {len(sents)} sentences")
+    filled = [
+        t if t is not None else (" ".join(s.text.split()), c)
+        for s, c, t in zip(sents, blocks.codes, targets, strict=True)
+    ]
+    return _reader_named(cfg, source.reader).write(source, translated_blocks(source.blocks, blocks, filled))
 
 
 def _reader_named(cfg: Config, name: str) -> Reader:

@@ -71,6 +71,10 @@ class InlineCode:
         return d
 
 
+#: a sentence's text in a written document (its translation, or its reviewed target) and its inline codes
+SentenceTarget = tuple[str, tuple[InlineCode, ...]]
+
+
 @dataclass(frozen=True)
 class Segmentation:
     sentences: tuple[Sentence, ...]

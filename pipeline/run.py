@@ -198,15 +198,14 @@ def translate_file(
         log.warning("sentence %d failed to translate (%s): %r", f["sentence"], f["reason"], f["text"])
 
     signature = parts.signature(info)
-    stem, suffix = _stem_suffix(input_path)
+    stem, _ = _stem_suffix(input_path)
     base = f"{cfg.output.name.format(stem=stem)}.{cfg.src_lang}-{lang}"
     assert doc.qa is not None
     with profile.step("render"):
         rendered = _render(parts, doc, base, folder, signature, when, source.datatype)
         translated = parts.write_document(source, blocks, doc, codes or ())
         if translated is not None:  # the document itself, translated: <stem>.<lang>.<ext>
-            name = cfg.output.name.format(stem=stem)
-            rendered.insert(0, Rendered(f"{name}.{lang}{suffix}", data=translated))
+            rendered.insert(0, Rendered(translated_document_name(cfg, input_path, lang), data=translated))
         if refs is not None:
             rendered.append(_evaluation(doc, refs, ref, lang, base, signature, report))
     report.outputs += [str(folder / r.name) for r in rendered] + [str(folder / f"{base}.report.json")]
@@ -229,6 +228,12 @@ def translate_file(
 
 
 # --------------------------------------------------------------------------- the steps
+
+
+def translated_document_name(cfg: Config, input_path: Path | str, lang: str) -> str:
+    """The translated document's file name: ``<stem>.<lang>.<ext>`` (``output.name`` gives the stem)."""
+    stem, suffix = _stem_suffix(input_path)
+    return f"{cfg.output.name.format(stem=stem)}.{lang}{suffix}"
 
 
 def _stem_suffix(input_path: Path | str) -> tuple[str, str]:
