@@ -5,8 +5,12 @@ must be the document the run translated."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import lxml.html
 import pytest
@@ -175,3 +179,58 @@ def test_a_changed_source_is_refused() -> None:
         check_source([_pair(0, (1,), (0,), "Four.", "x")], blocks, "doc.html")
     with pytest.raises(InputError, match="has 2 sentences"):
         check_source([_pair(0, (2,), (0,), "Five.", "x")], blocks, "doc.html")
+
+
+# --------------------------------------------------------------------------- OmegaT round trip with codes
+
+OMEGAT = shutil.which("omegat")
+JAVA = shutil.which("java")
+TM = """<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4"><header creationtool="test" creationtoolversion="1" o-tmf="OmegaT TMX" adminlang="EN-US"
+ datatype="plaintext" segtype="sentence" srclang="EN"/><body>{units}</body></tmx>
+"""
+TU = '<tu><tuv xml:lang="EN"><seg>{mt}</seg></tuv><tuv xml:lang="UK"><seg>{edited}</seg></tuv></tu>'
+
+
+@pytest.mark.skipif(
+    not OMEGAT or not JAVA, reason="OmegaT is not installed (apt-get install -y omegat); the round trip needs it"
+)
+def test_omegat_post_edits_the_xliff_with_its_tags_and_apply_review_writes_the_page(
+    tmp_path: Path, en_uk_model: Path
+) -> None:
+    """OmegaT 3.6 opens the run's XLIFF with the codes as its tags (``<g0>``...``</g0>``: OmegaT's own TMX writes a
+    segment's tags as that text), takes a post-edit from ``tm/auto`` that moves the bold to other words, writes the
+    XLIFF back with ``<g>`` around them, and ``apply-review`` writes the reviewed page from it."""
+    from test_omegat import PROJECT_FILE
+
+    src, out, records = _translate(tmp_path, en_uk_model)
+    monday = next(r for r in records if r["src"] == "The talks began on Monday in Geneva.")
+    plain = next(r for r in records if r["src"] == "Observers expect a long process.")
+    (bold,) = monday["tgt_codes"]
+    mt = monday["tgt"]
+    tagged = f"{mt[: bold['start']]}<g0>{mt[bold['start'] : bold['end']]}</g0>{mt[bold['end'] :]}"
+    units = TU.format(mt=escape(tagged), edited=escape("Переговори почалися в <g0>понеділок</g0> у Женеві."))
+    units += TU.format(mt=escape(plain["tgt"]), edited="Спостерігачі чекають довгого процесу.")
+    project = tmp_path / "project"
+    for sub in ("source", "target", "tm/auto", "glossary", "dictionary", "omegat"):
+        (project / sub).mkdir(parents=True, exist_ok=True)
+    (project / "omegat.project").write_text(PROJECT_FILE.format(src="EN", tgt="UK"), encoding="utf-8")
+    shutil.copy(out / "talks.en-uk.xlf", project / "source" / "talks.en-uk.xlf")
+    (project / "tm" / "auto" / "post-edit.tmx").write_text(TM.format(units=units), encoding="utf-8")
+    env = {**os.environ, "JAVA_TOOL_OPTIONS": f"-Djava.awt.headless=true -Duser.home={tmp_path / 'home'}"}
+    assert OMEGAT is not None
+    res = subprocess.run(
+        [OMEGAT, str(project), "--mode=console-translate", f"--config-dir={tmp_path / 'cfg'}", "--quiet"],
+        capture_output=True, text=True, env={**env, "LC_ALL": "C.UTF-8"}, timeout=180, cwd=tmp_path,
+    )  # fmt: skip
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    edited = out / "talks.en-uk.omegat.xlf"
+    shutil.copy(project / "target" / "talks.en-uk.xlf", edited)
+    assert '<g id="1" ctype="bold">понеділок</g>' in edited.read_text(encoding="utf-8")
+    assert main(["-q", "apply-review", str(edited)]) == 0
+    tree = lxml.html.fromstring((out / "talks.uk.html").read_text(encoding="utf-8"))
+    p = tree.find(".//p")
+    assert p.text == "Переговори почалися в " and p.find("b").text == "понеділок"
+    assert p.find("b").tail.startswith(" у Женеві.")
+    assert [li.text_content() for li in tree.iter("li")][1] == "Спостерігачі чекають довгого процесу."
+    assert _shape((out / "talks.uk.html").read_text(encoding="utf-8")) == _shape(PAGE)
