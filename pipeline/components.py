@@ -254,6 +254,8 @@ class Components:
             num_beams=self.cfg.translate.num_beams,
             max_new_tokens=self.cfg.translate.max_new_tokens,
             unit=self.cfg.translate.unit,
+            max_length_factor=self.cfg.translate.max_length_factor,
+            max_length_floor=self.cfg.translate.max_length_floor,
         )
         return terms_signature(signature, self.kept)
 

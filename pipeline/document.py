@@ -319,9 +319,15 @@ def run_signature(
     num_beams: int,
     max_new_tokens: int,
     unit: str,
+    max_length_factor: float | None = None,
+    max_length_floor: int | None = None,
 ) -> Signature:
-    """How a run's outputs were made (per run of ``translate``, per shard of ``translate-corpus``)."""
+    """How a run's outputs were made (per run of ``translate``, per shard of ``translate-corpus``).
+
+    ``decoding`` is ``beam<N>.max<max_new_tokens>``, then ``.factor<F>.floor<T>`` under bounded decoding
+    (``translate.max_length_factor``), then ``.prefix<token>`` for a multi-target model."""
     prefix = translator.prefix
+    bounded = f".factor{max_length_factor:g}.floor{max_length_floor}" if max_length_factor is not None else ""
     return Signature(
         package_version=__version__,
         segmenter=segmenter,

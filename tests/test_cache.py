@@ -744,3 +744,44 @@ def test_translate_time_adds_up_over_calls(tmp_path: Path) -> None:
     backend.translate_iter = real  # type: ignore[method-assign]
     tr.translate(["b"])
     assert tr.stats.seconds > first
+
+
+@pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])
+def test_a_changed_length_factor_or_floor_is_not_served_from_the_cache(tmp_path: Path, backend: str) -> None:
+    """Bounded decoding changes the outputs of units that run long: a model that never writes </s> cached
+    without a factor must not hand those long outputs to a run with one (nor a floor's to another floor's)."""
+    from pipeline.bench.translation import build_model
+
+    model = build_model(tmp_path / "looping", quick=True)
+    db = tmp_path / "c.sqlite3"
+    texts = TEXTS[:4]
+
+    def run(*extra: str) -> tuple[list[str], int]:
+        tr = get_translator(_cfg(model, db, "translate.max_new_tokens=48", *extra, backend=backend), "uk")
+        assert isinstance(tr, CachedTranslator)
+        out = _texts(tr.translate(texts))
+        return out, tr.stats.cached
+
+    free, _ = run("translate.max_length_factor=null")
+    assert run("translate.max_length_factor=null") == (free, len(texts))  # the cache answers a rerun
+    cut, hits = run("translate.max_length_factor=1.0", "translate.max_length_floor=4")
+    assert hits == 0 and all(len(c) < len(f) for c, f in zip(cut, free, strict=True))
+    floor, hits = run("translate.max_length_factor=1.0", "translate.max_length_floor=40")
+    assert hits == 0 and floor != cut
+    assert run("translate.max_length_factor=1.0", "translate.max_length_floor=4") == (cut, len(texts))
+
+
+def test_the_signature_names_the_length_bound(en_uk_model: Path) -> None:
+    from pipeline.document import run_signature
+
+    class Info:
+        name, model_id, model_revision, prefix = "transformers-5", "m", "r", None
+
+    def decoding(**kw: Any) -> str:
+        info = Info()
+        sig = run_signature(segmenter="s", translator=info, links="l", num_beams=4, max_new_tokens=256, unit="u", **kw)
+        return sig.decoding
+
+    assert decoding() == "beam4.max256"
+    assert decoding(max_length_factor=3.0, max_length_floor=32) == "beam4.max256.factor3.floor32"
+    assert decoding(max_length_factor=1.5, max_length_floor=16) == "beam4.max256.factor1.5.floor16"

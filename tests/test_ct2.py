@@ -352,3 +352,56 @@ def test_preload_cublas_loads_the_pip_package_libraries(tmp_path: Path, monkeypa
 
     importlib.invalidate_caches()
     assert preload_cublas() == [str(lib / "libcublasLt.so.12"), str(lib / "libcublas.so.12")]
+
+
+# --------------------------------------------------------------------------- bounded decoding (max_length_factor)
+
+BOUNDED = ("translate.max_new_tokens=64", "translate.max_length_floor=4")
+
+
+@pytest.fixture(scope="module")
+def looping_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Random weights that never write </s> (the bench's tiny model): every output runs to its limit."""
+    from pipeline.bench.translation import build_model
+
+    return build_model(tmp_path_factory.mktemp("looping") / "model", quick=True)
+
+
+@pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])
+@pytest.mark.parametrize("beams", [1, 4])
+def test_bounded_decoding_leaves_outputs_that_end_early_alone(
+    models: dict[str, Path], ct2_dir: Path, backend: str, beams: int
+) -> None:
+    """The copying model ends every output at about its source length: with a factor of 1.2 (and a floor of 4)
+    no output reaches its budget, so the texts are byte for byte those of a run without the factor."""
+    extra = (f"translate.backend={backend}", f"translate.num_beams={beams}", *BOUNDED)
+    free = get_translator(_cfg(models["uk"], "uk", ct2_dir, *extra, "translate.max_length_factor=null"), "uk")
+    bound = get_translator(_cfg(models["uk"], "uk", ct2_dir, *extra, "translate.max_length_factor=1.2"), "uk")
+    a, b = free.translate(TEXTS), bound.translate(TEXTS)
+    assert [o.text for o in b] == [o.text for o in a]
+    assert [o.score for o in b] == pytest.approx([o.score for o in a], abs=1e-5)
+    assert len({o.text for o in a}) == len(TEXTS) and free.stats.tgt_tokens == bound.stats.tgt_tokens
+
+
+@pytest.mark.parametrize("beams", [1, 4])
+def test_bounded_decoding_cuts_a_looping_unit_at_its_budget_on_both_backends(
+    looping_model: Path, ct2_dir: Path, beams: int
+) -> None:
+    """A model that never ends runs every unit to max_new_tokens without a factor; with factor 1 each unit
+    stops at its own budget (max(4, source tokens), the closing </s> included), in the same batch as longer
+    ones, and both backends cut at the same token."""
+    extra = (f"translate.num_beams={beams}", *BOUNDED)
+    outs: dict[str, list[str]] = {}
+    for backend in ("transformers", "ctranslate2"):
+        cfg = _cfg(looping_model, "uk", ct2_dir, f"translate.backend={backend}", *extra)
+        free = get_translator(cfg.model_copy(update={"max_length_factor": None}), "uk")
+        bound = get_translator(cfg.model_copy(update={"max_length_factor": 1.0}), "uk")
+        assert isinstance(bound, BatchedTranslator)
+        free.translate(TEXTS)
+        outs[backend] = [o.text for o in bound.translate(TEXTS)]
+        sources = [len(ids) - 1 for ids in bound.encode(TEXTS)]
+        assert free.stats.tgt_tokens == 64 * len(TEXTS)  # unbounded: every unit to the ceiling
+        assert bound.stats.tgt_tokens == sum(max(4, n) - 1 for n in sources)  # each unit to its own budget
+        assert bound.stats.batches == 1 and len(set(sources)) > 4  # one batch of units with different budgets
+    if beams == 1:
+        assert outs["ctranslate2"] == outs["transformers"]  # float32 greedy: the same tokens, cut at the same place

@@ -484,8 +484,35 @@ def test_cache_settings_name_everything_that_decides_the_output() -> None:
     assert tr.cache_settings() == {
         "backend": "fake-1", "model": "/models/MARIAN-MAX/", "fingerprint": "fp", "device": "cuda",
         "num_beams": tr.cfg.num_beams, "max_new_tokens": tr.cfg.max_new_tokens, "max_input_tokens": 32,
-        "prefix": ">>ukr<<",
+        "max_length_factor": 3.0, "max_length_floor": 32, "prefix": ">>ukr<<",
     }  # fmt: skip
+    tr.cfg = tr.cfg.model_copy(update={"max_length_factor": None})
+    assert tr.cache_settings()["max_length_factor"] is None and tr.cache_settings()["max_length_floor"] is None
+
+
+@pytest.mark.parametrize(
+    ("source", "factor", "floor", "ceiling", "budget"),
+    [
+        (10, 3.0, 32, 256, 32),  # the floor: a short unit is never cut by the factor
+        (20, 3.0, 32, 256, 60),  # the factor
+        (21, 1.5, 4, 256, 32),  # rounded up: ceil(31.5)
+        (100, 3.0, 32, 256, 256),  # the ceiling (max_new_tokens)
+        (5, 3.0, 32, 16, 16),  # a ceiling under the floor wins
+        (50, None, 32, 256, 256),  # no factor: max_new_tokens alone
+    ],
+)
+def test_output_budget(source: int, factor: float | None, floor: int, ceiling: int, budget: int) -> None:
+    assert batching.output_budget(source, factor=factor, floor=floor, ceiling=ceiling) == budget
+
+
+def test_the_budget_counts_source_tokens_without_the_prefix_and_eos() -> None:
+    tr = _FakeBackend(prefix=">>ukr<<")
+    tr.cfg = tr.cfg.model_copy(update={"max_length_factor": 2.0, "max_length_floor": 4, "max_new_tokens": 100})
+    assert tr.budget([7, 1, 2, 3, 0]) == 6  # >>ukr<< + 3 pieces + </s>: 2 x 3
+    tr.prefix = None
+    assert tr.budget([1, 2, 3, 0]) == 6
+    tr.min_new_tokens = 9  # the benchmarks' forced length is never cut
+    assert tr.budget([1, 2, 3, 0]) == 9
 
 
 def test_resolve_model_without_a_model_says_how_to_give_one() -> None:

@@ -102,6 +102,17 @@ def rejoin(results: Sequence[Output | None], owners: Sequence[int], n: int) -> l
     ]
 
 
+def output_budget(source_tokens: int, *, factor: float | None, floor: int, ceiling: int) -> int:
+    """The most new tokens (``</s>`` included) a unit of ``source_tokens`` may get: bounded decoding.
+
+    ``min(ceiling, max(floor, ceil(factor * source_tokens)))``, the ``ceiling`` (``max_new_tokens``) alone when
+    ``factor`` is None. ``source_tokens`` counts the unit's pieces without the target-language token and ``</s>``.
+    """
+    if factor is None:
+        return ceiling
+    return min(ceiling, max(floor, math.ceil(factor * source_tokens - 1e-9)))
+
+
 #: backend errors that no input causes (a missing or mismatched library): the run stops at once
 _ENVIRONMENT_FAILURE = re.compile(
     r"cannot be loaded|cannot open shared object|undefined symbol|driver version is insufficient|no kernel image",
@@ -163,9 +174,22 @@ class BatchedTranslator:
             "device": self.device.split(":")[0],
             "num_beams": self.cfg.num_beams,
             "max_new_tokens": self.cfg.max_new_tokens,
+            "max_length_factor": self.cfg.max_length_factor,
+            "max_length_floor": self.cfg.max_length_floor if self.cfg.max_length_factor is not None else None,
             "max_input_tokens": self.max_input_tokens,
             "prefix": self.prefix,
         }
+
+    def budget(self, ids: Sequence[int]) -> int:
+        """The output budget of one source piece (its token ids, target-language token and ``</s>`` included):
+        :func:`output_budget` of its own length only, so a unit decodes alike in whatever batch it lands.
+        Never below ``min_new_tokens`` (the benchmarks' forced length)."""
+        source = len(ids) - 1 - (1 if self.prefix else 0)
+        cfg = self.cfg
+        limit = output_budget(
+            max(0, source), factor=cfg.max_length_factor, floor=cfg.max_length_floor, ceiling=cfg.max_new_tokens
+        )
+        return max(limit, min(self.min_new_tokens or 0, cfg.max_new_tokens))
 
     # ------------------------------------------------------------------ public API
 

@@ -39,7 +39,26 @@ class TranslateConfig(Section):
     )
     device: str = operational("auto", description="auto (CUDA if available, else CPU), cpu, cuda or cuda:N")
     num_beams: int = Field(4, ge=1, le=64, description="beam size (OPUS-MT's default: 4)")
-    max_new_tokens: int = Field(256, ge=1, le=4096, description="upper bound on generated tokens per unit")
+    max_new_tokens: int = Field(
+        256, ge=1, le=4096, description="upper bound on generated tokens per unit (the ceiling of its budget)"
+    )
+    max_length_factor: float | None = Field(
+        3.0,
+        gt=0,
+        le=64,
+        description="bounded decoding (Marian's --max-length-factor): a unit's output budget is "
+        "min(max_new_tokens, max(max_length_floor, ceil(factor x its source tokens))), source tokens without the "
+        "target-language token and </s>; a unit that runs to its budget ends there with </s> (a looping output "
+        "is cut early). 3.0 covers the measured target/source token ratios of en->uk/ru and an upper bound for "
+        "en->ko (docs/performance.md); null = every unit may run to max_new_tokens",
+    )
+    max_length_floor: int = Field(
+        32,
+        ge=2,
+        le=4096,
+        description="the smallest output budget of bounded decoding, in tokens (</s> included): short units "
+        "(headings, list items) are never cut by the factor",
+    )
     max_input_tokens: int = Field(512, ge=8, le=4096, description="longer inputs are split and rejoined, never cut")
     batch_tokens: int = operational(
         1024,

@@ -229,9 +229,30 @@ class CT2Translator(BatchedTranslator):
     # ------------------------------------------------------------------ translating
 
     def _translate_ids(self, batch: list[list[int]]) -> tuple[list[Output], int]:
+        """One ``translate_batch`` per distinct output budget of the batch (bounded decoding).
+
+        ``translate_batch`` takes one ``max_decoding_length`` per call and has no per-example limit (nor a
+        per-step hook for beam search), so the batch's rows are grouped by budget (:meth:`budget`); rows
+        come back in batch order. A budget under ``max_new_tokens`` counts ``</s>`` as transformers does, so
+        it allows ``budget - 1`` tokens; at the ceiling the limit is the one of a run without a factor.
+        """
+        groups: dict[int, list[int]] = {}
+        for i, ids in enumerate(batch):
+            b = self.budget(ids)
+            limit = self.max_decoding if b >= self.cfg.max_new_tokens else min(self.max_decoding, max(1, b - 1))
+            groups.setdefault(limit, []).append(i)
+        outputs: list[Output | None] = [None] * len(batch)
+        n_tokens = 0
+        for limit, rows in sorted(groups.items(), reverse=True):
+            outs, n = self._decode([batch[i] for i in rows], limit)
+            n_tokens += n
+            for i, out in zip(rows, outs, strict=True):
+                outputs[i] = out
+        return [o if o is not None else Output("", None) for o in outputs], n_tokens
+
+    def _decode(self, batch: list[list[int]], max_len: int) -> tuple[list[Output], int]:
         vocab = self.source_vocab
         source = [[vocab[i] for i in ids] for ids in batch]
-        max_len = self.max_decoding
         results = self.translator.translate_batch(
             source,
             beam_size=self.cfg.num_beams,

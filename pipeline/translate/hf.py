@@ -117,9 +117,16 @@ class HFTranslator(BatchedTranslator):
         import torch
         from transformers import LogitsProcessorList
 
+        from pipeline.translate.bounded import RowBudget
         from pipeline.translate.scores import BeamScores, GreedyScores, eos_ids
 
         enc = self.tokenizer.pad({"input_ids": batch}, return_tensors="pt").to(self.device)
+        budgets = [self.budget(ids) for ids in batch]
+        ceiling = self.cfg.max_new_tokens
+        processors: list[Any] = []
+        if any(b < ceiling for b in budgets):  # bounded decoding: rows under the ceiling end at their own budget
+            eos_id = self.tokenizer.eos_token_id
+            processors.append(RowBudget([b if b < ceiling else None for b in budgets], self.cfg.num_beams, eos_id))
         extra: dict[str, Any] = {}
         if self.min_new_tokens:
             extra["min_new_tokens"] = self.min_new_tokens
@@ -138,9 +145,9 @@ class HFTranslator(BatchedTranslator):
             sequences = self.model.generate(
                 **enc,
                 num_beams=self.cfg.num_beams,
-                max_new_tokens=self.cfg.max_new_tokens,
+                max_new_tokens=max(budgets),
                 do_sample=False,
-                logits_processor=LogitsProcessorList([recorder]),
+                logits_processor=LogitsProcessorList([*processors, recorder]),  # the recorder sees the forced </s>
                 **extra,
             )
         texts = self.tokenizer.batch_decode(sequences, skip_special_tokens=True)
