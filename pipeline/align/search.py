@@ -10,6 +10,21 @@ diagonal at a time, vectorised over the cells of the diagonal *and* the bead typ
 A dense band holds every cell (small documents). For large documents, :func:`band_around` builds a
 band of fixed half-width around a path found at a coarser resolution (see :func:`downsample`), which
 keeps time and memory linear in ``n + m``.
+
+**Ties.** Two paths of equal score are told apart by one fixed rule, applied from the end of the documents
+backwards: at each cell the path's last bead is
+
+1. a match bead (both sides non-empty) before a 1-0 bead before a 0-1 bead;
+2. among match beads, the type listed first by :func:`bead_types`: 1-1, then by source size, then by target
+   size (1-2, 1-3, ..., 2-1, 2-2, ...);
+3. a 1-0 or 0-1 bead that follows a match bead before one that continues a run of its own kind before one
+   that follows the other kind.
+
+So two 1-1 beads beat an equal 2-2 bead, a 1-1 bead beats a 1-0 and a 0-1 bead of the same total, and null
+beads go as early as they can: a sentence repeated on one side with one counterpart on the other links its
+*last* copy, the earlier copies get the 1-0 (0-1) beads. Bead scores are rounded to multiples of
+:data:`SCORE_QUANTUM` before the search, so that every path score is an exact sum: paths made of the same bead
+scores in another order tie exactly, and rounding noise of floating-point sums never decides between them.
 """
 
 from __future__ import annotations
@@ -20,6 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 
 BeadType = tuple[int, int]
+#: Bead scores are rounded to multiples of this before the search (2**-30: exact sums for path scores up to
+#: 2**23 in magnitude; a change of at most 5e-10 per bead).
+SCORE_QUANTUM = 2.0**-30
 #: A bead found by the search: (src_start, src_end, tgt_start, tgt_end), ends exclusive.
 Span = tuple[int, int, int, int]
 
@@ -118,7 +136,8 @@ def dp(
     index); -inf forbids it. ``extend`` (optional, shape (2, ncells)) gives the score of a 1-0 (row 0)
     or 0-1 (row 1) bead that *continues* a run of the same kind, so runs of insertions can cost less
     per sentence than isolated ones (affine gap costs, as in Gotoh's sequence alignment); without it a
-    skip always costs its ``scores`` value. Returns the beads in order and their scores.
+    skip always costs its ``scores`` value. Returns the beads in order and their scores (rounded to
+    :data:`SCORE_QUANTUM`). Equal-scoring paths: the module's tie rule.
     """
     D, best, best_state, BPt, BPs, pred, tx, ty = _forward(band, types, scores, pred, extend)
     end = int(band.ncells - 1)
@@ -155,7 +174,7 @@ def _forward(
     T, ncells = scores.shape
     if pred.shape != (T, ncells) or T != len(types):
         raise ValueError("scores / predecessors do not match the band and the bead types")
-    S = np.where(pred >= 0, scores, -np.inf)
+    S = np.where(pred >= 0, _quantize(scores), -np.inf)
     P = np.where(pred >= 0, pred, ncells)
     tx = types.index((1, 0)) if (1, 0) in types else -1
     ty = types.index((0, 1)) if (0, 1) in types else -1
@@ -170,10 +189,12 @@ def _forward(
                     P[ty] < ncells if ty >= 0 else np.zeros(ncells, bool),
                 ]
             ),
-            extend,
+            _quantize(extend),
             -np.inf,
         )
-    # states: 0 after a match bead (or at the start), 1 after a 1-0 bead, 2 after a 0-1 bead
+    # states: 0 after a match bead (or at the start), 1 after a 1-0 bead, 2 after a 0-1 bead. Ties (the module's
+    # rule): argmax takes the first of equal values, so the order of ``tm``, of the rows of ``c3`` and of the
+    # states is the rule's order.
     D = np.full((3, ncells + 1), -np.inf, dtype=np.float64)  # column ncells: -inf sentinel for pred -1
     best = np.full(ncells + 1, -np.inf, dtype=np.float64)  # max over states
     best_state = np.zeros(ncells + 1, dtype=np.int8)
@@ -206,6 +227,12 @@ def _forward(
         best_state[c0:c1] = blk.argmax(axis=0)
         best[c0:c1] = blk[best_state[c0:c1], ar]
     return D, best, best_state, BPt, BPs, pred, tx, ty
+
+
+def _quantize(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded to multiples of :data:`SCORE_QUANTUM` (infinities kept): sums of these are exact."""
+    with np.errstate(invalid="ignore"):
+        return np.round(np.asarray(x, dtype=np.float64) / SCORE_QUANTUM) * SCORE_QUANTUM
 
 
 def max_marginals(
@@ -247,10 +274,11 @@ def max_marginals(
     _, bwd_r, *_ = _forward(rband, types, rs, None, rext)
     bwd = bwd_r[:ncells][::-1]
     out = np.full((T, ncells), -np.inf, dtype=np.float64)
+    q = _quantize(scores)  # as the passes saw them
     for t in range(T):
         p = pred[t]
         ok = p >= 0
-        out[t, ok] = fwd[p[ok]] + scores[t, ok] + bwd[ok]
+        out[t, ok] = fwd[p[ok]] + q[t, ok] + bwd[ok]
     return out, float(fwd[ncells - 1])
 
 
