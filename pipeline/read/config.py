@@ -21,6 +21,7 @@ READERS: Registry[Callable[[ReadConfig], Reader]] = Registry(
         "text": "pipeline.read.text:make_reader",
         "html": "pipeline.read.html:make_reader",
         "markdown": "pipeline.read.markdown:make_reader",
+        "docx": "pipeline.read.docx:make_reader",
     },
 )
 
