@@ -61,7 +61,7 @@ def write_corpus(folder: Path, sentences: list[str]) -> dict[str, int]:
     table = pa.table({"id": ids, "text": texts, "meta": list(range(len(ids)))})
     pq.write_table(table, folder / "rows.parquet", row_group_size=10)
     (folder / "broken.parquet").write_bytes(b"PAR1 this is not a parquet file PAR1")
-    (folder / "notes.md").write_text("ignored: not an input format\n", encoding="utf-8")
+    (folder / "notes.log").write_text("ignored: not an input format\n", encoding="utf-8")
     return {"docs": n_docs, "lines": len(lines), "rows": len(rows)}
 
 

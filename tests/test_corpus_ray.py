@@ -101,3 +101,19 @@ def test_bench_corpus_quick_on_ray(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-q", *args, "--actors", "1"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.startswith("local_sentences_per_s=") and "ray_vs_local=" in last
+
+
+def test_a_folder_of_documents_on_ray_gives_the_local_documents_and_pairs(tmp_path: Path) -> None:
+    from corpus_helpers import FailOn
+    from test_corpus_documents import write_documents
+
+    write_documents(tmp_path / "in")
+    cfg = load_config(lang="uk", overrides=[*FAST, *RAY])
+    local = run_corpus(cfg, tmp_path / "in", tmp_path / "local", engine="local", translator_factory=FailOn("nothing"))
+    on_ray = run_corpus(cfg, tmp_path / "in", tmp_path / "ray", engine="ray", translator_factory=FailOn("nothing"))
+    assert (on_ray.written, on_ray.rejected) == (local.written, local.rejected) == (4, 0)
+    assert shard_records(tmp_path / "ray") == shard_records(tmp_path / "local")
+    for name in ("documents/news/talks.uk.html", "documents/guide.uk.md"):
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+    again = run_corpus(cfg, tmp_path / "in", tmp_path / "ray", engine="ray", translator_factory=FailOn("nothing"))
+    assert again.skipped == again.shards == 3

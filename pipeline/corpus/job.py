@@ -18,13 +18,14 @@ from typing import Any
 
 from pipeline.components import load_glossary
 from pipeline.config import Config
-from pipeline.corpus.read import find_duplicates, plan_shards
+from pipeline.corpus.read import DOCUMENT, find_duplicates, plan_shards
 from pipeline.corpus.records import ShardResult, ShardSpec
 from pipeline.corpus.shards import dumps_reject, load_done, read_rejects, remove_stale
 from pipeline.corpus.stages import JobContext, ShardFailure, TranslatorFactory
 from pipeline.errors import ConfigError, TranslationError
 from pipeline.glossary import Glossary
 from pipeline.io import check_output_folder
+from pipeline.read import get_reader
 from pipeline.settings import output_settings
 from pipeline.write.output import Rendered, commit_all, creation_time
 
@@ -67,17 +68,22 @@ class CorpusReport:
         )
 
 
-def settings_key(cfg: Config, glossary: Glossary | None = None) -> str:
+def settings_key(cfg: Config, glossary: Glossary | None = None, *, reader: str | None = None) -> str:
     """The settings that decide a shard's content: all but the fields marked operational (:mod:`pipeline.settings`).
 
     The glossary counts by its content (``glossary``: the terms the job read), not by its files' names; without
     one, the glossary settings and the ``term_missing`` check cannot change a shard and are left out (so the
-    shards of a job without a glossary keep the keys they had before glossaries existed). Records are text, read
-    by no reader and carrying no inline codes: ``read`` and the ``tag_mismatch`` check are left out too.
+    shards of a job without a glossary keep the keys they had before glossaries existed). Records of JSONL, Parquet
+    and text files are text, read by no reader and carrying no inline codes: ``read`` and the ``tag_mismatch``
+    check are left out of their key; a document's (one file read by ``reader``) keeps ``read.format``, its reader's
+    own section (``read.html`` for a page) and the check.
     """
     data = output_settings(cfg)
-    data.pop("read", None)
-    data.get("qa", {}).pop("tag_mismatch", None)
+    read = data.pop("read", {})
+    if reader is None:
+        data.get("qa", {}).pop("tag_mismatch", None)
+    else:
+        data["read"] = {k: v for k, v in read.items() if k in ("format", reader)}
     section = data.pop("glossary", {})
     if glossary is not None and glossary.entries:
         data["glossary"] = {"enforce": section.get("enforce", False), "terms": glossary.digest()}
@@ -118,7 +124,20 @@ def run_corpus(
         _check_model(cfg)
     t0 = time.perf_counter()
     shards_dir = out_dir / "shards"
-    specs, plan_rejects = plan_shards(input_path, cfg.corpus, settings_key(cfg, glossary))
+    keys: dict[str, str] = {}  # reader -> the settings key of its documents
+
+    def document_key(path: Path) -> str:
+        name = get_reader(cfg.read, path).name
+        return keys.get(name) or keys.setdefault(name, settings_key(cfg, glossary, reader=name))
+
+    specs, plan_rejects = plan_shards(input_path, cfg.corpus, settings_key(cfg, glossary), document_key)
+    documents = [s.rel for s in specs if s.fmt == DOCUMENT]
+    if documents and cfg.translate.unit != "sentence":  # before any work, as translate refuses it
+        raise ConfigError(
+            f"documents with markup ({documents[0]}{' ...' if len(documents) > 1 else ''}) are translated sentence "
+            f"by sentence (their inline codes are placed per sentence), but translate.unit is {cfg.translate.unit}",
+            "set translate.unit=sentence, or give the documents to another job",
+        )
     specs, duplicates = find_duplicates(specs, cfg.corpus)  # before the done check: they are in the keys
     log.info("%d record(s) repeat the id of a record in an earlier shard: rejected as duplicates", duplicates)
     done: dict[str, ShardResult] = {}

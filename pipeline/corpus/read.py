@@ -1,8 +1,11 @@
 """Input of ``translate-corpus``: find the files, cut them into shards, read a shard's records.
 
 Formats, by extension: ``.jsonl`` / ``.ndjson`` (one JSON object per line with an id and a text field),
-``.parquet`` (columns of the same names) and ``.txt`` (one record per non-blank line, id ``file:line``).
-A folder is searched recursively for these; other files are ignored (and counted in the log).
+``.parquet`` (columns of the same names), ``.txt`` (one record per non-blank line, id ``file:line``), and a
+document of any reader but plain text (``.html``, ``.md``, ...: :data:`pipeline.read.READERS`): one record, id its
+path relative to the input, one shard of its own, read and segmented by its reader in the segment stage (its
+translated document is written beside the shards). A folder is searched recursively for these; other files are
+ignored (and counted in the log).
 
 Nothing here raises for a bad record: a line that is not JSON, a record without id or text, a file that
 cannot be parsed become :class:`Reject` entries with the reason. Only an unusable ``--input`` (missing,
@@ -15,7 +18,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,47 +29,81 @@ from pipeline.errors import InputError
 log = logging.getLogger(__name__)
 
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "text"}
+DOCUMENT = "document"  # the format of a file a document reader reads: one record
 PLAN_VERSION = 1
 
 
-def find_files(root: Path) -> list[tuple[Path, str]]:
-    """The input files under ``root`` (or ``root`` itself), sorted, each with its path relative to the input."""
+def input_formats() -> dict[str, str]:
+    """File name ending -> format: the record files' (:data:`SUFFIXES`), then every extension a document reader
+    claims (``document``; the plain-text reader's ``.txt`` stays one record per line)."""
+    from pipeline.read import FALLBACK as TEXT
+    from pipeline.read import READERS, ReadConfig
+
+    formats = dict(SUFFIXES)
+    for name in READERS.names():
+        if name != TEXT:
+            for ext in READERS.load(name)(ReadConfig()).extensions:
+                formats.setdefault(ext.lower(), DOCUMENT)
+    return formats
+
+
+def format_of(path: Path, formats: dict[str, str]) -> str | None:
+    name = path.name.lower()
+    return next((fmt for ext, fmt in formats.items() if name.endswith(ext)), None)
+
+
+def find_files(root: Path) -> list[tuple[Path, str, str]]:
+    """The input files under ``root`` (or ``root`` itself), sorted, each with its path relative to the input and its
+    format."""
+    formats = input_formats()
     if not root.exists():
-        raise InputError(f"input not found: {root}", "pass a JSONL, Parquet or text file, or a folder of them")
+        raise InputError(
+            f"input not found: {root}", "pass a JSONL, Parquet or text file, a document, or a folder of them"
+        )
     if root.is_file():
-        if root.suffix.lower() not in SUFFIXES:
+        fmt = format_of(root, formats)
+        if fmt is None:
             raise InputError(
                 f"cannot tell the format of {root} from its name",
-                f"name it {', '.join(SUFFIXES)} (text: one record per line)",
+                f"name it {', '.join(formats)} (text: one record per line; a document: one record)",
             )
-        return [(root, root.name)]
-    found: list[tuple[Path, str]] = []
+        return [(root, root.name, fmt)]
+    found: list[tuple[Path, str, str]] = []
     ignored = 0
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             p = Path(dirpath) / name
-            if name.startswith(".") or p.suffix.lower() not in SUFFIXES:
+            fmt = format_of(p, formats)
+            if name.startswith(".") or fmt is None:
                 ignored += 1
                 continue
-            found.append((p, p.relative_to(root).as_posix()))
+            found.append((p, p.relative_to(root).as_posix(), fmt))
     if ignored:
-        log.info("input: %d file(s) in %s ignored (not %s)", ignored, root, ", ".join(SUFFIXES))
+        log.info("input: %d file(s) in %s ignored (not %s)", ignored, root, ", ".join(formats))
     if not found:
-        raise InputError(f"no {', '.join(SUFFIXES)} file in {root}", "pass a file or a folder that holds some")
+        raise InputError(f"no {', '.join(formats)} file in {root}", "pass a file or a folder that holds some")
     return sorted(found, key=lambda t: t[1])
 
 
-def plan_shards(root: Path, cfg: CorpusConfig, settings_key: str) -> tuple[list[ShardSpec], list[Reject]]:
-    """Cut every input file into shards of about ``cfg.shard_records`` records; a file that cannot be
-    planned (a corrupt Parquet footer, an unreadable file) is one reject."""
+def plan_shards(
+    root: Path, cfg: CorpusConfig, settings_key: str, document_key: Callable[[Path], str] | None = None
+) -> tuple[list[ShardSpec], list[Reject]]:
+    """Cut every input file into shards of about ``cfg.shard_records`` records (a document: one shard); a file that
+    cannot be planned (a corrupt Parquet footer, an unreadable file) is one reject. ``document_key(path)``: the
+    settings that decide a document's shard (its reader's too; default ``settings_key``)."""
     specs: list[ShardSpec] = []
     rejects: list[Reject] = []
-    for n, (path, rel) in enumerate(find_files(root)):
-        fmt = SUFFIXES[path.suffix.lower()]
+    for n, (path, rel, fmt) in enumerate(find_files(root)):
         try:
             stat = path.stat()
-            slices = _parquet_slices(path, cfg.shard_records) if fmt == "parquet" else _line_slices(path, cfg)
+            slices: list[tuple[int, int, int, tuple[int, ...]]]
+            if fmt == DOCUMENT:
+                slices = [(1, 1, 0, ())]
+            elif fmt == "parquet":
+                slices = _parquet_slices(path, cfg.shard_records)
+            else:
+                slices = _line_slices(path, cfg)
         except Exception as e:  # noqa: BLE001 - any parse failure of one file rejects that file, not the job
             rejects.append(Reject(rel, "plan", f"cannot read {fmt} file: {_one_line(e)}", records=0))
             continue
@@ -79,7 +116,7 @@ def plan_shards(root: Path, cfg: CorpusConfig, settings_key: str) -> tuple[list[
                 "spec": planned,
                 "size": stat.st_size,
                 "mtime_ns": stat.st_mtime_ns,
-                "settings": settings_key,
+                "settings": document_key(path) if fmt == DOCUMENT and document_key is not None else settings_key,
             }
             key = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:32]
             specs.append(ShardSpec(**{**spec.__dict__, "key": key}))
@@ -139,7 +176,8 @@ def find_duplicates(specs: list[ShardSpec], cfg: CorpusConfig) -> tuple[list[Sha
     the first valid record with an id keeps it; a later one in another shard is listed on its shard's spec,
     with the first one's location, and :func:`read_shard` rejects it. Repeats inside one shard are left to
     :func:`read_shard` (it finds them itself, with the same reason). Records that are rejects anyway (not
-    JSON, no id, no text) use no id. Text files are skipped: their ids (``file:line``) are unique.
+    JSON, no id, no text) use no id. Text files and documents are skipped: their ids (``file:line``, the path) are
+    unique.
 
     A shard with duplicates gets a key that includes them, so a shard whose duplicates change (another
     input file added or changed) is not skipped as done by a rerun. Returns the specs and the number of
@@ -152,7 +190,7 @@ def find_duplicates(specs: list[ShardSpec], cfg: CorpusConfig) -> tuple[list[Sha
     shard_of: list[np.ndarray] = []
     pos_of: list[np.ndarray] = []
     for n, spec in enumerate(specs):
-        if spec.fmt == "text":
+        if spec.fmt in ("text", DOCUMENT):
             continue
         digests: list[bytes] = []
         positions: list[int] = []
@@ -231,6 +269,9 @@ def read_shard(spec: ShardSpec, cfg: CorpusConfig) -> ShardWork:
 
 
 def _records(spec: ShardSpec, cfg: CorpusConfig) -> Iterator[InputRecord | Reject | None]:
+    if spec.fmt == DOCUMENT:  # read by its reader in the segment stage (which knows the languages and settings)
+        yield InputRecord(spec.rel, "", spec.rel, path=spec.path)
+        return
     if spec.fmt == "parquet":
         yield from _parquet_records(spec, cfg)
         return

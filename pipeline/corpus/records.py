@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline.document import Unit
+from pipeline.document import SentenceCodes, Unit
+from pipeline.read import SourceDocument
+from pipeline.read.codes import CodeSlot, SegmentedBlocks
 from pipeline.records import AlignedPair, Segmentation, TranslatorInfo
 from pipeline.translate import Output
 
@@ -17,6 +19,7 @@ class InputRecord:
     id: str
     text: str
     where: str
+    path: str | None = None  # a document (``text`` empty): its file, read by its reader in the segment stage
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,13 @@ class Doc:
     pairs: list[AlignedPair] = field(default_factory=list)
     flags: dict[str, int] = field(default_factory=dict)  # QA flag counts
     qa_details: dict[int, dict[str, str]] = field(default_factory=dict)  # pair id -> flag -> detail (XLIFF notes)
+    # a document with markup (an HTML, Markdown, ... file): as its reader read it, its sentences' inline codes, what
+    # stands for them in the units, each sentence's codes and its translation's, and the translated document
+    source: SourceDocument | None = None
+    blocks: SegmentedBlocks | None = None
+    slots: list[tuple[CodeSlot, ...]] = field(default_factory=list)
+    codes: list[SentenceCodes] | None = None
+    translated: bytes | None = None
 
 
 @dataclass
@@ -106,12 +116,17 @@ class ShardResult:
     flags: dict[str, int]
     seconds: dict[str, float]
     glossary: dict[str, int] = field(default_factory=dict)  # glossary.enforce: terms kept, placeholders dropped
+    documents: tuple[str, ...] = ()  # translated documents, relative to the output folder (documents/...)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["files"] = list(self.files)
+        if self.documents:
+            d["documents"] = list(self.documents)
+        else:  # a shard of records: its marker as before documents existed
+            del d["documents"]
         return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ShardResult:
-        return cls(**{**d, "files": tuple(d["files"])})
+        return cls(**{**d, "files": tuple(d["files"]), "documents": tuple(d.get("documents", ()))})

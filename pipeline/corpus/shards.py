@@ -6,6 +6,10 @@ full, then renamed into place) with the marker renamed last, so a marker only ex
 files. A rerun skips a shard whose marker matches the shard's key (the input slice, the input file's size
 and mtime, the settings that decide the output, and the records it rejects as repeating an id of an
 earlier shard) and whose files are all there.
+
+A document record's translated document goes to ``<out>/documents/<its path in the input>`` with ``.<lang>``
+before its extension (``news/a.html`` -> ``documents/news/a.uk.html``), written before the shard's files; the
+marker lists it (``documents``, relative to ``<out>``), so a shard whose document is missing is redone.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pipeline.components import Components
 from pipeline.corpus.records import Reject, ShardResult, ShardSpec, ShardWork
@@ -24,6 +28,13 @@ log = logging.getLogger(__name__)
 
 MARKER = ".done.json"
 REJECTS = ".rejects.jsonl"
+DOCUMENTS = "documents"  # beside shards/: the translated documents, in the input's folders
+
+
+def document_path(record_id: str, lang: str) -> str:
+    """Where a document record's translation goes, relative to the output folder."""
+    rel = PurePosixPath(record_id)
+    return str(PurePosixPath(DOCUMENTS, rel.parent, f"{rel.stem}.{lang}{rel.suffix}"))
 
 
 def marker_path(shards_dir: Path, name: str) -> Path:
@@ -53,6 +64,13 @@ def write_shard(work: ShardWork, parts: Components, shards_dir: Path, created: s
     rendered.append(
         Rendered(work.spec.name + REJECTS, data="".join(dumps_reject(r) + "\n" for r in work.rejects).encode())
     )
+    documents: list[str] = []
+    for d in work.docs:  # before the marker: a shard is done only with its translated documents in place
+        if d.translated is not None:
+            rel = document_path(d.record.id, str(cfg.lang))
+            target = PurePosixPath(rel)
+            commit_all([Rendered(target.name, data=d.translated)], shards_dir.parent / target.parent)
+            documents.append(rel)
     flags: dict[str, int] = {}
     for d in work.docs:
         for k, v in d.flags.items():
@@ -72,6 +90,7 @@ def write_shard(work: ShardWork, parts: Components, shards_dir: Path, created: s
         flags=flags,
         seconds={k: round(v, 3) for k, v in work.seconds.items()},
         glossary=dict(work.glossary),
+        documents=tuple(documents),
     )
     if result.written + result.rejected != result.records:  # every record is in the outputs or a reject
         raise RuntimeError(f"{result.records} records, but {result.written} written + {result.rejected} rejected")
@@ -90,7 +109,7 @@ def load_done(shards_dir: Path, spec: ShardSpec) -> ShardResult | None:
     path = marker_path(shards_dir, spec.name)
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
-        optional = {"glossary"}  # not in the markers of older versions
+        optional = {"glossary", "documents"}  # not in the markers of older versions
         fields = [k for k in ShardResult.__dataclass_fields__ if k not in optional or k in body]
         result = ShardResult.from_json({k: body[k] for k in fields})
     except FileNotFoundError:
@@ -102,6 +121,7 @@ def load_done(shards_dir: Path, spec: ShardSpec) -> ShardResult | None:
         log.info("shard %s: input or settings changed since it was written; redoing it", spec.name)
         return None
     missing = [f for f in result.files if not (shards_dir / f).is_file()]
+    missing += [f for f in result.documents if not (shards_dir.parent / f).is_file()]
     if missing:
         log.warning("shard %s: %s missing; redoing the shard", spec.name, ", ".join(missing))
         return None

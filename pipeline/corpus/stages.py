@@ -27,6 +27,7 @@ from pipeline.config import Config
 from pipeline.corpus.read import read_shard
 from pipeline.corpus.records import Doc, Reject, ShardResult, ShardSpec, ShardWork
 from pipeline.corpus.shards import write_shard
+from pipeline.document import Unit
 from pipeline.errors import ConfigError, TranslationError
 from pipeline.glossary import Glossary
 from pipeline.records import NO_SOURCE, NO_TARGET, TranslatorInfo
@@ -64,7 +65,7 @@ class ShardFailure:
 
     def rejects(self) -> list[Reject]:
         n = self.records or self.spec.count
-        unit = "line(s)" if self.spec.fmt != "parquet" else "row(s)"
+        unit = {"parquet": "row(s)", "document": "document"}.get(self.spec.fmt, "line(s)")
         where = f"{self.spec.rel}:{self.spec.start}+{self.spec.count} {unit}"
         return [Reject(where, self.stage, f"shard {self.spec.name} failed: {self.reason}", records=n)]
 
@@ -104,12 +105,22 @@ def segment_shard(work: ShardWork, parts: Components) -> ShardWork:
     kept: list[Doc] = []
     for doc in work.docs:
         try:
-            seg = parts.segment(doc.record.text)
+            if doc.record.path is not None:  # a document: read by its reader, segmented block by block
+                doc.source = parts.read(Path(doc.record.path))
+                seg, doc.blocks = parts.segment_source(doc.source)
+            else:
+                seg = parts.segment(doc.record.text)
+        except ConfigError:  # settings no document can be translated with (translate.unit=paragraph): the job stops
+            raise
         except Exception as e:  # noqa: BLE001
             work.reject(doc, "segment", reason_of(e))
             continue
         if not seg.sentences:
-            why = "only page furniture" if seg.dropped else "no sentence"
+            why = (
+                "no translatable text"
+                if doc.source is not None and doc.source.text is None
+                else ("only page furniture" if seg.dropped else "no sentence")
+            )
             work.reject(doc, "segment", f"no sentences left after segmentation ({why})")
             continue
         doc.seg = seg
@@ -151,10 +162,13 @@ class TranslateStage:
         if not self._load_reported:  # once per process/actor: the benchmark sums model load times
             work.seconds["model_load"] = self.load_seconds
             self._load_reported = True
+        model_units: list[list[Unit]] = []  # what the model is given: a document's units with its codes' placeholders
         for d in work.docs:
             assert d.seg is not None
             d.units = self.parts.plan(d.seg, tr)
-        per_doc = [[u.text for u in d.units] for d in work.docs]
+            units, d.slots = self.parts.protect(d.units, d.blocks)
+            model_units.append(units)
+        per_doc = [[u.text for u in units] for units in model_units]
         flat = list(dict.fromkeys(t for texts in per_doc for t in texts))
         try:  # the whole shard in one call: the backend batches it by token budget
             table = self._translate(tr, flat)
@@ -171,9 +185,11 @@ class TranslateStage:
             if work.docs and not kept:  # nothing worked: a failure of the shard, retried next run
                 raise
             per_doc = [t for d, t in zip(work.docs, per_doc, strict=True) if d in kept]
+            model_units = [u for d, u in zip(work.docs, model_units, strict=True) if d in kept]
             work.docs = kept
-        for doc, texts in zip(work.docs, per_doc, strict=True):
-            doc.outputs = [table[t][0] for t in texts]
+        for doc, texts, units in zip(work.docs, per_doc, model_units, strict=True):
+            outputs = [table[t][0] for t in texts]
+            doc.outputs, doc.codes = self.parts.restore(outputs, doc.slots, units, doc.blocks)
             if self.parts.kept is not None:
                 protected, dropped = sum(table[t][1] for t in texts), sum(table[t][2] for t in texts)
                 for key, n in (("terms_protected", protected), ("placeholders_dropped", dropped)):
@@ -197,7 +213,11 @@ def link_shard(work: ShardWork, parts: Components) -> ShardWork:
     for doc in work.docs:
         assert doc.seg is not None
         try:
-            result = parts.link(doc.seg, doc.units, doc.outputs, qa=parts.cfg.corpus.qa, doc=doc.record.id)
+            result = parts.link(
+                doc.seg, doc.units, doc.outputs, qa=parts.cfg.corpus.qa, doc=doc.record.id, codes=doc.codes
+            )
+            if doc.source is not None:  # the translated document, from its reader's skeleton
+                doc.translated = parts.write_document(doc.source, doc.blocks, result, doc.codes or ())
         except Exception as e:  # noqa: BLE001
             work.reject(doc, "align", reason_of(e))
             continue
