@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -73,16 +74,21 @@ def collapse_whitespace(text: str) -> tuple[str, Sequence[int]]:
 
 def _merge_crossed(spans: Spans, codes: Sequence[InlineCode]) -> Spans:
     """Join consecutive sentence spans that a paired code starts in one of and ends in another."""
+    paired = [c for c in codes if not c.isolated and c.start != c.end]
+    if len(spans) < 2 or not paired:
+        return spans
     merged = list(spans)
     changed = True
     while changed:
         changed = False
-        for c in codes:
-            if c.isolated or c.start == c.end:
+        starts = [a for a, _ in merged]
+        ends = [b for _, b in merged]
+        for c in paired:
+            first = bisect_right(starts, c.start) - 1  # the span with a <= c.start < b, if any
+            if first < 0 or c.start >= ends[first]:
                 continue
-            first = next((k for k, (a, b) in enumerate(merged) if a <= c.start < b), None)
-            last = next((k for k, (a, b) in enumerate(merged) if a < c.end <= b), None)
-            if first is not None and last is not None and last > first:
+            last = bisect_left(ends, c.end)  # the span with a < c.end <= b, if any
+            if last < len(merged) and starts[last] < c.end and last > first:
                 merged[first : last + 1] = [(merged[first][0], merged[last][1])]
                 changed = True
                 break
@@ -106,21 +112,45 @@ def segment_blocks(blocks: Sequence[Block], spans_of: Callable[[str], Spans]) ->
     sentences: list[Sentence] = []
     codes: list[tuple[InlineCode, ...]] = []
     for bi, block in enumerate(blocks):
-        if not block.text.strip():
+        text, block_codes = block.text, block.codes
+        if not text or text.isspace():
             continue
-        spans = _merge_crossed(spans_of(block.text) or [(0, len(block.text))], block.codes)
-        mine: list[list[InlineCode]] = [[] for _ in spans]
-        for c in block.codes:
-            mine[_owner(spans, c)].append(c)
+        spans = spans_of(text) or [(0, len(text))]
+        if not block_codes:  # no codes: each sentence as the segmenter found it
+            for a, b in spans:
+                sentences.append(Sentence(len(sentences), text[a:b], a, b, bi))
+                codes.append(())
+            continue
+        spans = _merge_crossed(spans, block_codes)
+        if len(spans) == 1:
+            mine = [list(block_codes)]
+        else:
+            mine = [[] for _ in spans]
+            for c in block_codes:
+                mine[_owner(spans, c)].append(c)
         for (a, b), own in zip(spans, mine, strict=True):
-            a2 = min([a, *(c.start for c in own)])  # a code just outside the sentence's span goes with it
-            b2 = max([b, *(c.end for c in own)])
-            raw = block.text[a2:b2]
-            text, where = collapse_whitespace(raw)
-            moved = tuple(sorted((c.moved(where[c.start - a2], where[c.end - a2]) for c in own), key=_order))
-            sentences.append(Sentence(len(sentences), raw, a2, b2, bi))
-            codes.append(moved)
+            if own:
+                a = min(a, min(c.start for c in own))  # a code just outside the sentence's span goes with it
+                b = max(b, max(c.end for c in own))
+            raw = text[a:b]
+            sentences.append(Sentence(len(sentences), raw, a, b, bi))
+            codes.append(_codes_in(raw, a, own))
     return SegmentedBlocks(Segmentation(tuple(sentences)), tuple(codes))
+
+
+def _codes_in(raw: str, a: int, own: list[InlineCode]) -> tuple[InlineCode, ...]:
+    """The codes ``own`` at offsets of sentence ``raw`` (which starts at ``a`` of its block), whitespace
+    collapsed, in order."""
+    if not own:
+        return ()
+    _, where = collapse_whitespace(raw)
+    if a == 0 and isinstance(where, range):  # the offsets stay: the codes as they are
+        moved = [c if not c.by_rule else c.moved(c.start, c.end) for c in own]
+    else:
+        moved = [c.moved(where[c.start - a], where[c.end - a]) for c in own]
+    if len(moved) > 1:
+        moved.sort(key=_order)
+    return tuple(moved)
 
 
 def _order(c: InlineCode) -> tuple[int, int]:

@@ -37,6 +37,7 @@ _ATTR = re.compile(  # name, then = and a value in "", '', unquoted, or none bef
     r"""(?:"([^"]*)"|'([^']*)'|([^\t\n\f\r >"'][^\t\n\f\r >]*)|(?=(>))))?[\t\n\f\r /]*"""
 )
 _COMMENT_END = re.compile(r"--!?>")
+_SIMPLE_TAG = re.compile(r"<(/?)([A-Za-z][^\t\n\f\r />]*)>")  # a tag without attributes: the fast path
 _RAW_END: dict[str, re.Pattern[str]] = {}
 log = logging.getLogger(__name__)
 
@@ -159,8 +160,19 @@ def tokenize(src: str, raw: Callable[[str], bool] = lambda name: True) -> Iterat
     n = len(src)
     pos = 0  # where the next token begins
     i = src.find("<")
+    simple = _SIMPLE_TAG.match
     while i >= 0:
-        tok = _markup(src, i, raw)
+        m = simple(src, i)
+        if m is None:
+            tok = _markup(src, i, raw)
+        elif m.group(1):
+            tok = Token(END, i, m.end(), m.group(2).lower())
+        else:  # the common case, a start tag without attributes (as _markup reads it)
+            tok = Token(START, i, m.end(), m.group(2).lower())
+            name = tok.name
+            if (name in RAWTEXT or name in RCDATA or name == "plaintext") and raw(name):
+                content_end, tok.end = _raw_end(src, name, tok.end)
+                tok.content = (tok.tag_end, content_end)
         if tok is None:
             i = src.find("<", i + 1)
             continue
@@ -202,6 +214,8 @@ def decode_refs(s: str, *, attribute: bool = False) -> str:
 # --- text ---------------------------------------------------------------------------------------------------
 
 _WS_RUN = re.compile(r"[ \t\n\r\f]+")
+_WS_CHARS = frozenset(WS)
+_LONG_WS = re.compile(r"[ \t\n\r\f]{2,}|[\t\n\r\f]")  # the whitespace runs that are not a lone space
 _BAD = re.compile(r"[\x00\ud800-\udfff]")
 
 
@@ -213,29 +227,36 @@ def clean(s: str) -> str:
 def collapse(raw: str, anchors: list[tuple[int, bool]]) -> tuple[str, list[int]]:
     """``raw`` with whitespace runs as one space, the ends stripped, and where each anchor lands. The anchors come
     in the order of the source and stay in it; one in a run of whitespace lands before its space when it is a
-    closing (``True``) and after it otherwise, unless an anchor before it landed after."""
-    starts: list[int] = []
+    closing (``True``) and after it otherwise, unless an anchor before it landed after.
+
+    Only the runs that are not a single space change the text's length: those are found in one pass, and each
+    anchor is placed by the last of them before it (a closing right after a lone space moves before it)."""
+    starts: list[int] = []  # the runs other than a lone space: where each starts, ends, and starts in the text
     ends: list[int] = []
     new_starts: list[int] = []
     removed_after: list[int] = []
     removed = 0
-    for m in _WS_RUN.finditer(raw):
+    for m in _LONG_WS.finditer(raw):
         a, b = m.span()
         starts.append(a)
         ends.append(b)
         new_starts.append(a - removed)
         removed += b - a - 1
         removed_after.append(removed)
-    text = _WS_RUN.sub(" ", raw)
+    text = _WS_RUN.sub(" ", raw) if starts else raw
     out = []
     for p, left in anchors:
-        k = bisect.bisect_right(starts, p) - 1
-        if k < 0:
-            out.append(p)
-        elif p <= ends[k]:
-            out.append(new_starts[k] if (p == starts[k] or left) else new_starts[k] + 1)
-        else:
-            out.append(p - removed_after[k])
+        q = p
+        if starts:
+            k = bisect.bisect_right(starts, p) - 1
+            if k >= 0:
+                if p <= ends[k]:
+                    out.append(new_starts[k] if (p == starts[k] or left) else new_starts[k] + 1)
+                    continue
+                q = p - removed_after[k]
+        if left and raw[p - 1 : p] == " " and raw[p : p + 1] not in _WS_CHARS and raw[p - 2 : p - 1] not in _WS_CHARS:
+            q -= 1  # a closing right after a lone space: before the space
+        out.append(q)
     if text.startswith(" "):
         text = text[1:]
         out = [max(0, q - 1) for q in out]
@@ -251,6 +272,8 @@ def plain(s: str, *, attribute: bool = False) -> str:
 
 def no_translate(src: str, tok: Token) -> bool:
     """Marked not to be translated: ``translate="no"`` or a ``notranslate`` class."""
+    if not tok.attrs:
+        return False
     t = tok.attr("translate")
     if t is not None and src[t.start : t.end].strip(WS).lower() == "no":
         return True

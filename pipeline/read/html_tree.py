@@ -12,6 +12,7 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from pipeline.read import html_tokens as tk
 from pipeline.read.base import InlineCode
@@ -69,7 +70,12 @@ _ATTRS = frozenset({"alt", "title", "placeholder", "aria-label"})
 _DECLARED = {"author": "author", "date": "date", "article:published_time": "date", "dc.date": "date"}
 _META = frozenset({"description", "og:title", "og:description", "twitter:title", "twitter:description"})
 _T, _OPEN, _CLOSE, _ISO = range(4)
+#: start tags that are not a plain inline element (one that only opens a paired code) in a run of text
+_NOT_PLAIN = (
+    _BLOCKS | _DOC | _SKIP_BLOCKS | _PROTECTED | _VOID | tk.RAWTEXT | tk.RCDATA | {"label", "button", "plaintext"}
+)
 _TEXT_CHAR = re.compile(r"[^ \t\n\r\f]")
+_BY_START = attrgetter("start", "id")
 
 
 @dataclass
@@ -148,16 +154,39 @@ class Builder:
         self.quirks = True  # no doctype: a table does not close a paragraph
 
     def feed(self) -> None:
-        for tok in tk.tokenize(self.src, self._raw):
+        src = self.src
+        for tok in tk.tokenize(src, self._raw):
             if self.skip:
                 self._skipped(tok)
                 continue
             run = self.run
-            if run is not None and run.protect is not None:
-                if not self._ends_protect(tok, run):
-                    self._absorb(tok, run)
+            if run is not None:
+                if run.protect is not None:
+                    if not self._ends_protect(tok, run):
+                        self._absorb(tok, run)
+                        continue
+                    run.protect = None
+                # the most common tokens inside a run, as _text, _start and _end read them
+                kind = tok.kind
+                if kind == TEXT:
+                    items = run.items
+                    items.append((_T, tok.start, tok.end, None))
+                    if run.has_text or _TEXT_CHAR.search(src, tok.start, tok.end) is not None:
+                        run.last = len(items) - 1
+                        run.has_text = True
                     continue
-                run.protect = None
+                if kind == START and not tok.attrs and tok.content is None and tok.name not in _NOT_PLAIN:
+                    name = tok.name
+                    code = _Code(_KIND.get(name, "other"), tok.start, tok.end, paired=True)
+                    run.items.append((_OPEN, 0, 0, code))
+                    run.last = len(run.items) - 1
+                    if len(run.open) < MAX_DEPTH:
+                        run.open.append((name, code))
+                        run.names[name] += 1
+                    continue
+                if kind == END and tok.name in run.names:
+                    self._close(run, tok)
+                    continue
             if tok.kind == TEXT:
                 self._text(tok)
             elif tok.kind == START:
@@ -378,18 +407,24 @@ class Builder:
                 run.open.append((name, code))
                 run.names[name] += 1
 
+    def _close(self, run: _Run, tok: Token) -> None:
+        """An end tag of an inline element open in the run: it closes the latest open one of its name."""
+        name, opened = tok.name, run.open
+        for i in range(len(opened) - 1, -1, -1):
+            if opened[i][0] == name:
+                code = opened.pop(i)[1]
+                run.names[name] -= 1
+                if not run.names[name]:
+                    del run.names[name]
+                code.close = (tok.start, tok.end)
+                run.add((_CLOSE, 0, 0, code), True)
+                return
+
     def _end(self, tok: Token) -> None:
         name, run = tok.name, self.run
         if run is not None and name in run.names:
-            for i in range(len(run.open) - 1, -1, -1):
-                if run.open[i][0] == name:
-                    code = run.open.pop(i)[1]
-                    run.names[name] -= 1
-                    if not run.names[name]:
-                        del run.names[name]
-                    code.close = (tok.start, tok.end)
-                    run.add((_CLOSE, 0, 0, code), True)
-                    return
+            self._close(run, tok)
+            return
         if name == "br":  # </br> is a <br>
             if run is not None:
                 self._iso(run, tok, "br").space = True
@@ -411,46 +446,62 @@ class Builder:
             return  # no text: the run stays in the skeleton as it is
         src, items, last = self.src, run.items, run.last
         raw: list[str] = []
-        rlen = end = 0
+        rlen = 0
         codes: list[_Code] = []
         anchors: list[tuple[int, bool]] = []  # in the order of the source: (offset in the raw text, a closing)
-        for k, (what, s, e, code) in enumerate(items[: last + 1]):
+        for what, s, e, code in items[: last + 1]:
             if code is None:
                 piece = src[s:e]
-                if k == last:
-                    piece = piece.rstrip(WS)
-                    e = s + len(piece)
-                piece = tk.clean(tk.decode_refs(piece))
+                if "&" in piece:
+                    piece = tk.decode_refs(piece)
                 raw.append(piece)
                 rlen += len(piece)
-                end = e
             elif what == _CLOSE:
                 code.b = len(anchors)
                 anchors.append((rlen, True))
-                end = code.close[1] if code.close else end
             else:
                 code.a = code.b = len(anchors)
                 anchors.append((rlen, False))
-                end = code.open_e
                 codes.append(code)
                 if code.space:
                     raw.append(" ")
                     rlen += 1
+        what, s, e, code = items[last]  # the block ends with the last item that belongs in it
+        if code is None:  # text: without its trailing whitespace
+            piece = src[s:e].rstrip(WS)
+            e = s + len(piece)
+            if "&" in piece:
+                piece = tk.decode_refs(piece)
+            rlen += len(piece) - len(raw[-1])
+            raw[-1] = piece
+            end = e
+        elif what == _CLOSE:
+            assert code.close is not None
+            end = code.close[1]
+        else:
+            end = code.open_e
         for c in codes:
             if c.paired and c.close is None:
                 c.b = len(anchors)
                 anchors.append((rlen, True))
-        text, where = tk.collapse("".join(raw), anchors)
+        text, where = tk.collapse(tk.clean("".join(raw)), anchors)  # clean keeps every length
         slot = Slot(run.start, end, "run")
         out = []
+        code_id = self.code_id
+        at = slot.codes
         for c in codes:
-            self.code_id += 1
-            start, stop = where[c.a], where[c.b]
-            closing = src[c.close[0] : c.close[1]] if c.close else ""
-            stop = max(start, stop) if c.paired else start
-            out.append(InlineCode(self.code_id, c.kind, start, stop, src[c.open_s : c.open_e], closing, not c.paired))
-            slot.codes[self.code_id] = (c.open_s, c.open_e, c.close[0] if c.close else end)
-        out.sort(key=lambda c: (c.start, c.id))
+            code_id += 1
+            start = where[c.a]
+            close = c.close
+            if c.paired:
+                stop = max(start, where[c.b])
+                out.append(InlineCode(code_id, c.kind, start, stop, src[c.open_s : c.open_e],
+                                      src[close[0] : close[1]] if close else ""))  # fmt: skip
+            else:
+                out.append(InlineCode(code_id, c.kind, start, start, src[c.open_s : c.open_e], "", True))
+            at[code_id] = (c.open_s, c.open_e, close[0] if close else end)
+        self.code_id = code_id
+        out.sort(key=_BY_START)
         self.found.append((run.start, run.kind, text, tuple(out), slot))
 
     def _title(self, tok: Token) -> None:
