@@ -243,7 +243,17 @@ class Components:
         """Link, pair and check one translated document (``qa=False``: no quality checks; ``codes``: a document's
         inline codes per sentence, from :meth:`restore`)."""
         checks = self.cfg.qa if qa else None
-        return link_document(seg, units, outputs, self.linker, qa=checks, doc=doc, glossary=self.glossary, codes=codes)
+        return link_document(
+            seg,
+            units,
+            outputs,
+            self.linker,
+            qa=checks,
+            doc=doc,
+            glossary=self.glossary,
+            codes=codes,
+            read=self.cfg.read,
+        )
 
     def signature(self, translator: TranslatorInfo) -> Signature:
         """How the outputs were made: segmenter, model, backend, decoding, links, and the kept terms."""

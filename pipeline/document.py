@@ -31,6 +31,7 @@ from pipeline import __version__
 from pipeline.align import Aligner
 from pipeline.glossary.model import Glossary
 from pipeline.qa import QAConfig, QASummary, run_qa
+from pipeline.read.config import ReadConfig
 from pipeline.records import (
     NO_SOURCE,
     NO_TARGET,
@@ -282,9 +283,11 @@ def link_document(
     doc: str | None = None,
     glossary: Glossary | None = None,
     codes: Sequence[SentenceCodes] | None = None,
+    read: ReadConfig | None = None,
 ) -> DocumentPairs:
     """Link, pair and check one translated document (``qa=None``: no quality checks; ``glossary``: the run's
-    terms, loaded by the caller, for ``term_missing``; ``codes``: a document with markup, see :func:`to_pairs`)."""
+    terms, loaded by the caller, for ``term_missing``; ``codes``: a document with markup, see :func:`to_pairs`;
+    ``read``: the run's ``read:`` section, for the checks that measure a document as its reader writes it)."""
     t0 = time.perf_counter()
     load_before = linker.aligner.load_seconds if linker.aligner is not None else 0.0
     linked = link_outputs(seg, units, outputs, linker)
@@ -303,7 +306,9 @@ def link_document(
     t1 = time.perf_counter()
     summary = None
     if qa is not None:
-        pairs, summary = run_qa(pairs, qa, src_lang=linker.src_lang, tgt_lang=linker.tgt_lang, glossary=glossary)
+        pairs, summary = run_qa(
+            pairs, qa, src_lang=linker.src_lang, tgt_lang=linker.tgt_lang, glossary=glossary, read=read
+        )
     seconds = {"embedder_load": load, "link": t1 - t0 - load, "qa": time.perf_counter() - t1}
     return DocumentPairs(pairs, linked, summary, seconds)
 

@@ -351,8 +351,9 @@ def test_korean_output_passes_and_reports_its_counts(monkeypatch: pytest.MonkeyP
     base = tmp_path / "000_d3c0a91caa4d5cc3.en-ko"
     report = json.loads(_out(base, ".report.json").read_text(encoding="utf-8"))
     assert report["qa"]["failure"] is None and report["qa"]["checks"]["wrong_language"]["wrong"] == 0
-    # every check that is on and applies: tag_mismatch only to documents with markup
-    assert set(report["qa"]["counts"]) == {c for c in CHECKS if c not in ("low_mt_score", "tag_mismatch")}
+    # every check that is on and applies: tag_mismatch only to documents with markup, cue_* only to subtitles
+    not_here = ("low_mt_score", "tag_mismatch", "cue_too_long", "cue_too_fast")
+    assert set(report["qa"]["counts"]) == {c for c in CHECKS if c not in not_here}
     assert not _out(base, ".review.html").exists()
 
 

@@ -28,6 +28,7 @@ from pipeline.records import AlignedPair
 
 if TYPE_CHECKING:
     from pipeline.glossary.model import Glossary
+    from pipeline.read.config import ReadConfig
 
 __all__ = ["CHECKS", "Check", "CheckResult", "QAConfig", "QAContext", "QASummary", "failure_message", "run_qa"]
 
@@ -98,11 +99,13 @@ def run_qa(
     tgt_lang: str,
     identify: Identifier | None = None,
     glossary: Glossary | None = None,
+    read: ReadConfig | None = None,
 ) -> tuple[list[AlignedPair], QASummary]:
     """Run the enabled checks; return the pairs with their flags added (existing flags kept first) and a summary.
 
     ``identify`` replaces the language identifier (default: fastText lite, loaded on first use, when
-    ``qa.wrong_language.use_lid`` is on); ``glossary`` is the run's terms (``term_missing``; None: none given).
+    ``qa.wrong_language.use_lid`` is on); ``glossary`` is the run's terms (``term_missing``; None: none given);
+    ``read`` the run's ``read:`` section (the subtitle checks' limits, ``read.srt``; None: the defaults).
     """
     summary = QASummary(pairs=len(pairs))
     if not cfg.enabled:
@@ -116,7 +119,7 @@ def run_qa(
     elif identify is not None:
         lid_name = "custom"
     summary.lid = lid_name if cfg.wrong_language.enabled else "off"
-    ctx = QAContext(src_lang=src_lang, tgt_lang=tgt_lang, identify=identify, glossary=glossary)
+    ctx = QAContext(src_lang=src_lang, tgt_lang=tgt_lang, identify=identify, glossary=glossary, read=read)
     added: list[list[str]] = [[] for _ in pairs]
     for check, section in enabled:
         result = check.run(pairs, section, ctx)

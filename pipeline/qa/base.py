@@ -12,6 +12,7 @@ from pipeline.records import AlignedPair
 
 if TYPE_CHECKING:
     from pipeline.glossary.model import Glossary
+    from pipeline.read.config import ReadConfig
 
 __all__ = ["Check", "CheckFn", "CheckResult", "Identifier", "QAContext"]
 
@@ -25,6 +26,7 @@ class QAContext:
     tgt_lang: str
     identify: Identifier | None = None  # language identifier (None: script signals only)
     glossary: Glossary | None = None  # the run's terms (term_missing); None: no glossary given
+    read: ReadConfig | None = None  # the run's read: section (the subtitle checks' limits); None: the defaults
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pipeline.glossary.check import DESCRIPTION as TERM_DESCRIPTION
 from pipeline.glossary.check import check_terms
@@ -18,6 +18,17 @@ from pipeline.qa import config as qc
 from pipeline.qa.base import Check, CheckResult, QAContext
 from pipeline.qa.language import judge_language
 from pipeline.qa.numbers import compare_numbers
+from pipeline.read.config import ReadConfig
+from pipeline.read.subtitles_layout import (
+    CUE,
+    CueLayout,
+    Limits,
+    PairBlock,
+    cue_duration,
+    cue_number,
+    lay_out,
+    pair_blocks,
+)
 from pipeline.records import NO_SOURCE, NO_TARGET, AlignedPair
 
 __all__ = ["Check", "CheckResult", "QAContext"]
@@ -186,7 +197,7 @@ def term_missing(pairs: Sequence[AlignedPair], cfg: qc.TermMissingCheck, ctx: QA
 def tag_mismatch(pairs: Sequence[AlignedPair], cfg: qc.TagMismatchCheck, ctx: QAContext) -> CheckResult:
     res = CheckResult()
     for i, p in enumerate(pairs):
-        lost = [c for c in p.tgt_codes if c.by_rule]
+        lost = [c for c in p.tgt_codes if c.by_rule and c.kind != CUE]  # a cue's is placed by length (subtitles)
         if lost:
             names = ", ".join(f"{c.id} ({c.kind})" for c in lost)
             res.flagged[i] = f"the model lost inline code(s) {names}: put back at the sentence's edge"
@@ -195,6 +206,69 @@ def tag_mismatch(pairs: Sequence[AlignedPair], cfg: qc.TagMismatchCheck, ctx: QA
 
 def _has_codes(pairs: Sequence[AlignedPair]) -> bool:
     return any(p.src_codes for p in pairs)
+
+
+def _limits(ctx: QAContext) -> Limits:
+    s = (ctx.read or ReadConfig()).srt
+    return Limits(s.max_line_length, s.max_lines, s.max_cps)
+
+
+def _cues(pairs: Sequence[AlignedPair], limits: Limits) -> Iterator[tuple[PairBlock, int, CueLayout]]:
+    """Every cue of a subtitle document as the writer lays it out: its block, its index there, its layout."""
+    for block in pair_blocks(pairs):
+        for k, cue in enumerate(lay_out(block.text, block.codes, block.shares, limits)):
+            yield block, k, cue
+
+
+def _flag_cue(res: CheckResult, block: PairBlock, cue: CueLayout, detail: str) -> None:
+    """Flag the pairs whose text is (partly) in ``cue``."""
+    for i, (s, e) in zip(block.pairs, block.spans, strict=True):
+        if (s < cue.end and cue.start < e) or (cue.start == cue.end and s <= cue.start <= e):
+            res.flagged[i] = f"{res.flagged[i]}; {detail}" if i in res.flagged else detail
+
+
+def cue_too_long(pairs: Sequence[AlignedPair], cfg: qc.CueTooLongCheck, ctx: QAContext) -> CheckResult:
+    limits = _limits(ctx)
+    res = CheckResult()
+    cues = flagged = 0
+    for block, k, cue in _cues(pairs, limits):
+        cues += 1
+        longest = max(len(line) for line in cue.lines)
+        problems = []
+        if longest > limits.max_line_length:
+            problems.append(f"a line of {longest} characters (max {limits.max_line_length})")
+        if len(cue.lines) > limits.max_lines:
+            problems.append(f"{len(cue.lines)} lines (max {limits.max_lines})")
+        if problems:
+            flagged += 1
+            _flag_cue(res, block, cue, f"cue {cue_number(block.cues[k])}: {' and '.join(problems)}")
+    res.stats = {"cues": cues, "cues_too_long": flagged}
+    return res
+
+
+def cue_too_fast(pairs: Sequence[AlignedPair], cfg: qc.CueTooFastCheck, ctx: QAContext) -> CheckResult:
+    limits = _limits(ctx)
+    res = CheckResult()
+    cues = flagged = 0
+    for block, k, cue in _cues(pairs, limits):
+        seconds = cue_duration(block.cues[k])
+        if not seconds or seconds <= 0:
+            continue
+        cues += 1
+        cps = cue.chars / seconds
+        if cps > limits.max_cps:
+            flagged += 1
+            detail = (
+                f"cue {cue_number(block.cues[k])}: {cue.chars} characters in {seconds:.2f} s, {cps:.1f} a second "
+                f"(max {limits.max_cps:g})"
+            )
+            _flag_cue(res, block, cue, detail)
+    res.stats = {"cues": cues, "cues_too_fast": flagged}
+    return res
+
+
+def _has_cues(pairs: Sequence[AlignedPair]) -> bool:
+    return any(c.kind == CUE for p in pairs for c in p.src_codes)
 
 
 EMPTY_TARGET = Check("empty_target", "the target is empty", qc.EmptyTargetCheck, empty_target)
@@ -223,4 +297,18 @@ TAG_MISMATCH = Check(
     qc.TagMismatchCheck,
     tag_mismatch,
     applies=_has_codes,
+)
+CUE_TOO_LONG = Check(
+    "cue_too_long",
+    "a subtitle cue whose translation has a line longer or more lines than read.srt allows",
+    qc.CueTooLongCheck,
+    cue_too_long,
+    applies=_has_cues,
+)
+CUE_TOO_FAST = Check(
+    "cue_too_fast",
+    "a subtitle cue whose translation has more characters a second than read.srt.max_cps",
+    qc.CueTooFastCheck,
+    cue_too_fast,
+    applies=_has_cues,
 )

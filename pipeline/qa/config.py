@@ -39,6 +39,8 @@ CHECKS: Registry[Check] = Registry(
             "low_mt_score",
             "term_missing",
             "tag_mismatch",
+            "cue_too_long",
+            "cue_too_fast",
         )
     },
 )
@@ -158,6 +160,14 @@ class TagMismatchCheck(_Check):
     """Applies to documents with markup (HTML, Markdown) only."""
 
 
+class CueTooLongCheck(_Check):
+    """Applies to subtitles only; the limits are the reader's (read.srt.max_line_length, read.srt.max_lines)."""
+
+
+class CueTooFastCheck(_Check):
+    """Applies to subtitles only; the limit is the reader's (read.srt.max_cps)."""
+
+
 class QAConfig(Section):
     """Configuration of the quality checks (all fields have defaults; ``QAConfig()`` is the default).
 
@@ -195,6 +205,17 @@ class QAConfig(Section):
         default_factory=lambda: TagMismatchCheck(),
         description="documents with markup (HTML, Markdown): an inline code (bold, a link, a line break, ...) whose "
         "placeholder the model dropped or misplaced was put back by rule at the sentence's edge",
+    )
+    cue_too_long: CueTooLongCheck = Field(
+        default_factory=lambda: CueTooLongCheck(),
+        description="subtitles: a cue whose translation, as it is written, has a line longer than "
+        "read.srt.max_line_length or more than read.srt.max_lines lines (a long word, or more text than the cue "
+        "holds)",
+    )
+    cue_too_fast: CueTooFastCheck = Field(
+        default_factory=lambda: CueTooFastCheck(),
+        description="subtitles: a cue whose translation, as it is written, has more than read.srt.max_cps characters "
+        "a second for the cue's duration",
     )
 
     @classmethod

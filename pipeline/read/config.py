@@ -22,6 +22,7 @@ READERS: Registry[Callable[[ReadConfig], Reader]] = Registry(
         "html": "pipeline.read.html:make_reader",
         "markdown": "pipeline.read.markdown:make_reader",
         "docx": "pipeline.read.docx:make_reader",
+        "srt": "pipeline.read.srt:make_reader",
     },
 )
 
@@ -35,15 +36,45 @@ class HtmlConfig(Section):
     )
 
 
+class SrtConfig(Section):
+    """Subtitles: how each cue's translation is laid out, and the limits of the cue_too_long and cue_too_fast
+    flags (the defaults are Netflix's timed-text guidelines for adult programmes in many languages; set a
+    target language's own, e.g. for Korean, in its configs/<lang>.yaml)."""
+
+    max_line_length: int = Field(
+        42,
+        ge=10,
+        le=200,
+        description="characters a subtitle line may hold: each cue's translation is wrapped to lines of at most "
+        "this many characters where its words allow (a longer word, or more text than max_lines such lines hold, "
+        "is flagged cue_too_long)",
+    )
+    max_lines: int = Field(
+        2,
+        ge=1,
+        le=10,
+        description="lines a cue may have: more text than this many lines of max_line_length is set in this many "
+        "longer lines and flagged cue_too_long",
+    )
+    max_cps: float = Field(
+        17.0,
+        gt=0.0,
+        le=100.0,
+        description="characters a second a viewer is given to read (spaces counted, line breaks not): a cue whose "
+        "translation has more for its duration is flagged cue_too_fast",
+    )
+
+
 class ReadConfig(Section):
     """How input documents are read (``--input-format`` sets ``read.format``)."""
 
     format: str = Field(
         "auto",
         description="the input format: auto (by the file's extension: .html/.htm html, .md/.markdown markdown, "
-        "anything else text), or a reader's name: text, html, markdown",
+        ".srt srt, anything else text), or a reader's name: text, html, markdown, srt",
     )
     html: HtmlConfig = Field(default_factory=lambda: HtmlConfig(), description="HTML pages")
+    srt: SrtConfig = Field(default_factory=lambda: SrtConfig(), description="SRT subtitles")
 
     @field_validator("format")
     @classmethod
