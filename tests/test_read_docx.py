@@ -31,7 +31,7 @@ from pipeline.read import READERS, ReadConfig, get_reader
 from pipeline.read import docx_package as package
 from pipeline.read.base import Block, SourceDocument
 from pipeline.read.docx import DATATYPE, DocxReader
-from pipeline.read.docx_runs import W
+from pipeline.read.docx_xml import W
 
 READER = DocxReader()
 WNS = {"w": W}

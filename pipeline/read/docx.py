@@ -39,7 +39,9 @@ from pipeline.errors import InputError
 from pipeline.read.base import Block, SourceDocument
 from pipeline.read.config import ReadConfig
 from pipeline.read.docx_package import Package, open_package, rels_name, resolve_target, write_package
-from pipeline.read.docx_runs import PPR, TXBX, Paragraph, ParagraphReader, rewrite, w
+from pipeline.read.docx_runs import ParagraphReader
+from pipeline.read.docx_write import rewrite
+from pipeline.read.docx_xml import PPR, TXBX, Paragraph, w
 from pipeline.records import InlineCode
 
 __all__ = ["DATATYPE", "DocxReader", "DocxSkeleton", "make_reader"]
