@@ -20,6 +20,7 @@ first use).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -73,10 +74,12 @@ def read_document(
 ) -> SourceDocument:
     """The document in ``path``, written in ``lang``, by the reader ``read.format`` names (``auto``: by the file's
     extension): the input of ``translate``, both sides of ``align``, the file of ``segment``. An ``http(s)://``
-    address is fetched (:mod:`pipeline.read.fetch`) and read as an article (``read.html.extract: article``)."""
+    address is fetched (:mod:`pipeline.read.fetch`) and read as an article (``read.html.extract: article``); its
+    metadata has the address as ``url`` unless the page declares its own."""
     if isinstance(path, str) and is_url(path):
         article = cfg.read.model_copy(update={"html": cfg.read.html.model_copy(update={"extract": "article"})})
-        return READERS.load("html")(article).read(fetch(path), where=path, lang=lang)
+        page = READERS.load("html")(article).read(fetch(path), where=path, lang=lang)
+        return dataclasses.replace(page, metadata={"url": path, **page.metadata})  # unless it declares its own
     reader = get_reader(cfg.read, path)
     return reader.read(read_input_bytes(path, what=what, given_by=given_by), where=str(path), lang=lang)
 
@@ -280,9 +283,10 @@ class Components:
         corpus: bool = False,
         qa_details: Mapping[str, Mapping[str, str]] | None = None,
         datatype: str = "plaintext",
+        document: Mapping[str, str] | None = None,
     ) -> list[Rendered]:
         """Every format in ``formats`` in memory (:func:`pipeline.write.render_outputs`; ``datatype``: the source
-        document's, for XLIFF and TMX)."""
+        document's, for XLIFF and TMX; ``document``: what it declares, title, author, date, url, for JSONL)."""
         return render_outputs(
             formats,
             pairs,
@@ -294,6 +298,7 @@ class Components:
             corpus=corpus,
             qa_details=qa_details,
             datatype=datatype,
+            document=document,
         )
 
 

@@ -202,7 +202,7 @@ def translate_file(
     base = f"{cfg.output.name.format(stem=stem)}.{cfg.src_lang}-{lang}"
     assert doc.qa is not None
     with profile.step("render"):
-        rendered = _render(parts, doc, base, folder, signature, when, source.datatype)
+        rendered = _render(parts, doc, base, folder, signature, when, source)
         translated = parts.write_document(source, blocks, doc, codes or ())
         if translated is not None:  # the document itself, translated: <stem>.<lang>.<ext>
             rendered.insert(0, Rendered(translated_document_name(cfg, input_path, lang), data=translated))
@@ -293,14 +293,21 @@ def _render(
     folder: Path,
     signature: Signature,
     when: datetime,
-    datatype: str,
+    source: SourceDocument,
 ) -> list[Rendered]:
     """Every output in memory (written later as one unit: a failure leaves no output at all)."""
     cfg = parts.cfg
     assert doc.qa is not None
     details = {str(k): v for k, v in doc.qa.details.items()}
     rendered = parts.render(
-        cfg.output.formats, doc.pairs, base, signature=signature, created=when, qa_details=details, datatype=datatype
+        cfg.output.formats,
+        doc.pairs,
+        base,
+        signature=signature,
+        created=when,
+        qa_details=details,
+        datatype=source.datatype,
+        document=source.metadata,
     )
     if cfg.output.review:
         rendered.append(_review_page(cfg, doc.pairs, doc.qa, base, folder, signature))

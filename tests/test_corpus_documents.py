@@ -69,7 +69,8 @@ def test_a_folder_of_documents_gives_each_its_translated_document_and_pairs_with
         "# A SHORT GUIDE\n\nTHE FIRST **STEP** IS EASY. THE SECOND ONE IS [HARD](https://example.org/h).\n\n"
         "- ONE ITEM.\n"
     )
-    assert "src_codes" not in by_doc["lines.txt:1"][0]  # a line record is text, as before
+    assert all(r["document"] == {"title": "A short guide"} for r in by_doc["guide.md"])  # what it declares
+    assert "src_codes" not in by_doc["lines.txt:1"][0] and "document" not in by_doc["lines.txt:1"][0]  # as before
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     documents = sorted(d for s in manifest["shards"] for d in s["result"].get("documents", []))
     assert documents == ["documents/guide.uk.md", "documents/news/talks.uk.html"]

@@ -142,7 +142,10 @@ def test_a_web_address_is_fetched_and_translated_as_an_article(site: str, tmp_pa
     assert [r["src"] for r in records] == [ARTICLE[0], *ARTICLE]  # the clean page's <title>, then the article
     report = json.loads((out / "talks.en-uk.report.json").read_text(encoding="utf-8"))
     assert report["document"]["title"] == "Talks resume in Geneva" and report["input"] == url
+    assert report["document"]["author"] == "Jane Roe" and report["document"]["date"] == "2026-03-01"
     assert any("Related stories" in d["text"] for d in report["dropped"])
+    declared = {k: v for k, v in report["document"].items() if k not in ("reader", "blocks")}
+    assert all(r["document"] == declared for r in records) and declared["url"] == url  # on every JSONL record
     page = (out / "talks.uk.html").read_text(encoding="utf-8")
     assert page.count("<p>") >= 3 and "<nav" not in page and "Related stories" not in page
 

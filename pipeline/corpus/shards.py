@@ -52,6 +52,7 @@ def write_shard(work: ShardWork, parts: Components, shards_dir: Path, created: s
     signature = parts.signature(tr)
     pairs: list[AlignedPair] = [p for d in work.docs for p in d.pairs]
     details = {f"{d.record.id}#{pid}": v for d in work.docs for pid, v in d.qa_details.items()}
+    source = work.docs[0].source if len(work.docs) == 1 else None  # a document's shard holds it alone
     rendered = parts.render(
         cfg.corpus.formats,
         pairs,
@@ -60,6 +61,8 @@ def write_shard(work: ShardWork, parts: Components, shards_dir: Path, created: s
         created=datetime.fromisoformat(created),
         corpus=True,
         qa_details=details,
+        datatype=source.datatype if source is not None else "plaintext",
+        document=source.metadata if source is not None else None,
     )
     rendered.append(
         Rendered(work.spec.name + REJECTS, data="".join(dumps_reject(r) + "\n" for r in work.rejects).encode())

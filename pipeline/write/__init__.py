@@ -78,6 +78,7 @@ def render_context(
     corpus: bool = False,
     qa_details: QADetails | None = None,
     datatype: str = "plaintext",
+    document: Mapping[str, str] | None = None,
 ) -> RenderContext:
     """The context of one output; :class:`ConfigError` for a malformed language code, :class:`ValueError`
     if a pair's languages differ from ``src_lang``/``tgt_lang`` (one output per language pair)."""
@@ -87,7 +88,14 @@ def render_context(
         if (p.src_lang, p.tgt_lang) != (src_lang, tgt_lang):
             raise ValueError(f"pair {p.id} is {p.src_lang}->{p.tgt_lang}, but this output is {src_lang}->{tgt_lang}")
     return RenderContext(
-        signature, src_lang, tgt_lang, resolve_creation_date(creation_date), corpus, qa_details, datatype
+        signature,
+        src_lang,
+        tgt_lang,
+        resolve_creation_date(creation_date),
+        corpus,
+        qa_details,
+        datatype,
+        dict(document) if document else None,
     )
 
 
@@ -149,6 +157,7 @@ def render_outputs(
     corpus: bool = False,
     qa_details: Mapping[Any, Mapping[str, str]] | None = None,
     datatype: str = "plaintext",
+    document: Mapping[str, str] | None = None,
 ) -> list[Rendered]:
     """Render every format in ``formats`` (duplicates ignored, order kept) in memory; nothing is written.
 
@@ -158,7 +167,8 @@ def render_outputs(
     ``qa_details``: what the checks said about flagged pairs (pair id, or ``<doc>#<id>`` -> flag -> detail, as
     :class:`pipeline.qa.QASummary` has them), for the formats that show it (XLIFF notes). ``datatype``: what the
     source document is (``plaintext``; ``html``, ``x-markdown`` for a document with markup), for the formats
-    that say it (XLIFF ``<file datatype>``, the TMX header).
+    that say it (XLIFF ``<file datatype>``, the TMX header). ``document``: what the source document declares
+    (title, author, date, url), on each JSONL record.
     """
     names = list(dict.fromkeys(formats))
     if not names:
@@ -174,6 +184,7 @@ def render_outputs(
         corpus=corpus,
         qa_details=details,
         datatype=datatype,
+        document=document,
     )
     rendered: list[Rendered] = []
     for form in chosen:

@@ -1,8 +1,9 @@
 """JSON Lines writer and reader: one self-describing record per aligned pair.
 
 Each line is :meth:`AlignedPair.to_json` (keys in field order: ``id, src_lang, tgt_lang, src, tgt,
-src_idx, tgt_idx, score, mt_score, paragraph, flags``) plus ``"signature"`` (the signature string),
-UTF-8 with ``ensure_ascii=False``, one object per line, LF line ends, no blank lines.
+src_idx, tgt_idx, score, mt_score, paragraph, flags``) plus ``"signature"`` (the signature string), and for a
+document that declares them, ``"document"``: its title, author, date and url (a web page's article), UTF-8 with
+``ensure_ascii=False``, one object per line, LF line ends, no blank lines.
 
 The records are described by the JSON Schema ``pipeline/schemas/pair.schema.json`` (package data;
 :func:`pair_schema` loads it): consumers must ignore keys they do not know.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -52,10 +53,12 @@ def _escape(m: re.Match[str]) -> str:
     return f"\\u{ord(m.group()):04x}"
 
 
-def dumps_pair(pair: AlignedPair, signature: str) -> str:
-    """One JSONL line (without the LF) for ``pair``."""
+def dumps_pair(pair: AlignedPair, signature: str, document: Mapping[str, str] | None = None) -> str:
+    """One JSONL line (without the LF) for ``pair`` (``document``: what its source document declares)."""
     record: dict[str, Any] = pair.to_json()
     record["signature"] = signature
+    if document:
+        record["document"] = dict(document)
     try:
         line = json.dumps(record, ensure_ascii=False, allow_nan=False)
     except ValueError:
@@ -73,14 +76,16 @@ def render(
     src_lang: str,
     tgt_lang: str,
     creation_date: datetime | None = None,
+    document: Mapping[str, str] | None = None,
 ) -> str:
     """All records, one per line, each line ending in LF (empty string for no pairs).
 
     ``src_lang``/``tgt_lang``/``creation_date`` are accepted for a uniform writer interface; the
     records carry their own languages and JSONL has no creation date (outputs stay deterministic).
+    ``document``: what the source document declares (title, author, date, url), on every record.
     """
     sig = signature.as_string()
-    return "".join(dumps_pair(p, sig) + "\n" for p in pairs)
+    return "".join(dumps_pair(p, sig, document) + "\n" for p in pairs)
 
 
 def _pair_from_record(record: Any) -> AlignedPair:
@@ -141,5 +146,8 @@ def read_jsonl(path: str | Path) -> list[AlignedPair]:
 
 #: the ``jsonl`` output format (registered in :data:`pipeline.write.config.FORMATS`)
 FORMAT = document_format(
-    "jsonl", ".jsonl", lambda pairs, ctx: render(pairs, **ctx.kwargs()), description=".jsonl: one record per pair"
+    "jsonl",
+    ".jsonl",
+    lambda pairs, ctx: render(pairs, **ctx.kwargs(), document=ctx.document),
+    description=".jsonl: one record per pair",
 )

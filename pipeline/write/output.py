@@ -80,6 +80,7 @@ class RenderContext:
     corpus: bool = False  # the pairs of many input records (translate-corpus shards): each carries ``doc``
     qa_details: QADetails | None = None  # the checks' details of flagged pairs (XLIFF notes); None: not known
     datatype: str = "plaintext"  # the source document's kind (XLIFF <file datatype>, TMX header): html, x-markdown
+    document: Mapping[str, str] | None = None  # what the source document declares (title, author, date, url): JSONL
 
     def kwargs(self) -> dict[str, Any]:
         """The keyword arguments of the formats' ``render`` functions."""
