@@ -9,6 +9,7 @@ paragraph; an unchanged paragraph is not touched at all.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 
 from lxml import etree
@@ -19,11 +20,12 @@ from pipeline.records import InlineCode
 __all__ = ["rewrite"]
 
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _clean(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry."""
-    return "".join(ch for ch in text if ch in "\t\n\r" or (ch >= " " and ch not in "\ufffe\uffff"))
+    return _NOT_XML.sub("", text)
 
 
 def _new_run(rpr: etree._Element | None, text: str) -> etree._Element:
