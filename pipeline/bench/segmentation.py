@@ -232,7 +232,7 @@ def time_systems(
 
 def as_document(text: str, reader: str) -> bytes:
     """``text``'s paragraphs as a document of ``reader``'s format, with inline markup around every fifth word: a
-    page of ``<p>`` elements (with a title) or Markdown paragraphs (with a heading)."""
+    page of ``<p>`` elements (with a title), Markdown paragraphs (with a heading) or a Word document."""
     import html
 
     def marked(p: str, opening: str, closing: str, escape: Callable[[str], str]) -> str:
@@ -249,7 +249,34 @@ def as_document(text: str, reader: str) -> bytes:
             return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", w)
 
         return ("# Bench\n\n" + "\n\n".join(marked(p, "**", "**", md) for p in paras) + "\n").encode()
+    if reader == "docx":
+        return _docx(paras)
     return text.encode()
+
+
+def _docx(paras: Sequence[str]) -> bytes:
+    """A Word document (python-docx) of a heading and ``paras``, every fifth word a bold run."""
+    import io
+
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Bench", 1)
+    for p in paras:
+        para = d.add_paragraph()
+        plain: list[str] = []
+        for i, w in enumerate(p.split()):
+            if i % 5 == 1:
+                para.add_run(" ".join(plain) + " ")
+                para.add_run(w).bold = True
+                plain = [""]
+            else:
+                plain.append(w)
+        if any(plain):
+            para.add_run(" ".join(plain))
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
 
 
 def time_readers(
@@ -266,7 +293,7 @@ def time_readers(
     cfg = load_config(lang=None)
     mb = len(text.encode("utf-8")) / 1e6
     rows = []
-    suffix = {"text": ".txt", "html": ".html", "markdown": ".md"}
+    suffix = {"text": ".txt", "html": ".html", "markdown": ".md", "docx": ".docx"}
     with tempfile.TemporaryDirectory() as tmp:
         for reader in readers:
             files = []
@@ -282,6 +309,34 @@ def time_readers(
                     segment_document_source(cfg, read_document(cfg, path, "en"), "en")
                     into.append(clock() - t0)
             rows.append(row)
+    return rows
+
+
+def time_writes(
+    text: str, quarter: str, readers: Sequence[str], repeat: int, clock: Callable[[], float] = time.perf_counter
+) -> list[SpeedRow]:
+    """Writing the translated document back (the reader's ``write``, as ``translate`` does last) with every block
+    changed (its ASCII letters upper-cased: the same length, so its codes stay where they were), for ``text`` and
+    its first quarter made into a document of each reader's format; rows ``write:<reader>``."""
+    import dataclasses
+    import string
+
+    from pipeline.read import READERS, ReadConfig
+
+    upper = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+    rows = []
+    for name in readers:
+        reader = READERS.load(name)(ReadConfig())
+        docs = [reader.read(as_document(sample, name), where=f"bench.{name}", lang="en") for sample in (text, quarter)]
+        changed = [[dataclasses.replace(b, text=b.text.translate(upper)) for b in d.blocks] for d in docs]
+        row = SpeedRow(f"write:{name}", len(text.encode("utf-8")) / 1e6, len(paragraphs(text)), [], [])
+        reader.write(docs[1], changed[1])  # warm-up
+        for _ in range(repeat):
+            for doc, blocks, into in zip(docs, changed, (row.seconds, row.quarter_seconds), strict=True):
+                t0 = clock()
+                reader.write(doc, blocks)
+                into.append(clock() - t0)
+        rows.append(row)
     return rows
 
 

@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         table,
         time_readers,
         time_systems,
+        time_writes,
     )
     from pipeline.errors import ConfigError
     from pipeline.read import READERS
@@ -68,11 +69,14 @@ def run(args: argparse.Namespace) -> int:
         text, quarter = english_text(lists, int(args.size_mb * 1e6))
         rows = time_systems(text, quarter, systems, args.repeat)
         out.write("\n" + speed_table(rows, args.repeat) + "\n")
-        readers = [r for r in ("text", "html", "markdown") if r in READERS]
+        readers = [r for r in ("text", "html", "markdown", "docx") if r in READERS]
         read_rows = time_readers(text, quarter, readers, args.repeat)
         out.write("\nreading and segmenting the same text as a document (translate's path):\n\n")
         out.write(speed_table(read_rows, args.repeat).split("\n\n", 1)[1] + "\n")
         out.write("\n".join(reader_lines(read_rows)) + "\n")
+        write_rows = time_writes(text, quarter, [r for r in readers if r != "text"], args.repeat)
+        out.write("\nwriting the translated document back (every block changed):\n\n")
+        out.write(speed_table(write_rows, args.repeat).split("\n\n", 1)[1] + "\n")
     out.write(final_line(scores, rows) + "\n")
     out.flush()
     return 0
