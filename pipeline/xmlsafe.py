@@ -9,6 +9,12 @@ after parsing (the DTD's entity declarations): no file the pipeline reads needs 
 answers every request for an external resource with nothing stands behind all of it. The file is
 read once, after a size check, and nothing is written.
 
+The layers, each with a probe only it stops (``tests/test_xmlsafe_layers.py``): the size check (``over the
+limit``); the byte scan (``'<!ENTITY' at byte N``: a declaration in a comment, which no parsed DTD holds); the
+parser's options (an external DTD that declares an entity is never read, the reference stays unexpanded); the
+resolver (the same DTD with the options switched off: answered with nothing); the parsed DTD (``in its DOCTYPE:
+NAMES``: a declaration in UTF-32, which the byte scan does not read).
+
 Every problem is one :class:`pipeline.errors.InputError` line naming the file (and the line, where
 the parser gives one) and the fix. :func:`parse_xml_file` is the entry point; :func:`safe_bytes`
 returns the document re-serialised without its DOCTYPE, for a library that wants to parse it again
@@ -42,16 +48,21 @@ class _RefuseExternal(etree.Resolver):
         return self.resolve_string("", context)
 
 
+#: the parser's options: no DTD, no entity expansion, no network, default size limits (layer 2)
+SAFE_OPTIONS: dict[str, bool] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_pis": False,
+}
+
+
 def safe_parser() -> etree.XMLParser:
-    """A parser for untrusted input: no DTD, no entity expansion, no network, no file, default size limits."""
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_pis=False,
-    )
+    """A parser for untrusted input: :data:`SAFE_OPTIONS`, and a resolver that answers any request for an external
+    resource with nothing (layer 4)."""
+    parser = etree.XMLParser(**SAFE_OPTIONS)
     parser.resolvers.add(_RefuseExternal())
     return parser
 
@@ -60,13 +71,26 @@ def safe_parser() -> etree.XMLParser:
 _ENTITY_DECLS = tuple("<!ENTITY".encode(enc) for enc in ("ascii", "utf-16-le", "utf-16-be"))
 
 
-def _entities_refused(what: str, source: str, names: list[str] | None = None) -> InputError:
-    shown = f" ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})" if names else ""
+def _entities_refused(what: str, source: str, where: str) -> InputError:
+    """The one error of both entity layers; ``where`` says which layer found them (the bytes or the parsed DTD), so
+    that a test can tell the layers apart."""
     return InputError(
-        f"{what} {source} declares XML entities in its DOCTYPE{shown}; they are refused, "
+        f"{what} {source} declares XML entities ({where}); they are refused, "
         "since they can expand without bound or read other files",
         "remove the <!DOCTYPE ...> declaration (or its [...] part) and export the file again",
     )
+
+
+def _entity_bytes(data: bytes) -> int | None:
+    """Layer 1: where ``<!ENTITY`` is in the raw bytes (ASCII/UTF-8 or UTF-16), before libxml2 sees anything."""
+    found = [i for needle in _ENTITY_DECLS if (i := data.find(needle)) >= 0]
+    return min(found) if found else None
+
+
+def _declared_entities(tree: etree._ElementTree) -> list[str]:
+    """Layer 3: the entities the parsed document's internal DTD declares (in an encoding layer 1 does not scan)."""
+    dtd = tree.docinfo.internalDTD
+    return [str(ent.name) for ent in dtd.iterentities()] if dtd is not None else []
 
 
 def _one_line(text: str, limit: int = 160) -> str:
@@ -79,8 +103,8 @@ def parse_xml_bytes(data: bytes, *, source: str, what: str = "XML file", fix: st
     fix = fix or f"give a well-formed {what}"
     if not data.strip():
         raise InputError(f"{what} {source} is empty", fix)
-    if any(needle in data for needle in _ENTITY_DECLS):
-        raise _entities_refused(what, source)
+    if (at := _entity_bytes(data)) is not None:
+        raise _entities_refused(what, source, f"'<!ENTITY' at byte {at}")
     try:
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as e:
@@ -92,11 +116,9 @@ def parse_xml_bytes(data: bytes, *, source: str, what: str = "XML file", fix: st
     except ValueError as e:  # e.g. an encoding declaration lxml cannot use
         raise InputError(f"{what} {source} cannot be parsed ({_one_line(str(e))})", fix) from None
     tree = root.getroottree()
-    dtd = tree.docinfo.internalDTD
-    if dtd is not None:
-        names = [str(ent.name) for ent in dtd.iterentities()]
-        if names:
-            raise _entities_refused(what, source, names)
+    if names := _declared_entities(tree):
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise _entities_refused(what, source, f"in its DOCTYPE: {shown}")
     return tree
 
 
