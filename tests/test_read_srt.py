@@ -16,8 +16,7 @@ from pipeline.components import segment_document_source
 from pipeline.config import load_config
 from pipeline.errors import ConfigError, InputError
 from pipeline.qa import QAConfig, run_qa
-from pipeline.read import ReadConfig
-from pipeline.read import srt as srt_reader
+from pipeline.read import ReadConfig, subtitles
 from pipeline.read.base import SourceDocument
 from pipeline.read.srt import make_reader
 from pipeline.read.subtitles_layout import FILLER, Limits, cue_spans, lay_out, wrap
@@ -340,7 +339,10 @@ BAD: dict[str, tuple[bytes, str]] = {
     ),
     "not utf-8 nor a legacy encoding": (ONE.encode() + b"\x81\x8d\x8f\x90\x9d\n", r"film\.srt is not UTF-8 text"),
     "binary garbage": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8" * 50, r"film\.srt is binary data"),
-    "nul characters": (ONE.replace("gate", "ga\x00te").encode(), r"film\.srt contains NUL characters"),
+    "nul characters": (
+        ONE.replace("gate", "ga\x00te").encode(),
+        r"film\.srt contains NUL characters: it is",
+    ),
     "plain text": (b"The gate was locked.\nNobody had the key.\n", r"film\.srt, line 1: 'The gate was locked\.'"),
     "a WebVTT header": (("WEBVTT\n\n" + ONE).encode(), r"film\.srt, line 1: 'WEBVTT' is not part of a subtitle cue"),
     "empty": (b"\n\n", r"film\.srt has no subtitle cues"),
@@ -356,7 +358,7 @@ def test_bad_files_are_one_clear_error(case: str) -> None:
 
 
 def test_a_huge_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(srt_reader, "MAX_BYTES", 1000)
+    monkeypatch.setattr(subtitles, "MAX_BYTES", 1000)
     with pytest.raises(InputError, match=r"film\.srt has 1,620 bytes, more than the 1,000 a subtitle file may have"):
         read(ONE * 30)
 

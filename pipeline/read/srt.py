@@ -15,82 +15,37 @@ Writing. Each block's translation is laid out over its cues by
 ``cue_too_fast`` checks measure with; an unchanged block keeps its cues' text as it was. The line ends, a
 byte-order mark and the encoding are kept (UTF-8 when the translation does not fit a legacy encoding).
 
-Untrusted input: a file over :data:`MAX_BYTES`, binary data, text that is not cues, a broken timecode, a cue
-that ends before it starts or starts before the one before it ends is an :class:`InputError` naming the file,
-the line and the fix; nothing is read from such a file.
+Untrusted input: a file over :data:`pipeline.read.subtitles.MAX_BYTES`, binary data, text that is not cues, a
+broken timecode, a cue that ends before it starts or starts before the one before it ends is an
+:class:`InputError` naming the file, the line and the fix; nothing is read from such a file.
 """
 
 from __future__ import annotations
 
-import codecs
-import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import srt
 
 from pipeline.errors import InputError
-from pipeline.io import decode_bytes_encoding
 from pipeline.read.base import Block, SourceDocument
 from pipeline.read.config import ReadConfig
-from pipeline.read.subtitles import Cue, cue_blocks, leading_tags
-from pipeline.read.subtitles_layout import Limits, lay_out, weights
-
-__all__ = ["MAX_BYTES", "SrtReader", "make_reader"]
-
-log = logging.getLogger(__name__)
-
-#: the largest subtitle file read (bytes): a feature film's SRT is 50-150 KB
-MAX_BYTES = 5 * 1024 * 1024
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
-    (codecs.BOM_UTF8, "utf-8", "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+from pipeline.read.subtitles import (
+    SRT_SYNTAX,
+    Cue,
+    SubtitleSkeleton,
+    cue_blocks,
+    decode,
+    leading_tags,
+    line_end,
+    write_cues,
 )
+from pipeline.read.subtitles_layout import Limits
+
+__all__ = ["SrtReader", "make_reader", "parse_cues"]
+
 _TIME = re.compile(r"^(\d+)[,.:，．。：](\d+)[,.:，．。：](\d+)(?:[,.:，．。：](\d*))?$")
-_EOL = re.compile(r"\r\n|\n|\r")
-
-
-@dataclass(frozen=True)
-class SrtSkeleton:
-    """What writing needs: the decoded text, how it was encoded, each cue's text span, and each block's cues."""
-
-    text: str
-    codec: str
-    bom: bytes
-    eol: str
-    cues: tuple[Cue, ...]
-    blocks: tuple[tuple[int, ...], ...]  # per block, the indices of its cues
-
-
-def _decode(data: bytes, where: str, lang: str) -> tuple[str, str, str, bytes]:
-    """(text, encoding name, codec to write with, byte-order mark)."""
-    if len(data) > MAX_BYTES:
-        raise InputError(
-            f"input file {where} has {len(data):,} bytes, more than the {MAX_BYTES:,} a subtitle file may have",
-            "split it into smaller files",
-        )
-    for bom, codec, name in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(codec), name, codec, bom
-            except UnicodeDecodeError:
-                raise InputError(
-                    f"input file {where} starts with a {name.upper()} byte-order mark but does not decode as "
-                    f"{name.upper()}",
-                    "re-save it as UTF-8",
-                ) from None
-    try:
-        return data.decode("utf-8"), "utf-8", "utf-8", b""
-    except UnicodeDecodeError:
-        _, encoding = decode_bytes_encoding(data, Path(where), what="input file", lang=lang)  # or its InputError
-        return data.decode(encoding), encoding, encoding, b""
 
 
 def _line(text: str, offset: int) -> int:
@@ -165,50 +120,14 @@ class SrtReader:
         self.limits = limits
 
     def read(self, data: bytes, *, where: str, lang: str) -> SourceDocument:
-        text, encoding, codec, bom = _decode(data, where, lang)
-        if "\x00" in text:
-            raise InputError(
-                f"input file {where} contains NUL characters: it is binary data, not a subtitle file",
-                "give an SRT (SubRip) text file",
-            )
+        text, encoding, codec, bom = decode(data, where, lang)
         cues = parse_cues(text, where)
-        m = _EOL.search(text)
-        eol = m.group(0) if m else "\n"
-        blocks, members = cue_blocks(text, cues)
-        return SourceDocument(
-            "srt",
-            "x-srt",
-            blocks=tuple(blocks),
-            encoding=encoding,
-            skeleton=SrtSkeleton(text, codec, bom, eol, tuple(cues), tuple(members)),
-        )
+        blocks, members = cue_blocks(text, cues, SRT_SYNTAX)
+        skeleton = SubtitleSkeleton(text, codec, bom, tuple(cues), tuple(members), line_end(text), SRT_SYNTAX)
+        return SourceDocument("srt", "x-srt", blocks=tuple(blocks), encoding=encoding, skeleton=skeleton)
 
     def write(self, doc: SourceDocument, blocks: Sequence[Block]) -> bytes:
-        sk = doc.skeleton
-        if not isinstance(sk, SrtSkeleton):
-            raise ValueError("not a document the SRT reader read")
-        if len(blocks) != len(doc.blocks) or any(a.id != b.id for a, b in zip(blocks, doc.blocks, strict=False)):
-            raise ValueError("the blocks to write are not the document's (same ids, same order)")
-        content: dict[int, str] = {}
-        for old, new, members in zip(doc.blocks, blocks, sk.blocks, strict=True):
-            if (old.text, old.codes) == (new.text, new.codes):
-                continue
-            cues = lay_out(new.text, new.codes, weights(old.text, old.codes), self.limits)
-            for k, laid in zip(members, cues, strict=True):
-                content[k] = sk.cues[k].prefix + sk.eol.join(laid.markup)
-        out: list[str] = []
-        at = 0
-        for cue in sk.cues:
-            if cue.index in content:
-                out += [sk.text[at : cue.text_start], content[cue.index]]
-                at = cue.text_end
-        out.append(sk.text[at:])
-        text = "".join(out)
-        try:
-            return sk.bom + text.encode(sk.codec)
-        except UnicodeEncodeError:
-            log.warning("the translated subtitles do not fit %s: written as UTF-8", doc.encoding)
-            return text.encode("utf-8")
+        return write_cues(doc, blocks, self.limits)
 
 
 def make_reader(cfg: ReadConfig) -> SrtReader:

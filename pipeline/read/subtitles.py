@@ -8,31 +8,85 @@ cue starts with an isolated code of kind ``cue`` (its markup: the cue's header, 
 as ``{\\an8}``, which stays with the cue), and the cues' texts are joined by a space; a cue's own line breaks are
 spaces, except one before a speaker's dash (an isolated ``br`` code). ``<i>``, ``<b>``, ``<u>``, ``<s>`` and
 ``<font ...>`` with their closing tags are paired codes (across cues too); a tag without its partner, and an
-``{\\...}`` override inside the text, are isolated codes of kind ``other``.
+``{\\...}`` override inside the text, are isolated codes of kind ``other`` (a format's tags: its :class:`Syntax`).
+
+Also here, shared by the subtitle readers: decoding a file (:func:`decode`, with its size limit
+:data:`MAX_BYTES`) and writing one back (:func:`write_cues`: each changed block laid out over its cues by
+:func:`pipeline.read.subtitles_layout.lay_out`, everything else as it was).
 """
 
 from __future__ import annotations
 
+import codecs
+import logging
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
-from pipeline.read.base import Block
-from pipeline.read.subtitles_layout import BR, CUE
+from pipeline.errors import InputError
+from pipeline.io import decode_bytes_encoding
+from pipeline.read.base import Block, SourceDocument
+from pipeline.read.subtitles_layout import BR, CUE, Limits, lay_out, weights
 from pipeline.records import InlineCode
 
-__all__ = ["MAX_CUES", "MAX_GAP", "Cue", "cue_blocks", "leading_tags"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_CUES",
+    "MAX_GAP",
+    "SRT_SYNTAX",
+    "Cue",
+    "SubtitleSkeleton",
+    "Syntax",
+    "cue_blocks",
+    "decode",
+    "leading_tags",
+    "write_cues",
+]
+
+log = logging.getLogger(__name__)
+
+#: the largest subtitle file read (bytes): a feature film's subtitles are 50-150 KB
+MAX_BYTES = 5 * 1024 * 1024
 
 #: a pause longer than this between two cues ends a block
 MAX_GAP = timedelta(seconds=2)
 #: the most cues one block (one text for the segmenter, a sentence at most) runs over
 MAX_CUES = 6
 
-_TAG = re.compile(r"<\s*(/?)\s*(i|b|u|s|font)\b[^<>]*>|\{\\[^{}]*\}", re.IGNORECASE)
 _LEADING = re.compile(r"(?:\{\\[^{}]*\}\s*)+")
 _EOL = re.compile(r"\r\n|\n|\r")
-_KINDS = {"i": "italic", "b": "bold", "u": "underline", "s": "strike", "font": "span"}
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+    (codecs.BOM_UTF8, "utf-8", "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """A subtitle format's inline markup: its tags (a match with a name in group 2 is an opening tag, or a closing
+    one when group 1 is ``/``; a match without one is an isolated code), the kinds of the paired ones, and how
+    text is unescaped when read and escaped when written (``&amp;`` in WebVTT; nothing in SRT)."""
+
+    tags: re.Pattern[str]
+    kinds: Mapping[str, str]
+    unescape: Callable[[str], str] = _same
+    escape: Callable[[str], str] = _same
+
+
+#: SRT: ``<i>``, ``<b>``, ``<u>``, ``<s>``, ``<font ...>`` and ``{\\...}`` overrides (SubStation tags)
+SRT_SYNTAX = Syntax(
+    re.compile(r"<\s*(/?)\s*(i|b|u|s|font)\b[^<>]*>|\{\\[^{}]*\}", re.IGNORECASE),
+    {"i": "italic", "b": "bold", "u": "underline", "s": "strike", "font": "span"},
+)
 _DASHES = ("-", "–", "—")
 _ENDS = ".!?…♪。！？"
 _CLOSERS = "\"'”’»)]」』 "
@@ -70,7 +124,8 @@ class _Open:
 class _BlockText:
     """A block's text and codes as its cues are added."""
 
-    def __init__(self, next_id: int) -> None:
+    def __init__(self, next_id: int, syntax: Syntax) -> None:
+        self.syntax = syntax
         self.text = ""
         self.codes: list[InlineCode] = []
         self.open: list[_Open] = []
@@ -86,9 +141,10 @@ class _BlockText:
             self.text += " "
         markup = cue.header + (eol + cue.prefix.rstrip() if cue.prefix.strip() else "")
         self.codes.append(InlineCode(self._id(), CUE, len(self.text), len(self.text), markup, isolated=True))
+        tags = self.syntax.tags
         for k, line in enumerate(_EOL.split(body)):
-            visible = _TAG.sub("", line).strip()
-            if not visible and not _TAG.search(line):
+            visible = tags.sub("", line).strip()
+            if not visible and not tags.search(line):
                 continue
             if k and self.text and not self.text.endswith(" "):
                 self.text += " "
@@ -99,11 +155,11 @@ class _BlockText:
 
     def _line(self, line: str) -> None:
         at = 0
-        for m in _TAG.finditer(line):
-            self.text += line[at : m.start()]
+        for m in self.syntax.tags.finditer(line):
+            self.text += self.syntax.unescape(line[at : m.start()])
             at = m.end()
             tag = m.group(0)
-            if tag.startswith("{"):
+            if m.group(2) is None:
                 self.codes.append(InlineCode(self._id(), "other", len(self.text), len(self.text), tag, isolated=True))
                 continue
             name = m.group(2).lower()
@@ -115,8 +171,9 @@ class _BlockText:
                 self.codes.append(InlineCode(self._id(), "other", len(self.text), len(self.text), tag, isolated=True))
                 continue
             o = self.open.pop(k)
-            self.codes.append(InlineCode(o.id, _KINDS[name], o.start, len(self.text), o.markup, tag))
-        self.text += line[at:]
+            kind = self.syntax.kinds.get(name, "span")
+            self.codes.append(InlineCode(o.id, kind, o.start, len(self.text), o.markup, tag))
+        self.text += self.syntax.unescape(line[at:])
 
     def block(self, bid: int) -> Block:
         for o in self.open:  # opened and never closed in the block
@@ -131,16 +188,17 @@ def _ends_sentence(visible: str) -> bool:
     return bool(tail) and tail[-1] in _ENDS
 
 
-def _speakers(body: str) -> bool:
+def _speakers(body: str, syntax: Syntax) -> bool:
     """Whether the cue's text has a line that starts with a speaker's dash."""
-    return any(_TAG.sub("", line).strip().startswith(_DASHES) for line in _EOL.split(body))
+    return any(syntax.tags.sub("", line).strip().startswith(_DASHES) for line in _EOL.split(body))
 
 
-def cue_blocks(text: str, cues: Sequence[Cue]) -> tuple[list[Block], list[tuple[int, ...]]]:
+def cue_blocks(
+    text: str, cues: Sequence[Cue], syntax: Syntax = SRT_SYNTAX
+) -> tuple[list[Block], list[tuple[int, ...]]]:
     """The blocks of a subtitle text (see the module) and, per block, the indices of its cues; a cue without
     visible text (empty, or tags only) is in no block and is written back as it was."""
-    eol_m = _EOL.search(text)
-    eol = eol_m.group(0) if eol_m else "\n"
+    eol = line_end(text)
     blocks: list[Block] = []
     members: list[tuple[int, ...]] = []
     current: _BlockText | None = None
@@ -158,17 +216,19 @@ def cue_blocks(text: str, cues: Sequence[Cue]) -> tuple[list[Block], list[tuple[
     previous: Cue | None = None
     for cue in cues:
         body = text[cue.text_start + len(cue.prefix) : cue.text_end]
-        visible = " ".join(_TAG.sub("", body).split())
+        visible = " ".join(syntax.unescape(syntax.tags.sub("", body)).split())
         if not visible:
             close()
             previous = None
             continue
         if current is not None and (
-            (previous is not None and cue.start - previous.end > MAX_GAP) or _speakers(body) or len(mine) >= MAX_CUES
+            (previous is not None and cue.start - previous.end > MAX_GAP)
+            or _speakers(body, syntax)
+            or len(mine) >= MAX_CUES
         ):
             close()
         if current is None:
-            current = _BlockText(next_id)
+            current = _BlockText(next_id, syntax)
         current.add_cue(cue, body, eol)
         mine.append(cue.index)
         previous = cue
@@ -176,3 +236,89 @@ def cue_blocks(text: str, cues: Sequence[Cue]) -> tuple[list[Block], list[tuple[
             close()
     close()
     return blocks, members
+
+
+# --------------------------------------------------------------------------- files
+
+
+def decode(data: bytes, where: str, lang: str) -> tuple[str, str, str, bytes]:
+    """A subtitle file's text, the encoding it was in, the codec to write with and its byte-order mark; too
+    large a file, binary data and undecodable bytes are an :class:`InputError`."""
+    if len(data) > MAX_BYTES:
+        raise InputError(
+            f"input file {where} has {len(data):,} bytes, more than the {MAX_BYTES:,} a subtitle file may have",
+            "split it into smaller files",
+        )
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"input file {where} starts with a {name.upper()} byte-order mark but does not decode as "
+                    f"{name.upper()}",
+                    "re-save it as UTF-8",
+                ) from None
+            return _text(text, where), name, codec, bom
+    try:
+        return _text(data.decode("utf-8"), where), "utf-8", "utf-8", b""
+    except UnicodeDecodeError:
+        _, encoding = decode_bytes_encoding(data, Path(where), what="input file", lang=lang)  # or its InputError
+        return _text(data.decode(encoding), where), encoding, encoding, b""
+
+
+def _text(text: str, where: str) -> str:
+    if "\x00" in text:
+        raise InputError(
+            f"input file {where} contains NUL characters: it is binary data, not a subtitle file",
+            "give a subtitle text file (SRT or WebVTT)",
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class SubtitleSkeleton:
+    """What writing needs: the decoded text, how it was encoded, its cues, and each block's cues."""
+
+    text: str
+    codec: str
+    bom: bytes
+    cues: tuple[Cue, ...]
+    blocks: tuple[tuple[int, ...], ...]  # per block, the indices of its cues
+    eol: str = "\n"
+    syntax: Syntax = field(default=SRT_SYNTAX, compare=False)
+
+
+def line_end(text: str) -> str:
+    """The first line end of ``text`` (a cue's new lines are joined with it)."""
+    m = _EOL.search(text)
+    return m.group(0) if m else "\n"
+
+
+def write_cues(doc: SourceDocument, blocks: Sequence[Block], limits: Limits) -> bytes:
+    """``doc`` with each changed block laid out over its cues; everything else (and an unchanged block) as it was."""
+    sk = doc.skeleton
+    if not isinstance(sk, SubtitleSkeleton):
+        raise ValueError("not a document a subtitle reader read")
+    if len(blocks) != len(doc.blocks) or any(a.id != b.id for a, b in zip(blocks, doc.blocks, strict=False)):
+        raise ValueError("the blocks to write are not the document's (same ids, same order)")
+    content: dict[int, str] = {}
+    for old, new, members in zip(doc.blocks, blocks, sk.blocks, strict=True):
+        if (old.text, old.codes) == (new.text, new.codes):
+            continue
+        laid = lay_out(new.text, new.codes, weights(old.text, old.codes), limits, escape=sk.syntax.escape)
+        for k, layout in zip(members, laid, strict=True):
+            content[k] = sk.cues[k].prefix + sk.eol.join(layout.markup)
+    out: list[str] = []
+    at = 0
+    for cue in sk.cues:
+        if cue.index in content:
+            out += [sk.text[at : cue.text_start], content[cue.index]]
+            at = cue.text_end
+    out.append(sk.text[at:])
+    text = "".join(out)
+    try:
+        return sk.bom + text.encode(sk.codec)
+    except UnicodeEncodeError:
+        log.warning("the translated subtitles do not fit %s: written as UTF-8", doc.encoding)
+        return text.encode("utf-8")

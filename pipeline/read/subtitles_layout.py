@@ -14,7 +14,7 @@ a document's blocks from its aligned pairs, as the writer is given them, for the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
@@ -36,6 +36,13 @@ __all__ = [
     "weights",
     "wrap",
 ]
+
+Escape = Callable[[str], str]
+
+
+def _same(text: str) -> str:
+    return text
+
 
 #: the kind of the isolated code that starts each cue of a block (its markup: the cue's header)
 CUE = "cue"
@@ -265,7 +272,9 @@ def wrap(text: str, a: int, b: int, breaks: Sequence[int], limits: Limits) -> li
 # --------------------------------------------------------------------------- layout
 
 
-def _markup(text: str, lines: Sequence[tuple[int, int]], codes: Sequence[InlineCode], a: int, b: int) -> list[str]:
+def _markup(
+    text: str, lines: Sequence[tuple[int, int]], codes: Sequence[InlineCode], a: int, b: int, escape: Escape
+) -> list[str]:
     """The lines with the markup of ``codes`` written in, paired codes cut to the cue (closed at its end and
     opened again in the next: each cue is shown on its own); a closing mark stays on the line of the words
     before it, an opening one goes with the words after it."""
@@ -293,15 +302,19 @@ def _markup(text: str, lines: Sequence[tuple[int, int]], codes: Sequence[InlineC
     for (ls, le), line_marks in zip(lines, per_line, strict=True):
         parts, pos = [], ls
         for off, _, _, markup in sorted(line_marks):
-            parts += [text[pos:off], markup]
+            parts += [escape(text[pos:off]), markup]
             pos = off
-        parts.append(text[pos:le])
+        parts.append(escape(text[pos:le]))
         out.append("".join(parts))
     return out
 
 
-def lay_out(text: str, codes: Sequence[InlineCode], shares: Sequence[int], limits: Limits) -> list[CueLayout]:
-    """A translated block's text and codes laid out over its ``len(shares)`` cues (see the module)."""
+def lay_out(
+    text: str, codes: Sequence[InlineCode], shares: Sequence[int], limits: Limits, *, escape: Escape | None = None
+) -> list[CueLayout]:
+    """A translated block's text and codes laid out over its ``len(shares)`` cues (see the module); ``escape``:
+    what the format does to text between its markup (``&`` -> ``&amp;`` in WebVTT; SRT: nothing)."""
+    escape = escape or _same
     out = []
     breaks = [c.start for c in codes if c.kind == BR]
     for a, b in cue_spans(text, codes, shares):
@@ -310,7 +323,7 @@ def lay_out(text: str, codes: Sequence[InlineCode], shares: Sequence[int], limit
             continue
         lines = wrap(text, a, b, breaks, limits)
         plain = tuple(text[s:e] for s, e in lines)
-        out.append(CueLayout(a, b, plain, tuple(_markup(text, lines, codes, a, b))))
+        out.append(CueLayout(a, b, plain, tuple(_markup(text, lines, codes, a, b, escape))))
     return out
 
 
