@@ -105,6 +105,7 @@ class _Writer:
         n = len(text)
         self.spans = {c.id: (min(c.start, n), min(max(c.end, c.start), n)) for c in codes}
         self.depth = {c.id: len(par.pieces[c.id].ancestors) for c in codes}
+        self.containers = [c.id for c in codes if par.pieces[c.id].role == "container"]
 
     def _parent(self, p: etree._Element) -> etree._Element:
         return self.stack[-1][1] if self.stack else p
@@ -127,18 +128,18 @@ class _Writer:
     def _containers_at(self, a: int, b: int) -> list[int]:
         """The container codes around the text ``a:b`` (``a == b``: those whose span touches ``a``), outer first."""
         out = []
-        for c in self.codes:
-            if self.par.pieces[c.id].role != "container":
-                continue
-            s, e = self.spans[c.id]
+        for cid in self.containers:
+            s, e = self.spans[cid]
             if (s <= a and b <= e and s < e) if a < b else (s <= a <= e):
-                out.append(c.id)
+                out.append(cid)
         return sorted(out, key=lambda cid: (self.depth[cid], self.spans[cid][0], cid))
 
     def write(self, p: etree._Element) -> None:
+        """Append the paragraph's new content to ``p``: a sweep over the offsets where a code starts or ends."""
         text = self.text
         isolated: dict[int, list[InlineCode]] = {}
         formats: list[InlineCode] = []
+        empty: dict[int, list[InlineCode]] = {}  # containers around no text, by offset
         points = {0, len(text)}
         for c in self.codes:
             role = self.par.pieces[c.id].role
@@ -148,6 +149,11 @@ class _Writer:
                 isolated.setdefault(s, []).append(c)
             elif role == "format":
                 formats.append(c)
+            elif s == e:
+                empty.setdefault(s, []).append(c)
+        formats.sort(key=lambda c: (self.spans[c.id][0], c.id))
+        active: list[InlineCode] = []  # the format codes around the current offset
+        nxt = 0
         skip = self._spaces(isolated)
         cuts = sorted(points)
         for k, a in enumerate(cuts):
@@ -155,17 +161,20 @@ class _Writer:
                 piece = self.par.pieces[c.id]
                 self._sync(p, [x for x in self._containers_at(a, a) if x in piece.ancestors])
                 _items(self._parent(p), piece.items)
-            for c in self.codes:  # a container around no text at all: its empty element, where it was put
-                if self.par.pieces[c.id].role == "container" and self.spans[c.id] == (a, a) and c.id not in self.used:
+            for c in empty.get(a, ()):  # a container around no text at all: its empty element, where it was put
+                if c.id not in self.used:
                     self._sync(p, [x for x in self._containers_at(a, a) if x != c.id and self.spans[x] != (a, a)]
                                + [c.id])  # fmt: skip
             if k + 1 == len(cuts):
                 break
             b = cuts[k + 1]
             self._sync(p, self._containers_at(a, b))
-            inner = [c for c in formats if self.spans[c.id][0] <= a and b <= self.spans[c.id][1]]
-            if inner:
-                rpr = self.par.pieces[max(inner, key=lambda c: (self.spans[c.id][0], c.id)).id].rpr
+            while nxt < len(formats) and self.spans[formats[nxt].id][0] <= a:
+                active.append(formats[nxt])
+                nxt += 1
+            active = [c for c in active if self.spans[c.id][1] >= b]
+            if active:  # the innermost: the one that starts last
+                rpr = self.par.pieces[max(active, key=lambda c: (self.spans[c.id][0], c.id)).id].rpr
             elif self.stack:
                 rpr = self.par.pieces[self.stack[-1][0]].rpr
             else:
