@@ -23,6 +23,7 @@ READERS: Registry[Callable[[ReadConfig], Reader]] = Registry(
         "markdown": "pipeline.read.markdown:make_reader",
         "docx": "pipeline.read.docx:make_reader",
         "srt": "pipeline.read.srt:make_reader",
+        "vtt": "pipeline.read.vtt:make_reader",
     },
 )
 
@@ -37,9 +38,9 @@ class HtmlConfig(Section):
 
 
 class SrtConfig(Section):
-    """Subtitles: how each cue's translation is laid out, and the limits of the cue_too_long and cue_too_fast
-    flags (the defaults are Netflix's timed-text guidelines for adult programmes in many languages; set a
-    target language's own, e.g. for Korean, in its configs/<lang>.yaml)."""
+    """Subtitles (SRT and WebVTT): how each cue's translation is laid out, and the limits of the cue_too_long and
+    cue_too_fast flags (the defaults are Netflix's timed-text guidelines for adult programmes in many languages;
+    set a target language's own, e.g. for Korean, in its configs/<lang>.yaml)."""
 
     max_line_length: int = Field(
         42,
@@ -71,10 +72,10 @@ class ReadConfig(Section):
     format: str = Field(
         "auto",
         description="the input format: auto (by the file's extension: .html/.htm html, .md/.markdown markdown, "
-        ".srt srt, anything else text), or a reader's name: text, html, markdown, srt",
+        ".srt srt, .vtt vtt, anything else text), or a reader's name: text, html, markdown, srt, vtt",
     )
     html: HtmlConfig = Field(default_factory=lambda: HtmlConfig(), description="HTML pages")
-    srt: SrtConfig = Field(default_factory=lambda: SrtConfig(), description="SRT subtitles")
+    srt: SrtConfig = Field(default_factory=lambda: SrtConfig(), description="subtitles: SRT and WebVTT")
 
     @field_validator("format")
     @classmethod

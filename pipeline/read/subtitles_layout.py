@@ -14,6 +14,7 @@ a document's blocks from its aligned pairs, as the writer is given them, for the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -90,23 +91,35 @@ def weights(text: str, codes: Sequence[InlineCode]) -> list[int]:
 
 
 def cue_number(code: InlineCode) -> str:
-    """The cue's number as its header writes it (the first line of a cue code's markup)."""
-    return code.opening.strip().splitlines()[0].strip() if code.opening.strip() else "?"
+    """The cue's number or identifier as its header writes it (the first line of a cue code's markup), or, for
+    a cue without one (WebVTT), ``at`` and its start time."""
+    lines = code.opening.strip().splitlines()
+    if not lines:
+        return "?"
+    first = lines[0].strip()
+    return f"at {first.partition('-->')[0].strip()}" if "-->" in first else first
+
+
+def _seconds(stamp: str) -> float:
+    """``HH:MM:SS,mmm`` (SRT; the ``srt`` library's reading) or ``MM:SS.mmm`` (WebVTT) in seconds."""
+    import srt
+
+    if len(re.split(r"[,.:]", stamp)) == 3:  # WebVTT without hours
+        stamp = "0:" + stamp
+    span: timedelta = srt.srt_timestamp_to_timedelta(stamp)
+    return span.total_seconds()
 
 
 def cue_duration(code: InlineCode) -> float | None:
     """The cue's duration in seconds, from its header's timecode line (None: none found)."""
-    import srt
-
     for line in code.opening.splitlines():
         if "-->" in line:
             start, _, rest = line.partition("-->")
             end = rest.strip().split()[0] if rest.strip() else ""
             try:
-                span: timedelta = srt.srt_timestamp_to_timedelta(end) - srt.srt_timestamp_to_timedelta(start.strip())
+                return _seconds(end) - _seconds(start.strip())
             except (ValueError, IndexError, AttributeError):
                 return None
-            return span.total_seconds()
     return None
 
 
