@@ -636,3 +636,22 @@ def test_fields_revisions_content_controls_and_nesting(tricky: bytes) -> None:
     assert xml.index('w:name="_Toc1"') < xml.index("DECISIONS OF THE BOARD") < xml.index('<w:bookmarkEnd w:id="7"/>')
     d = docx.Document(io.BytesIO(out))
     assert [p.text for p in d.paragraphs if "MUSEUM" in p.text] == ["» PLEASE VISIT THE NEW MUSEUM SOON."]
+
+
+def test_marks_side_by_side_are_one_code() -> None:
+    d = docx.Document()
+    d.element.body.insert(0, parse_xml(
+        f'<w:p {nsdecls("w")}><w:r><w:t xml:space="preserve">The quay was </w:t></w:r><w:bookmarkStart w:id="0" '
+        'w:name="_GoBack"/><w:bookmarkEnd w:id="0"/><w:r><w:t xml:space="preserve">painted </w:t></w:r>'
+        '<w:commentRangeStart w:id="4"/><w:r><w:t>blue</w:t></w:r><w:commentRangeEnd w:id="4"/><w:r>'
+        '<w:commentReference w:id="4"/></w:r><w:r><w:t xml:space="preserve"> last year.</w:t></w:r></w:p>'
+    ))  # fmt: skip
+    buf = io.BytesIO()
+    d.save(buf)
+    block = read(buf.getvalue()).blocks[0]
+    assert block.text == "The quay was painted blue last year."
+    assert [(c.kind, c.start, c.opening.count("<w:")) for c in block.codes] == [
+        ("bookmark", 13, 2), ("comment", 21, 1), ("comment", 25, 3)
+    ]  # fmt: skip
+    out = read(READER.write(read(buf.getvalue()), [shout(block)]))
+    assert [(c.kind, c.start) for c in out.blocks[0].codes] == [("bookmark", 15), ("comment", 23), ("comment", 27)]

@@ -58,6 +58,8 @@ from pipeline.read.docx_xml import (
 
 __all__ = ["ParagraphReader", "box_text"]
 
+_MARKS = {"bookmark", "comment"}  # invisible marks
+
 
 def _top_boxes(el: etree._Element) -> list[etree._Element]:
     """The text boxes (``w:txbxContent``) inside ``el``, not those inside another text box."""
@@ -102,6 +104,13 @@ class ParagraphReader:
         if self.depth:
             assert self.field is not None
             self.field.items.append(item)
+        elif kind in _MARKS and atoms and isinstance(atoms[-1], Iso) and atoms[-1].kind in _MARKS \
+                and atoms[-1].path == path:  # fmt: skip
+            # marks side by side (a bookmark's start and end, a comment's end and its reference) are one code:
+            # fewer placeholders through the model
+            atoms[-1].items.append(item)
+            if kind == "comment":
+                atoms[-1].kind = kind
         else:
             atoms.append(Iso(path, kind, [item]))
 
