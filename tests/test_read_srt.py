@@ -20,7 +20,7 @@ from pipeline.qa import QAConfig, run_qa
 from pipeline.read import ReadConfig, subtitles
 from pipeline.read.base import SourceDocument
 from pipeline.read.srt import make_reader
-from pipeline.read.subtitles_layout import FILLER, Limits, cue_spans, lay_out, wrap
+from pipeline.read.subtitles_layout import FILLER, Limits, cue_duration, cue_number, cue_spans, lay_out, wrap
 from pipeline.read.vtt import make_reader as make_vtt_reader
 from pipeline.records import AlignedPair, InlineCode
 
@@ -428,6 +428,9 @@ def test_vtt_blocks_codes_and_entities() -> None:
         ("span", "<c.blue>", "</c>"),
     ]
     assert reader.write(doc, doc.blocks) == VTT.encode("utf-8")
+    cues = [c for b in doc.blocks for c in b.codes if c.kind == "cue"]
+    assert [cue_duration(c) for c in cues] == pytest.approx([4.0, 3.8, 4.8, 5.0])  # MM:SS.mmm, HH:MM:SS.mmm
+    assert [cue_number(c) for c in cues] == ["intro", "at 00:05.200", "at 00:09.200", "at 01:00:15.000"]
     changed = [replace(b, text=b.text + " <&>") for b in doc.blocks]
     out = reader.write(doc, changed).decode("utf-8")
     assert vtt_kept(out) == vtt_kept(VTT)
