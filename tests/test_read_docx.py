@@ -493,6 +493,10 @@ def test_docx_through_translate(tmp_path: Path, en_uk_model: Path, data: bytes) 
         after[n] == before[n] for n in before if n.startswith("word/media/")
     )
     assert _sect_prs(translated) == _sect_prs(data)
+    dtd = etree.DTD(str(Path(__file__).parent / "fixtures" / "tmx14b.dtd"))
+    tmx = etree.parse(str(out / "harbour.en-uk.tmx"))
+    assert dtd.validate(tmx), dtd.error_log  # the codes' markup as <bpt>/<ept>/<ph>
+    assert tmx.find(".//header").get("datatype") == "x-docx" and tmx.find(".//bpt[@type='bold']") is not None
     xliff = next(out.glob("*.xlf")).read_text(encoding="utf-8")
     assert 'datatype="x-docx"' in xliff
     report = json.loads((out / "harbour.en-uk.report.json").read_text(encoding="utf-8"))
