@@ -32,7 +32,6 @@ __all__ = [
 
 W = nsmap["w"]
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def w(tag: str) -> str:
@@ -41,7 +40,7 @@ def w(tag: str) -> str:
 
 
 R, T, RPR, PPR = w("r"), w("t"), w("rPr"), w("pPr")
-FLDCHAR, INSTR = w("fldChar"), w("instrText")
+FLDCHAR = w("fldChar")
 NBH = w("noBreakHyphen")
 TXBX = w("txbxContent")
 ALT, CHOICE, FALLBACK = f"{{{MC}}}AlternateContent", f"{{{MC}}}Choice", f"{{{MC}}}Fallback"
@@ -50,7 +49,7 @@ SDT, SDTCONTENT = w("sdt"), w("sdtContent")
 CONTAINERS = {w("hyperlink"): "link", w("ins"): "insert", w("moveTo"): "insert", w("smartTag"): "span",
               w("customXml"): "span", SDT: "sdt", w("dir"): "span", w("bdo"): "span"}  # fmt: skip
 #: noise dropped from a changed paragraph (inside runs, or between them)
-DROPPED = {w("proofErr"), w("lastRenderedPageBreak"), w("softHyphen"), w("rsid")}
+DROPPED = {w("proofErr"), w("lastRenderedPageBreak"), w("softHyphen")}
 #: kept elements between runs: element -> code kind
 MARKERS = {w("bookmarkStart"): "bookmark", w("bookmarkEnd"): "bookmark", w("commentRangeStart"): "comment",
            w("commentRangeEnd"): "comment", w("del"): "deleted", w("moveFrom"): "deleted",
@@ -107,6 +106,9 @@ class Paragraph:
 
 @dataclass
 class Text:
+    """Atoms: what walking a paragraph finds, in order. Text of runs (those side by side with one formatting
+    already one); ``path`` is the containers it is in (indices into the paragraph's containers, outermost first)."""
+
     path: tuple[int, ...]
     key: bytes
     rpr: etree._Element | None
@@ -115,6 +117,8 @@ class Text:
 
 @dataclass
 class Iso:
+    """Kept elements: one isolated code (a field's whole begin ... end is one)."""
+
     path: tuple[int, ...]
     kind: str
     items: list[Item]
@@ -122,11 +126,15 @@ class Iso:
 
 @dataclass
 class Open:
+    """A container (a hyperlink, ...) starts."""
+
     path: tuple[int, ...]  # the container's own path (its index last)
 
 
 @dataclass
 class Close:
+    """A container ends."""
+
     path: tuple[int, ...]
 
 
@@ -147,10 +155,12 @@ def markup(el: etree._Element) -> str:
 
 
 def start_tag(el: etree._Element) -> str:
+    """An element's start tag as a code's markup: ``<w:hyperlink r:id="rId4">``."""
     shallow = etree.Element(el.tag, attrib=dict(el.attrib), nsmap=el.nsmap)
     s = _NS_DECL.sub("", etree.tostring(shallow, encoding="unicode"))
     return s[:-2] + ">" if s.endswith("/>") else s.split(">", 1)[0] + ">"
 
 
 def end_tag(el: etree._Element) -> str:
+    """An element's end tag: ``</w:hyperlink>``."""
     return f"</{start_tag(el)[1:].split()[0].rstrip('>')}>"
