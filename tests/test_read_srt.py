@@ -475,3 +475,19 @@ def test_bad_vtt_files_are_one_clear_error(case: str) -> None:
     data, message = BAD_VTT[case]
     with pytest.raises(InputError, match=message):
         make_vtt_reader(ReadConfig()).read(data.encode("utf-8"), where="film.vtt", lang="en")
+
+
+def test_apply_review_of_an_edit_without_tags_writes_the_subtitles_again(tmp_path: Path, en_uk_model: Path) -> None:
+    _run(tmp_path, en_uk_model, FILM)
+    xlf = tmp_path / "out" / "film.en-uk.xlf"
+    text = xlf.read_text(encoding="utf-8")
+    start = text.index("<target")
+    edit = "Вогні гавані згасли один за одним уздовж причалу, коли рибальські човни поверталися додому."
+    opening = text[start : text.index(">", start) + 1]
+    xlf.write_text(text[:start] + opening + edit + text[text.index("</target>", start) :], encoding="utf-8")
+    assert main(["-q", "apply-review", str(xlf)]) == 0
+    reviewed = (tmp_path / "out" / "film.uk.srt").read_text(encoding="utf-8")
+    assert headers(reviewed) == headers(FILM)
+    subs = list(srt.parse(reviewed))
+    assert " ".join(s.content.replace("\n", " ") for s in subs[:3]) == edit  # the cue codes lost: by length
+    assert all(s.content.strip() for s in subs) and len(subs) == 7
