@@ -303,6 +303,10 @@ def test_flags_through_translate_measure_what_is_written(tmp_path: Path, en_uk_m
         report["qa"]["checks"]["cue_too_fast"]["cues_too_fast"],
     ) == (long, quick)
     assert quick == 1 and (long == 0) == (width == 42)  # 20 characters are too few for some cues
+    out = tmp_path / "out"  # the flags are generic: in TMX, XLIFF (with the detail) and on the review page
+    assert 'x-flags">cue_too_fast' in (out / "film.en-uk.tmx").read_text(encoding="utf-8")
+    assert "cue_too_fast: cue 4: " in (out / "film.en-uk.xlf").read_text(encoding="utf-8")
+    assert "cue_too_fast" in (out / "film.en-uk.review.html").read_text(encoding="utf-8")
     flagged = [r for r in records if "cue_too_long" in r["flags"]]
     assert len(flagged) == (0 if width == 42 else 3)
     for s in srt.parse(translated):  # a cue over the limits has more words than its lines can hold
