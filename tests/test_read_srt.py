@@ -495,3 +495,15 @@ def test_apply_review_of_an_edit_without_tags_writes_the_subtitles_again(tmp_pat
     subs = list(srt.parse(reviewed))
     assert " ".join(s.content.replace("\n", " ") for s in subs[:3]) == edit  # the cue codes lost: by length
     assert all(s.content.strip() for s in subs) and len(subs) == 7
+
+
+def test_a_lost_cue_code_is_no_tag_mismatch_a_lost_tag_is() -> None:
+    doc = read(FILM)
+    pairs = _pairs(doc)
+    first = pairs[0]
+    lost_cue = [c.moved(0, 0, by_rule=True) if c.id == 2 else c for c in first.tgt_codes]
+    italic = pairs[2]
+    lost_tag = [c.moved(0, len(italic.tgt), by_rule=True) if c.kind == "italic" else c for c in italic.tgt_codes]
+    pairs = [replace(first, tgt_codes=tuple(lost_cue)), pairs[1], replace(italic, tgt_codes=tuple(lost_tag))]
+    checked, _ = run_qa(pairs, QAConfig(), src_lang="en", tgt_lang="uk", identify=lambda t, k: [("uk", 1.0)])
+    assert [("tag_mismatch" in p.flags) for p in checked] == [False, False, True]
