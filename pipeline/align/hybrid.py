@@ -5,6 +5,11 @@ exhaustive for small documents, coarse-to-fine (recursive halving, then a band a
 path) for large ones. At each resolution the bead model is estimated from the documents themselves
 (random sentence pairs for "not aligned", mutual best pairs, then the alignment itself, for
 "aligned") and refined by a few Viterbi-EM steps; runs of 1-0 / 0-1 beads get affine costs.
+
+Two alignments of equal score are decided by one fixed rule (:mod:`pipeline.align.search`, "Ties"; docs/aligner.md):
+from the end backwards, a match bead before a 1-0 before a 0-1, 1-1 before larger beads; so a sentence repeated
+on one side with one counterpart links its last copy. Bead scores are rounded to 2**-30 so that rounding noise of
+the path sums never decides.
 """
 
 from __future__ import annotations
