@@ -168,6 +168,9 @@ def test_distribution_follows_the_cue_codes_the_model_kept() -> None:
     assert [text[a:b] for a, b in cue_spans(text, codes, [1, 1])] == ["aa bb cc dd ee ff", "gg hh"]
     lost = [codes[0], codes[1].moved(23, 23, by_rule=True)]
     assert [text[a:b] for a, b in cue_spans(text, lost, [1, 1])] == ["aa bb cc dd", "ee ff gg hh"]
+    # an edit that kept only the second cue's code of three: that one still places its cue (the source's ids)
+    second = [InlineCode(2, "cue", 3, 3, "2", isolated=True)]
+    assert [text[a:b] for a, b in cue_spans(text, second, [1, 1, 1], [1, 2, 3])] == ["aa", "bb cc dd ee", "ff gg hh"]
 
 
 def test_wrap_to_the_limits_balanced() -> None:

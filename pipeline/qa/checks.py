@@ -216,7 +216,8 @@ def _limits(ctx: QAContext) -> Limits:
 def _cues(pairs: Sequence[AlignedPair], limits: Limits) -> Iterator[tuple[PairBlock, int, CueLayout]]:
     """Every cue of a subtitle document as the writer lays it out: its block, its index there, its layout."""
     for block in pair_blocks(pairs):
-        for k, cue in enumerate(lay_out(block.text, block.codes, block.shares, limits)):
+        ids = [c.id for c in block.cues]
+        for k, cue in enumerate(lay_out(block.text, block.codes, block.shares, limits, ids=ids)):
             yield block, k, cue
 
 

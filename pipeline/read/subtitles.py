@@ -28,7 +28,7 @@ from pathlib import Path
 from pipeline.errors import InputError
 from pipeline.io import decode_bytes_encoding
 from pipeline.read.base import Block, SourceDocument
-from pipeline.read.subtitles_layout import BR, CUE, Limits, lay_out, weights
+from pipeline.read.subtitles_layout import BR, CUE, Limits, cue_codes, lay_out, weights
 from pipeline.records import InlineCode
 
 __all__ = [
@@ -306,7 +306,8 @@ def write_cues(doc: SourceDocument, blocks: Sequence[Block], limits: Limits) -> 
     for old, new, members in zip(doc.blocks, blocks, sk.blocks, strict=True):
         if (old.text, old.codes) == (new.text, new.codes):
             continue
-        laid = lay_out(new.text, new.codes, weights(old.text, old.codes), limits, escape=sk.syntax.escape)
+        ids = [c.id for c in cue_codes(old.codes)]
+        laid = lay_out(new.text, new.codes, weights(old.text, old.codes), limits, ids=ids, escape=sk.syntax.escape)
         for k, layout in zip(members, laid, strict=True):
             content[k] = sk.cues[k].prefix + sk.eol.join(layout.markup)
     out: list[str] = []

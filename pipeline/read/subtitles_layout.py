@@ -29,6 +29,7 @@ __all__ = [
     "CueLayout",
     "Limits",
     "PairBlock",
+    "cue_codes",
     "cue_duration",
     "cue_number",
     "cue_spans",
@@ -155,12 +156,15 @@ def _choose(cands: Sequence[int], ideals: Sequence[float]) -> list[int]:
     return [cands[x] for x in reversed(out)]
 
 
-def cue_spans(text: str, codes: Sequence[InlineCode], shares: Sequence[int]) -> list[tuple[int, int]]:
+def cue_spans(
+    text: str, codes: Sequence[InlineCode], shares: Sequence[int], ids: Sequence[int] | None = None
+) -> list[tuple[int, int]]:
     """Where each of ``len(shares)`` cues' parts of a translated block ``text`` begins and ends (spaces around
     a part left out; an empty part only where ``text`` has fewer characters than there are cues).
 
     ``codes``: the block's codes in ``text``; a cue code the model kept (not ``by_rule``), in order, places its
-    cue's start; ``shares``: the cues' shares of the source (:func:`weights`) place the others."""
+    cue's start; ``shares``: the cues' shares of the source (:func:`weights`) place the others; ``ids``: the
+    source's cue codes' ids, in order (None: the cue codes in ``codes`` are all of them)."""
     a = len(text) - len(text.lstrip())
     b = len(text.rstrip())
     k = len(shares)
@@ -168,20 +172,17 @@ def cue_spans(text: str, codes: Sequence[InlineCode], shares: Sequence[int]) -> 
         return [(a, b)] + [(b, b)] * (k - 1) if k else []
     total = float(sum(shares))
     ideals = [a + (b - a) * sum(shares[:j]) / total for j in range(1, k)]
-    hints = cue_codes(codes)[1:]
-    kept = [c.start for c in hints if not c.by_rule]
-    if (
-        len(hints) == k - 1
-        and len(kept) == k - 1
-        and all(a < x < b for x in kept)
-        and all(x < y for x, y in pairwise(kept))
-    ):
-        ideals = [float(x) for x in kept]
-    elif len(hints) == k - 1:  # the kept ones, where they are in order between their neighbours
-        for j, c in enumerate(hints):
+    found = {c.id: c for c in codes if c.kind == CUE and not c.by_rule}
+    order = list(ids) if ids is not None else [c.id for c in cue_codes(codes)]
+    kept = [found[i].start if i in found else None for i in order[1:]] if len(order) == k else []
+    every = [x for x in kept if x is not None]
+    if kept and len(every) == len(kept) and all(a < x < b for x in every) and all(x < y for x, y in pairwise(every)):
+        ideals = [float(x) for x in every]
+    else:  # the kept ones, where they are in order after the cut before them
+        for j, x in enumerate(kept):
             lo = ideals[j - 1] if j else a
-            if not c.by_rule and lo < c.start < b:
-                ideals[j] = float(c.start)
+            if x is not None and lo < x < b:
+                ideals[j] = float(x)
     cands = _candidates(text, a, b)
     if len(cands) < k - 1:  # too few words: cut between characters
         cands = [p for p in range(a + 1, b) if not text[p].isspace()]
@@ -323,14 +324,21 @@ def _markup(
 
 
 def lay_out(
-    text: str, codes: Sequence[InlineCode], shares: Sequence[int], limits: Limits, *, escape: Escape | None = None
+    text: str,
+    codes: Sequence[InlineCode],
+    shares: Sequence[int],
+    limits: Limits,
+    *,
+    ids: Sequence[int] | None = None,
+    escape: Escape | None = None,
 ) -> list[CueLayout]:
-    """A translated block's text and codes laid out over its ``len(shares)`` cues (see the module); ``escape``:
-    what the format does to text between its markup (``&`` -> ``&amp;`` in WebVTT; SRT: nothing)."""
+    """A translated block's text and codes laid out over its ``len(shares)`` cues (see the module; ``ids``: the
+    source's cue codes' ids, :func:`cue_spans`); ``escape``: what the format does to text between its markup
+    (``&`` -> ``&amp;`` in WebVTT; SRT: nothing)."""
     escape = escape or _same
     out = []
     breaks = [c.start for c in codes if c.kind == BR]
-    for a, b in cue_spans(text, codes, shares):
+    for a, b in cue_spans(text, codes, shares, ids):
         if b <= a:
             out.append(CueLayout(a, b, (FILLER,), (FILLER,)))
             continue
