@@ -9,8 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import srt
+from lxml import etree
+from test_xliff import load_schema
 
 from pipeline.cli import main
 from pipeline.components import segment_document_source
@@ -23,6 +26,7 @@ from pipeline.read.srt import make_reader
 from pipeline.read.subtitles_layout import FILLER, Limits, cue_duration, cue_number, cue_spans, lay_out, wrap
 from pipeline.read.vtt import make_reader as make_vtt_reader
 from pipeline.records import AlignedPair, InlineCode
+from pipeline.write import pair_schema
 
 READER = make_reader(ReadConfig())
 SETTINGS = ["--set", "translate.cache=false", "--set", "align.aligner=length"]
@@ -283,6 +287,17 @@ def test_srt_through_translate(tmp_path: Path, en_uk_model: Path) -> None:
     assert report["qa"]["counts"]["tag_mismatch"] == 0
     xliff = (tmp_path / "out" / "film.en-uk.xlf").read_text(encoding="utf-8")
     assert 'datatype="x-srt"' in xliff and 'ctype="x-cue"' in xliff
+    # valid: every JSONL record against the pair schema, the TMX against the TMX 1.4b DTD (cue markup inside <ph>),
+    # the XLIFF against the strict schema where ../shared has it
+    validator = jsonschema.Draft202012Validator(pair_schema())
+    for r in records:
+        validator.validate(r)
+    dtd = etree.DTD(str(Path(__file__).parent / "fixtures" / "tmx14b.dtd"))
+    tmx = etree.parse(str(tmp_path / "out" / "film.en-uk.tmx"))
+    assert dtd.validate(tmx), dtd.error_log
+    xsd = load_schema()
+    if xsd is not None:
+        assert xsd.validate(etree.fromstring(xliff.encode("utf-8")).getroottree()), xsd.error_log
 
 
 def _breaking(translated: str, limits: Limits) -> tuple[int, int]:
