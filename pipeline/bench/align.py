@@ -8,10 +8,18 @@ Dev sets, in either of two layouts (one sentence per line, gold beads in Vecalig
   ``<doc>.<src>-<tgt>.gold``; each language pair is a set of its own, named ``<doc>.<src>-<tgt>``.
 
 Nothing here prints; the command formats the results.
+
+Systems scored against each other on a set (the hybrid aligner per embedder, the length-only baseline) must
+have aligned the same input: :func:`require_same_input` compares, per document, the sentences each system was
+given (a digest of both sides) and how many of them its alignment accounts for (every sentence of each side
+once, in a bead or a 1-0/0-1 bead), and stops the benchmark with
+:class:`~pipeline.bench.equal.BenchMismatch` naming the two systems and the first differing document. The
+alignments themselves legitimately differ (that is what is scored).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import resource
 import time
@@ -23,6 +31,7 @@ import numpy as np
 
 from pipeline.align.config import AlignConfig
 from pipeline.align.metrics import Bead, NullScores, Scores, links_to_beads, null_scores, parse_beads, score_alignments
+from pipeline.bench.equal import BenchMismatch
 from pipeline.errors import InputError
 from pipeline.qa.config import LowScoreCheck
 
@@ -54,6 +63,42 @@ class RunResult:
     docs: int
     runs: int = 0  # joined-text runs asked for by multi=concat-near-path
     nulls: NullScores = NullScores(0, 0, 0)  # precision / recall of the 1-0 and 0-1 beads
+    #: per document: (name, digest of its sentences, source sentences, target sentences, source and target
+    #: sentences the alignment accounts for, each once)
+    inputs: tuple[tuple[str, str, int, int, int, int], ...] = ()
+
+
+def _digest(doc: DevDoc) -> str:
+    return hashlib.sha256("\n".join([*doc.src, "\0", *doc.tgt]).encode("utf-8")).hexdigest()[:12]
+
+
+def _accounted(beads: Sequence[Bead], n: int, side: int) -> int:
+    """How many of the ``n`` sentences of one side the beads hold, counting only those held exactly once."""
+    seen = [i for bead in beads for i in bead[side]]
+    return sum(1 for i in range(n) if seen.count(i) == 1)
+
+
+def require_same_input(a: RunResult, b: RunResult) -> None:
+    """Raise :class:`BenchMismatch` unless ``a`` and ``b`` aligned the same documents, with the same sentences,
+    and each accounted for the same sentences (all of them, once). What must be equal between two aligners
+    scored on one set; their links may differ."""
+    head = f"aligner benchmark systems {a.system} and {b.system} ({a.set_name})"
+    fix = "nothing is compared: score every system on the same documents, and keep every sentence in its alignment"
+    if len(a.inputs) != len(b.inputs):
+        raise BenchMismatch(f"{head} aligned {len(a.inputs)} and {len(b.inputs)} documents", fix)
+    for x, y in zip(a.inputs, b.inputs, strict=True):
+        if x[:4] != y[:4]:
+            raise BenchMismatch(
+                f"{head} were given different input: document {x[0]!r} ({x[2]} source / {x[3]} target sentences, "
+                f"digest {x[1]}) and {y[0]!r} ({y[2]} / {y[3]}, digest {y[1]})",
+                fix,
+            )
+        if x[4:] != y[4:]:
+            raise BenchMismatch(
+                f"{head} account for different sentences of document {x[0]!r} ({x[2]} source / {x[3]} target): "
+                f"{a.system} for {x[4]} / {x[5]}, {b.system} for {y[4]} / {y[5]}",
+                fix,
+            )
 
 
 def _lines(p: Path) -> list[str]:
@@ -136,6 +181,7 @@ def run_dev_set(ds: DevSet, cfg: AlignConfig, system: str) -> RunResult:
     embedded = 0
     runs = 0
     name = system
+    inputs = []
     for doc in ds.docs:
         links = aligner.align(doc.src, doc.tgt, src_lang=ds.src_lang, tgt_lang=ds.tgt_lang)
         times = aligner.times
@@ -144,12 +190,15 @@ def run_dev_set(ds: DevSet, cfg: AlignConfig, system: str) -> RunResult:
         embedded += times.embedded
         runs += times.runs
         gold.append(doc.gold)
-        test.append(links_to_beads(links))
+        beads = links_to_beads(links)
+        test.append(beads)
         linked.append(links)
         name = aligner.name
+        n_src, n_tgt = len(doc.src), len(doc.tgt)
+        inputs.append((doc.name, _digest(doc), n_src, n_tgt, _accounted(beads, n_src, 0), _accounted(beads, n_tgt, 1)))
     return RunResult(
         ds.name, name, score_alignments(gold, test), embed_s, search_s, embedded, len(ds.docs), runs,
-        null_scores(gold, test, linked, low_score=LowScoreCheck().min_score),
+        null_scores(gold, test, linked, low_score=LowScoreCheck().min_score), tuple(inputs),
     )  # fmt: skip
 
 

@@ -21,6 +21,15 @@ summary line are ratios of medians. Per run it takes the wall time of the whole 
 actor start-up and model loads included) and the steady throughput of one translation worker: the
 sentences divided by the seconds its translate stage was busy, the figure to multiply by a number of
 workers.
+
+The engines must translate alike (:mod:`pipeline.bench.equal`): every run's pairs (its JSONL shards, in
+order) are compared with the first run of the first engine of the same comparison. With equal resources
+(1 worker against 1 actor, the same threads) the targets must be equal pair for pair; with N x ``threads``
+cores (one worker of N x ``threads`` threads against N actors of ``threads``) the thread counts differ, which
+may round differently, so the settings and the number of pairs must be equal. A difference stops the bench
+(:class:`~pipeline.bench.equal.BenchMismatch`: both engines, the first differing pair and both targets).
+The check reads the timed runs' own outputs, so it holds for exactly what was timed; the first round's
+comparison stops the bench before any later round is timed.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.bench import median
+from pipeline.bench.equal import Decoded, require_same
 from pipeline.config import Config
 
 log = logging.getLogger(__name__)
@@ -65,6 +75,8 @@ class Run:
     load: float  # mean model load time per worker
     loads: int  # workers that loaded the model
     sentences: int
+    sources: tuple[str, ...] = ()  # the run's pairs, in shard order: source and target texts
+    targets: tuple[str, ...] = ()
 
     @property
     def rate(self) -> float:
@@ -232,6 +244,8 @@ def run_corpus_bench(
                         cfg = config(engine, workers)
                         out = root / f"out-{engine}-{workers}-{round_}"  # fresh: a rerun would resume
                         run, used = _timed_run(cfg, data, out, engine, ray_address, out_tokens)
+                        first = runs[engines[0]][0] if runs[engines[0]] else run
+                        _require_alike(first, run, engines[0], engine, config(engines[0], workers), cfg, workers)
                         runs[engine].append(run)
                         devices[engine] |= used
                         log.info(
@@ -252,6 +266,44 @@ def run_corpus_bench(
     return result
 
 
+def _settings(cfg: Config) -> dict[str, Any]:
+    t = cfg.translate
+    return {
+        "backend": t.backend,
+        "model": t.model,
+        "num_beams": t.num_beams,
+        "max_new_tokens": t.max_new_tokens,
+        "max_length_factor": t.max_length_factor,
+        "compute_type": t.compute_type,
+    }
+
+
+def _require_alike(first: Run, run: Run, first_engine: str, engine: str, a: Config, b: Config, workers: int) -> None:
+    """``run`` must have translated what ``first`` did: the same settings and pairs; with one worker each (the
+    same threads) the same target for every pair. Runs without pairs (a test's stand-in) are not compared."""
+    if not first.targets and not run.targets:
+        return
+    require_same(
+        Decoded(f"{first_engine} engine", _settings(a), first.targets, None, first.sources),
+        Decoded(f"{engine} engine", _settings(b), run.targets, None, run.sources),
+        exact=workers == 1,
+        what=f"{workers} worker(s)",
+    )
+
+
+def _pairs(out: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Source and target of every pair a run wrote, shard by shard (``<out>/shards/*.jsonl``, pairs only)."""
+    sources: list[str] = []
+    targets: list[str] = []
+    for shard in sorted((out / "shards").glob("*.en-*.jsonl")):
+        for line in shard.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                sources.append(str(record.get("src", "")))
+                targets.append(str(record.get("tgt", "")))
+    return tuple(sources), tuple(targets)
+
+
 def _timed_run(
     cfg: Config, data: Path, out: Path, engine: str, ray_address: str | None, out_tokens: int
 ) -> tuple[Run, set[str]]:
@@ -268,7 +320,8 @@ def _timed_run(
     busy = sum(r["seconds"].get("translate", 0.0) for r in done)
     loads = [r["seconds"]["model_load"] for r in done if "model_load" in r["seconds"]]
     load = sum(loads) / len(loads) if loads else 0.0
-    return Run(wall, busy, load, len(loads), report.sentences_now), {r["device"] for r in done}
+    sources, targets = _pairs(out)
+    return Run(wall, busy, load, len(loads), report.sentences_now, sources, targets), {r["device"] for r in done}
 
 
 class _Cluster:

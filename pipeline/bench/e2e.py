@@ -1,9 +1,13 @@
-"""End-to-end lines of ``python -m pipeline bench``: one whole ``translate`` run of the seed per backend.
+"""End-to-end lines of ``python -m pipeline bench``: whole ``translate`` runs of the seed, per backend, without
+and with bounded decoding.
 
 Each run is ``python -m pipeline translate --lang uk --model MODEL --input tests/data/seed.en.txt
 --no-cache --out TMP`` in a child process, with the run's defaults otherwise (beam 4, ``check_links`` on,
 the library's thread count) and a fresh ``translate.ct2_dir``, so that the ctranslate2 run converts the
-model as a first run does. Measured from outside:
+model as a first run does. Per backend, first "before" (``translate.max_length_factor=null``: every unit may
+run to ``max_new_tokens``), then "after" (the configured factor, 3.0 by default): on the random-weight model,
+which never ends a unit on its own, the difference is what bounded decoding saves on looping units.
+Measured from outside:
 
 - wall seconds of the child, start to exit (Python start-up, imports, model load, conversion included);
 - peak RSS of the largest process of the run (``os.wait4``'s ``ru_maxrss`` of that child: the
@@ -12,13 +16,15 @@ model as a first run does. Measured from outside:
   conversion child and the translating process together).
 
 The run's own report (``*.report.json``) gives the split of its time; the line shows its translate and
-link (``check_links``: embedder load, embedding, alignment search) seconds where the report has them.
+link (``check_links``: embedder load, embedding, alignment search) seconds where the report has them, and
+the target tokens it generated (from the run's summary line on stderr).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +39,10 @@ from pipeline.config import repo_root
 
 SEED = Path("tests") / "data" / "seed.en.txt"
 BACKENDS = ("transformers", "ctranslate2")
+#: per backend: "before" (no length factor) and "after" (None: the default of ``translate.max_length_factor``)
+FACTORS: tuple[str | None, ...] = ("null", None)
+#: the translate command's summary line (``TranslateStats.summary``), read from the child's stderr
+_SUMMARY = re.compile(r"translated \d+ sentences \(\d+ cache hits\): (\d+) target tokens in ([\d.]+)s")
 
 
 @dataclass(frozen=True)
@@ -48,19 +58,24 @@ class EndToEnd:
     stages: tuple[tuple[str, float], ...] = ()  # seconds per step, from the run's report
     max_new_tokens: int | None = None
     error: str = ""  # the run's last stderr line when it failed
+    factor: str | None = None  # translate.max_length_factor as set ("null": off), None: the config's default
+    target_tokens: int | None = None  # generated target tokens, from the run's summary line
 
     def stage(self, name: str) -> float | None:
         return dict(self.stages).get(name)
 
+    @property
+    def label(self) -> str:
+        """``<backend>`` or ``<backend> max_length_factor=<F>``."""
+        return self.backend + (f" max_length_factor={self.factor}" if self.factor else "")
+
     def line(self) -> str:
-        """``e2e <backend>: ...`` with wall seconds and peak RSS (and the translate / link split)."""
+        """``e2e <label>: ...`` with wall seconds and peak RSS (and the translate / link split, target tokens)."""
         if self.returncode != 0:
-            return (
-                f"e2e {self.backend}: failed (exit status {self.returncode}) after {self.seconds:.1f} s: {self.error}"
-            )
+            return f"e2e {self.label}: failed (exit status {self.returncode}) after {self.seconds:.1f} s: {self.error}"
         tree = f", whole tree {self.tree_rss_kib / 1024:.0f} MiB" if self.tree_rss_kib else ""
         parts = [
-            f"e2e {self.backend}: {self.sentences if self.sentences is not None else '?'} sentences",
+            f"e2e {self.label}: {self.sentences if self.sentences is not None else '?'} sentences",
             f"wall {self.seconds:.1f} s",
             f"peak RSS {self.peak_rss_kib / 1024:.0f} MiB (largest process{tree})",
         ]
@@ -68,6 +83,8 @@ class EndToEnd:
         if translate is not None and link is not None:
             share = f" ({100 * link / translate:.0f}% of translate)" if translate > 0 else ""
             parts.append(f"translate {translate:.1f} s, check_links {link:.1f} s{share}")
+        if self.target_tokens is not None:
+            parts.append(f"{self.target_tokens} target tokens")
         return ", ".join(parts)
 
 
@@ -108,10 +125,11 @@ _WRAPPER = (
 
 
 def measure(
-    cmd: Sequence[str], *, cwd: Path | None = None, timeout: float | None = None
+    cmd: Sequence[str], *, cwd: Path | None = None, timeout: float | None = None, stderr: list[str] | None = None
 ) -> tuple[int, float, int, int | None, str]:
     """Run ``cmd``: (exit status, wall seconds, ru_maxrss KiB of its largest process, sampled peak KiB of
-    its whole process tree or None off Linux, the last line of its stderr)."""
+    its whole process tree or None off Linux, the last line of its stderr); every stderr line is appended
+    to ``stderr`` when given."""
     sample = sys.platform.startswith("linux") and os.path.isdir("/proc")
     with tempfile.TemporaryDirectory(prefix="pipeline-e2e-") as tmp:
         answer = Path(tmp) / "usage"
@@ -147,6 +165,8 @@ def measure(
                 watcher.join()
             err.seek(0)
             tail = err.read().decode("utf-8", "replace").strip().splitlines()
+            if stderr is not None:
+                stderr += tail
         try:
             rc_text, maxrss_text = answer.read_text(encoding="utf-8").split()
             rc, maxrss = int(rc_text), int(maxrss_text)
@@ -163,14 +183,17 @@ def run_translate(
     *,
     work: Path,
     max_new_tokens: int | None = None,
+    factor: str | None = None,
     extra: Sequence[str] = (),
     timeout: float | None = None,
 ) -> EndToEnd:
-    """One ``python -m pipeline translate`` of the seed into Ukrainian with ``backend``, measured."""
-    out = work / f"out-{backend}"
-    ct2_dir = work / f"ct2-{backend}"  # fresh: the first run's conversion is part of the measurement
+    """One ``python -m pipeline translate`` of the seed into Ukrainian with ``backend``, measured
+    (``factor``: ``translate.max_length_factor`` as a ``--set`` value; None: the config's)."""
+    tag = f"{backend}-{factor or 'default'}"
+    out = work / f"out-{tag}"
+    ct2_dir = work / f"ct2-{tag}"  # fresh: the first run's conversion is part of the measurement
     cmd = [
-        sys.executable, "-m", "pipeline", "-q", "translate",
+        sys.executable, "-m", "pipeline", "translate",
         "--lang", "uk", "--model", str(model), "--input", str(repo_root() / SEED), "--out", str(out), "--no-cache",
         "--set", f"translate.backend={backend}",
         "--set", f"translate.ct2_dir={ct2_dir}",
@@ -178,9 +201,14 @@ def run_translate(
     ]  # fmt: skip
     if max_new_tokens:
         cmd += ["--set", f"translate.max_new_tokens={max_new_tokens}"]
+    if factor is not None:
+        cmd += ["--set", f"translate.max_length_factor={factor}"]
     for item in extra:
         cmd += ["--set", item]
-    rc, seconds, maxrss, tree, last = measure(cmd, cwd=repo_root(), timeout=timeout)
+    lines: list[str] = []
+    rc, seconds, maxrss, tree, last = measure(cmd, cwd=repo_root(), timeout=timeout, stderr=lines)
+    found = [m for m in map(_SUMMARY.search, lines) if m]
+    target_tokens = int(found[-1][1]) if found else None
     sentences: int | None = None
     stages: tuple[tuple[str, float], ...] = ()
     reports = sorted(out.glob("*.report.json")) if out.is_dir() else []
@@ -192,22 +220,32 @@ def run_translate(
             stages = tuple((str(k), float(v)) for k, v in seconds_by_step.items())
         except (OSError, ValueError, TypeError, AttributeError):
             pass
-    return EndToEnd(backend, seconds, maxrss, tree, rc, sentences, stages, max_new_tokens, "" if rc == 0 else last)
+    error = "" if rc == 0 else last
+    return EndToEnd(backend, seconds, maxrss, tree, rc, sentences, stages, max_new_tokens, error, factor, target_tokens)
 
 
 def run_end_to_end(
     model: Path,
     *,
     backends: Sequence[str] = BACKENDS,
+    factors: Sequence[str | None] = FACTORS,
     max_new_tokens: int | None = None,
     extra: Sequence[str] = (),
     timeout: float | None = None,
 ) -> list[EndToEnd]:
-    """One measured ``translate`` of the seed per backend, one after the other (nothing else running)."""
+    """One measured ``translate`` of the seed per backend and length factor, one after the other (nothing else
+    running)."""
+    from pipeline.translate.config import TranslateConfig
+
+    default = TranslateConfig.model_fields["max_length_factor"].default
+    factors = [f if f is not None else ("null" if default is None else f"{default:g}") for f in factors]
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-e2e-") as tmp:
         return [
-            run_translate(model, b, work=Path(tmp), max_new_tokens=max_new_tokens, extra=extra, timeout=timeout)
+            run_translate(
+                model, b, work=Path(tmp), max_new_tokens=max_new_tokens, factor=f, extra=extra, timeout=timeout
+            )
             for b in backends
+            for f in factors
         ]
 
 
@@ -216,5 +254,6 @@ def header(results: Sequence[EndToEnd]) -> str:
     return (
         f"end-to-end: python -m pipeline translate of {SEED.as_posix()} into uk in a child process, --no-cache, "
         f"check_links on, beam 4, max_new_tokens {tokens or 'default (256)'}, default threads, "
-        "ctranslate2 converting the model first (a first run)"
+        "ctranslate2 converting the model first (a first run); per backend without the length factor "
+        "(max_length_factor=null) and with the default one"
     )

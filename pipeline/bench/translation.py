@@ -17,8 +17,19 @@ of load on the machine hits every system alike; a table row gives the median tok
 the runs, and the ratios of the summary line are ratios of medians. The CTranslate2 conversion and one
 small warm-up call before each timed run are outside the clock.
 
-The bench checks itself: the raw baseline (d) must decode what the pipeline's ctranslate2 backend (c)
-decodes with the same beam, and every run of a system must give the same output; a note says when not.
+Before any clock starts, the bench proves that the systems it compares do the same work
+(:mod:`pipeline.bench.equal`): per decoding, each system decodes the sentences of the naive baseline once, and
+
+- a and b (both transformers float32, the same weights): the same settings and the same text per sentence;
+- c and d (the same CTranslate2 model): the same settings and the same text per sentence;
+- b and c: the same settings (beam, min and max new tokens, length factor, prefix), as many outputs and
+  target tokens; the same text per sentence only where CTranslate2 computes in float32 (``quick``: the tiny
+  model, float32), since int8 (CTranslate2's default on CPU) rounds otherwise.
+
+Any difference stops the bench with :class:`~pipeline.bench.equal.BenchMismatch` naming the two systems,
+the first differing sentence and both outputs. After the timed runs the same checks hold for what was timed:
+a's outputs against b's for the same sentences, c's against d's; and every run of a system must give the same
+output (a note says when not).
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ from typing import Any
 
 from pipeline.bench import median
 from pipeline.bench.e2e import EndToEnd, header, run_end_to_end
+from pipeline.bench.equal import Decoded, require_same
 from pipeline.config import repo_root
 
 log = logging.getLogger(__name__)
@@ -257,6 +269,48 @@ def raw_ct2(translator: Any, source: list[list[str]], *, beams: int, out_tokens:
     return [r.hypotheses[0] for r in res]
 
 
+def naive_generate(
+    model: Any, tok: Any, texts: list[str], *, beams: int, out_tokens: int, device: str
+) -> tuple[int, list[str]]:
+    """System a: ``generate()`` one sentence at a time, text to text, ``beams`` wide, exactly ``out_tokens`` new
+    tokens; (target tokens, texts)."""
+    import torch
+
+    n, out = 0, []
+    for text in texts:
+        enc = tok([text], return_tensors="pt").to(device)
+        with torch.inference_mode():
+            gen = model.generate(
+                **enc, num_beams=beams, max_new_tokens=out_tokens, min_new_tokens=out_tokens, do_sample=False
+            )
+        out += tok.batch_decode(gen, skip_special_tokens=True)
+        n += int(gen.shape[1]) - 1
+    return n, out
+
+
+def backend_settings(tr: Any) -> dict[str, Any]:
+    """The settings that decide what a pipeline backend decodes (compared against the other systems')."""
+    return {
+        "num_beams": tr.cfg.num_beams,
+        "min_new_tokens": tr.min_new_tokens,
+        "max_new_tokens": tr.cfg.max_new_tokens,
+        "max_length_factor": tr.cfg.max_length_factor,
+        "prefix": tr.prefix,
+    }
+
+
+def forced_settings(beams: int, out_tokens: int) -> dict[str, Any]:
+    """The settings of a baseline called with ``beams`` and exactly ``out_tokens`` new tokens (no prefix, no
+    length factor)."""
+    return {
+        "num_beams": beams,
+        "min_new_tokens": out_tokens,
+        "max_new_tokens": out_tokens,
+        "max_length_factor": None,
+        "prefix": None,
+    }
+
+
 def digest(texts: list[str]) -> str:
     return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
 
@@ -323,10 +377,13 @@ def run_bench(
                 f"translate.backend={backend}",
                 f"translate.num_beams={beams}",
                 f"translate.max_new_tokens={out_tokens}",
+                "translate.max_length_factor=null",  # min = max new tokens: every system decodes out_tokens
                 f"translate.device={device}",
                 "translate.cache=false",
                 f"translate.ct2_dir={Path(tmp) / 'ct2'}",
             ]
+            if quick:  # the tiny model in float32 on both backends: b and c must then decode the same text
+                overrides.append("translate.compute_type=float32")
             if threads:
                 overrides.append(f"translate.threads={threads}")
             if batch_tokens:
@@ -354,17 +411,11 @@ def run_bench(
         budget = ct2.cfg.batch_tokens
         unk = ct2.tokenizer.unk_token_id
 
-        def naive(beams: int) -> tuple[int, list[str]]:
-            n, out = 0, []
-            for text in naive_texts:
-                enc = tok([text], return_tensors="pt").to(torch_device)
-                with torch.inference_mode():
-                    gen = naive_model.generate(
-                        **enc, num_beams=beams, max_new_tokens=out_tokens, min_new_tokens=out_tokens, do_sample=False
-                    )
-                out += tok.batch_decode(gen, skip_special_tokens=True)
-                n += int(gen.shape[1]) - 1
-            return n, out
+        def naive(beams: int, which: list[str] | None = None) -> tuple[int, list[str]]:
+            return naive_generate(
+                naive_model, tok, naive_texts if which is None else which, beams=beams, out_tokens=out_tokens,
+                device=torch_device,
+            )  # fmt: skip
 
         def ours(tr: Any, beams: int) -> Callable[[], tuple[int, list[str]]]:
             def go() -> tuple[int, list[str]]:
@@ -375,16 +426,35 @@ def run_bench(
 
             return go
 
-        def raw(beams: int) -> Callable[[], list[list[str]]]:
-            return lambda: raw_ct2(ct2.translator, pretokenized, beams=beams, out_tokens=out_tokens, budget=budget)
+        def raw(beams: int, source: list[list[str]] | None = None) -> Callable[[], list[list[str]]]:
+            given = pretokenized if source is None else source
+            return lambda: raw_ct2(ct2.translator, given, beams=beams, out_tokens=out_tokens, budget=budget)
 
         def raw_text(hyps: list[list[str]]) -> tuple[int, list[str]]:
             """The raw tokens as text, decoded as the ctranslate2 backend decodes them (outside the clock)."""
             ids = [[ct2.target_ids.get(t, unk) for t in h] for h in hyps]
             return sum(map(len, hyps)), [ct2.tokenizer.decode(i, skip_special_tokens=True).strip() for i in ids]
 
+        def check(name: str, beams: int) -> None:
+            """Before the clock: every system decodes the naive baseline's sentences once; pairs must agree."""
+            a_tokens, a_out = naive(beams)
+            b_tokens, b_out = _untimed(hf, beams, naive_texts)
+            c_tokens, c_out = _untimed(ct2, beams, naive_texts)
+            d_tokens, d_out = raw_text(
+                raw(beams, [[ct2.source_vocab[i] for i in ids] for ids in ct2.encode(naive_texts)])()
+            )
+            forced = forced_settings(beams, out_tokens)
+            a = Decoded(f"a) {SYSTEMS['a']}", forced, a_out, a_tokens, naive_texts)
+            b = Decoded(f"b) {SYSTEMS['b']}", backend_settings(hf), b_out, b_tokens, naive_texts)
+            c = Decoded(f"c) {SYSTEMS['c']} ({ct2.compute_type})", backend_settings(ct2), c_out, c_tokens, naive_texts)
+            d = Decoded(f"d) {SYSTEMS['d']}", forced, d_out, d_tokens, naive_texts)
+            require_same(a, b, what=f"{name}, before timing")
+            require_same(c, d, what=f"{name}, before timing")
+            require_same(b, c, exact=ct2.compute_type == "float32", what=f"{name}, before timing")
+
         decodings = [("beam4", 4)] + ([("greedy", 1)] if greedy else [])
         for name, beams in decodings:
+            check(name, beams)
             systems: list[tuple[str, Callable[[], Any], Callable[[Any], tuple[int, list[str]]], str, int]] = [
                 ("a", partial(naive, beams), _same, torch_device, len(naive_texts)),
                 ("b", ours(hf, beams), _same, torch_device, len(texts)),
@@ -392,12 +462,14 @@ def run_bench(
                 ("d", raw(beams), raw_text, ct2.device, len(texts)),
             ]
             runs: dict[str, list[tuple[int, float, str]]] = {key: [] for key, *_ in systems}
+            timed: dict[str, list[str]] = {}  # the first timed run's outputs per system
             for round_ in range(1, repeat + 1):
                 for key, fn, finish, dev, _n in systems:
                     _warm_up(key, hf, ct2, beams, texts[:2])
                     out, seconds = _timed(fn, dev, clock)
                     tokens, decoded = finish(out)
                     runs[key].append((tokens, seconds, digest(decoded)))
+                    timed.setdefault(key, decoded)
                     rate = tokens / seconds if seconds > 0 else 0.0
                     say(
                         f"{key}) {SYSTEMS[key]:<36} {name:<7} run {round_}/{repeat} {tokens:>6} tokens "
@@ -413,12 +485,19 @@ def run_bench(
                     result.notes.append(f"{key}/{name}: {made} target tokens, not the forced {expected}")
                 if len({d for _, _, d in runs[key]}) > 1:
                     result.notes.append(f"{key}/{name}: the runs decoded different outputs")
-            c, d = (next(r for r in result.rows if r.key == k and r.decoding == name) for k in "cd")
-            if c.output != d.output:
-                result.notes.append(
-                    f"d/{name}: raw translate_batch decoded other output than the ctranslate2 backend (c) "
-                    f"with the same beam ({beams})"
-                )
+            # what was timed: a's sentences as b decoded them in its batches, and c's outputs against d's
+            forced = forced_settings(beams, out_tokens)
+            picked = [timed["b"][i] for i in range(0, len(texts), step)][: len(naive_texts)]
+            require_same(
+                Decoded(f"a) {SYSTEMS['a']}", forced, timed["a"], runs["a"][0][0], naive_texts),
+                Decoded(f"b) {SYSTEMS['b']}", backend_settings(hf), picked, None, naive_texts),
+                what=f"{name}, the timed runs",
+            )
+            require_same(
+                Decoded(f"c) {SYSTEMS['c']}", backend_settings(ct2), timed["c"], runs["c"][0][0], texts),
+                Decoded(f"d) {SYSTEMS['d']}", forced, timed["d"], runs["d"][0][0], texts),
+                what=f"{name}, the timed runs",
+            )
     if len(naive_texts) < len(texts):
         result.notes.append(
             f"a) runs one sentence in {step} ({len(naive_texts)} of {len(texts)}; --naive-sentences 0 runs all): "
@@ -429,6 +508,18 @@ def run_bench(
 
 def _same(out: tuple[int, list[str]]) -> tuple[int, list[str]]:
     return out
+
+
+def _untimed(tr: Any, beams: int, texts: list[str]) -> tuple[int, list[str]]:
+    """A pipeline backend's (target tokens, texts) for ``texts`` with ``beams``, its counters left as they were."""
+    from dataclasses import replace
+
+    saved = replace(tr.stats)
+    tr.cfg = tr.cfg.model_copy(update={"num_beams": beams})
+    out = [o.text for o in tr.translate(texts)]
+    tokens = tr.stats.tgt_tokens - saved.tgt_tokens
+    tr.stats = saved
+    return tokens, out
 
 
 def _warm_up(key: str, hf: Any, ct2: Any, beams: int, texts: list[str]) -> None:

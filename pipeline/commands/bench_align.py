@@ -107,7 +107,7 @@ def _systems(args: argparse.Namespace, cfg) -> list:  # type: ignore[no-untyped-
 
 
 def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[no-untyped-def]
-    from pipeline.bench.align import load_dev_sets, published_figures, run_dev_set
+    from pipeline.bench.align import RunResult, load_dev_sets, published_figures, require_same_input, run_dev_set
 
     out = sys.stdout
     sets = load_dev_sets(dev_dir, [s for s in (args.sets or "").split(",") if s] or None)
@@ -117,8 +117,11 @@ def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[n
     out.write(f"dev sets: {dev_dir}\n{'':<44}{'strict':^20} | {'lax':^20} |\n{head}\n{'-' * len(head)}\n")
     out.flush()
     for ds in sets:
+        first: RunResult | None = None
         for label, c in systems:
             r = run_dev_set(ds, c, label)
+            first = first or r
+            require_same_input(first, r)  # the same documents and sentences, each system's alignment covering all
             s = r.scores
             system = f"{r.system} (baseline)" if label == "length-only" else r.system
             out.write(
@@ -136,7 +139,7 @@ def _dev(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[n
 
 
 def _omissions(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ignore[no-untyped-def]
-    from pipeline.bench.align import DevSet, load_dev_sets, run_dev_set
+    from pipeline.bench.align import DevSet, RunResult, load_dev_sets, require_same_input, run_dev_set
     from pipeline.bench.omissions import INSERT_FRACTION, REMOVE_FRACTION, Planted, plant_omissions
     from pipeline.errors import ConfigError
 
@@ -164,8 +167,12 @@ def _omissions(args: argparse.Namespace, cfg, dev_dir: Path) -> int:  # type: ig
             docs += variant.docs
             planted = planted + p
         omitted = DevSet(f"{ds.name}+omissions", ds.src_lang, ds.tgt_lang, docs)
+        firsts: tuple[RunResult, RunResult] | None = None
         for label, c in systems:
             r0, r1 = run_dev_set(ds, c, label), run_dev_set(omitted, c, label)
+            firsts = firsts or (r0, r1)
+            require_same_input(firsts[0], r0)  # every system on the same sentences, with the same omissions
+            require_same_input(firsts[1], r1)
             system = f"{r0.system} (baseline)" if label == "length-only" else r0.system
             cells = [
                 f"{r.scores.f1_strict:6.3f} {_ratio(r.nulls.precision, r.nulls.predicted)} "
