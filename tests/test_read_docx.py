@@ -713,3 +713,42 @@ def test_a_document_libreoffice_wrote(tmp_path: Path, data: bytes) -> None:
     assert [b.text for b in again.blocks] == [(" " if t[:1] == " " else "") + "» " + t.upper() for t in texts]
     (tmp_path / "harbour.uk.docx").write_bytes(out)
     _converts(soffice, tmp_path / "harbour.uk.docx", tmp_path)
+
+
+STYLES = f"""<w:styles {nsdecls("w")}>
+<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style>
+<w:style w:type="paragraph" w:styleId="berschrift1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/></w:style>
+<w:style w:type="paragraph" w:styleId="Kapitel"><w:name w:val="Kapitel"/><w:basedOn w:val="berschrift1"/></w:style>
+<w:style w:type="paragraph" w:styleId="Gliederung"><w:name w:val="Gliederung"/><w:pPr><w:outlineLvl w:val="2"/>
+</w:pPr></w:style>
+<w:style w:type="paragraph" w:styleId="Titel"><w:name w:val="Title"/></w:style>
+<w:style w:type="paragraph" w:styleId="Untertitel"><w:name w:val="Subtitle"/><w:basedOn w:val="Titel"/></w:style>
+<w:style w:type="paragraph" w:styleId="Aufzaehlung"><w:name w:val="List Bullet"/><w:pPr><w:numPr><w:numId w:val="3"/>
+</w:numPr></w:pPr></w:style>
+<w:style w:type="paragraph" w:styleId="Loop"><w:name w:val="Loop"/><w:basedOn w:val="Loop"/></w:style>
+</w:styles>"""
+
+
+@pytest.mark.parametrize(
+    ("ppr", "kind"),
+    [
+        ("", "paragraph"),
+        ('<w:pStyle w:val="berschrift1"/>', "heading"),  # a localised style id, named "heading 1"
+        ('<w:pStyle w:val="Kapitel"/>', "heading"),  # based on a heading
+        ('<w:pStyle w:val="Gliederung"/>', "heading"),  # an outline level
+        ('<w:outlineLvl w:val="1"/>', "heading"),  # a direct outline level
+        ('<w:outlineLvl w:val="9"/>', "paragraph"),  # body text level
+        ('<w:pStyle w:val="Titel"/>', "title"),
+        ('<w:pStyle w:val="Untertitel"/>', "heading"),
+        ('<w:pStyle w:val="Aufzaehlung"/>', "list_item"),  # numbering by style
+        ('<w:pStyle w:val="Aufzaehlung"/><w:numPr><w:numId w:val="0"/></w:numPr>', "paragraph"),  # ... taken away
+        ('<w:numPr><w:ilvl w:val="0"/><w:numId w:val="4"/></w:numPr>', "list_item"),  # direct numbering
+        ('<w:pStyle w:val="Loop"/>', "paragraph"),  # a style based on itself: no endless loop
+        ('<w:pStyle w:val="Unknown"/>', "paragraph"),
+    ],
+)
+def test_paragraph_kinds_from_styles(ppr: str, kind: str) -> None:
+    from pipeline.read.docx import _styles
+
+    styles = _styles(etree.fromstring(STYLES))
+    assert styles.kind(etree.fromstring(f"<w:p {nsdecls('w')}><w:pPr>{ppr}</w:pPr></w:p>")) == kind

@@ -99,6 +99,9 @@ class DocxSkeleton:
 
 
 def _styles(root: etree._Element | None) -> Styles:
+    """The paragraph styles of the styles part ``root``: what each makes of a paragraph, through the styles it is
+    based on (a style named *Heading N*, *Subtitle* or with an outline level: a heading; *Title*: a title; with
+    numbering: a list item)."""
     if root is None:
         return Styles({}, "paragraph")
     own: dict[str, tuple[str, str | None, bool | None, bool]] = {}  # id -> (name, based on, list?, outline)
@@ -122,10 +125,13 @@ def _styles(root: etree._Element | None) -> Styles:
         while at in own and at not in seen:  # the style and those it is based on, nearest first
             seen.add(at)
             chain.append(own[at])
-            at = own[at][1]  # type: ignore[assignment]
+            based_on = own[at][1]
+            if based_on is None:
+                break
+            at = based_on
         names = [c[0] for c in chain]
         listed = next((c[2] for c in chain if c[2] is not None), False)
-        if "title" in names[:1] or (names and names[0] != "subtitle" and "title" in names):
+        if names[0] != "subtitle" and "title" in names:
             kinds[sid] = "title"
         elif any(_HEADING.fullmatch(n) or n == "subtitle" for n in names) or any(c[3] for c in chain):
             kinds[sid] = "heading"

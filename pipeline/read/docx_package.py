@@ -35,6 +35,9 @@ __all__ = [
     "Member",
     "Package",
     "open_package",
+    "parse_member",
+    "rels_name",
+    "resolve_target",
     "write_package",
 ]
 
