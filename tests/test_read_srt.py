@@ -38,7 +38,7 @@ FILM = """1
 The harbour lights went out
 
 2
-00:00:05,200 --> 00:00:09,000
+00:00:05,200 --> 00:00:09,000 X1:40 X2:600 Y1:20 Y2:50
 one by one along the pier
 
 3
@@ -92,7 +92,7 @@ def test_blocks_and_codes() -> None:
     assert [first.text[c.start : c.start + 7] for c in cues] == ["The har", "one by ", "as the "]
     assert [c.opening for c in cues] == [
         "1\n00:00:01,000 --> 00:00:05,000",
-        "2\n00:00:05,200 --> 00:00:09,000",
+        "2\n00:00:05,200 --> 00:00:09,000 X1:40 X2:600 Y1:20 Y2:50",  # cue settings: part of the header
         "3\n00:00:09,200 --> 00:00:14,000",
     ]
     assert all(c.isolated for c in cues)
