@@ -752,3 +752,31 @@ def test_paragraph_kinds_from_styles(ppr: str, kind: str) -> None:
 
     styles = _styles(etree.fromstring(STYLES))
     assert styles.kind(etree.fromstring(f"<w:p {nsdecls('w')}><w:pPr>{ppr}</w:pPr></w:p>")) == kind
+
+
+def _long_document(paragraphs: int) -> bytes:
+    """A document of ``paragraphs`` paragraphs of three sentences (25 words) with a bold word and a tab (4,000: some
+    200 pages), its body XML written directly (python-docx takes longer to build it than the reader to read it)."""
+    runs = ('<w:p><w:r><w:t xml:space="preserve">Ship {n} left the harbour at dawn with a </w:t></w:r><w:r><w:rPr>'
+            '<w:b/></w:rPr><w:t>full</w:t></w:r><w:r><w:t xml:space="preserve"> cargo of timber. The crew of {n} waved.'
+            '</w:t></w:r><w:r><w:tab/><w:t>Nobody on the pier saw it go.</w:t></w:r></w:p>')  # fmt: skip
+    buf = io.BytesIO()
+    docx.Document().save(buf)
+    body = "".join(runs.format(n=n) for n in range(paragraphs)).encode()
+    xml = members(buf.getvalue())["word/document.xml"]
+    return _rezip(buf.getvalue(), {"word/document.xml": xml.replace(b"<w:body>", b"<w:body>" + body, 1)})
+
+
+def test_a_long_document_is_read_and_written_in_linear_time() -> None:
+    import time
+
+    seconds = []
+    for n in (1000, 4000):
+        data = _long_document(n)
+        t0 = time.perf_counter()
+        doc = read(data)
+        out = READER.write(doc, [shout(b) for b in doc.blocks])
+        seconds.append(time.perf_counter() - t0)
+        assert len(doc.blocks) == n and len(read(out).blocks) == n
+    assert seconds[1] < 60  # about 3 s on 2 shared CPU cores
+    assert seconds[1] / seconds[0] < 8  # four times the size: about four times the time
