@@ -16,10 +16,12 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from pipeline.placeholders import PLACEHOLDER, free_numbers, placeholder_pattern
 from pipeline.read.base import Block
@@ -38,6 +40,7 @@ __all__ = [
 Spans = list[tuple[int, int]]
 _SPACE = re.compile(r"\s+")
 _UNEVEN = re.compile(r"^\s|\s$|\s\s|[^\S ]")  # whitespace that one_line would change
+_BY_START = attrgetter("start", "id")  # the order of a sentence's codes (as _order)
 _PUNCT = re.compile(r"[.,;:!?)\]}»”’…%]")  # a placeholder before these keeps no space after it
 
 
@@ -74,8 +77,10 @@ def collapse_whitespace(text: str) -> tuple[str, Sequence[int]]:
 
 def _merge_crossed(spans: Spans, codes: Sequence[InlineCode]) -> Spans:
     """Join consecutive sentence spans that a paired code starts in one of and ends in another."""
+    if len(spans) < 2:
+        return spans
     paired = [c for c in codes if not c.isolated and c.start != c.end]
-    if len(spans) < 2 or not paired:
+    if not paired:
         return spans
     merged = list(spans)
     changed = True
@@ -109,6 +114,16 @@ def _owner(spans: Spans, code: InlineCode) -> int:
 def segment_blocks(blocks: Sequence[Block], spans_of: Callable[[str], Spans]) -> SegmentedBlocks:
     """Sentences of every block (``spans_of``: a segmenter's ``spans``), with their codes; blocks without text
     give no sentence."""
+    collecting = gc.isenabled()
+    gc.disable()  # many small records and no cycles: collecting while they grow is waste
+    try:
+        return _segment_blocks(blocks, spans_of)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _segment_blocks(blocks: Sequence[Block], spans_of: Callable[[str], Spans]) -> SegmentedBlocks:
     sentences: list[Sentence] = []
     codes: list[tuple[InlineCode, ...]] = []
     for bi, block in enumerate(blocks):
@@ -149,7 +164,7 @@ def _codes_in(raw: str, a: int, own: list[InlineCode]) -> tuple[InlineCode, ...]
     else:
         moved = [c.moved(where[c.start - a], where[c.end - a]) for c in own]
     if len(moved) > 1:
-        moved.sort(key=_order)
+        moved.sort(key=_BY_START)
     return tuple(moved)
 
 

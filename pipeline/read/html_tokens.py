@@ -20,7 +20,7 @@ import codecs
 import html
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from html.entities import html5 as _ENTITIES
 
 __all__ = ["ERRORS", "Attr", "Token", "decode_page", "decode_refs", "declared_encoding", "tokenize"]
@@ -58,9 +58,9 @@ class Token:
 
     __slots__ = ("attrs", "content", "end", "kind", "name", "start", "tag_end")
 
-    def __init__(self, kind: int, start: int, end: int, name: str = "", attrs: list[Attr] | None = None) -> None:
+    def __init__(self, kind: int, start: int, end: int, name: str = "", attrs: Sequence[Attr] = ()) -> None:
         self.kind, self.start, self.end, self.name = kind, start, end, name
-        self.attrs: list[Attr] = attrs or []
+        self.attrs = attrs
         self.tag_end = end  # where the start tag itself ends (a raw-text element goes on to ``end``)
         self.content: tuple[int, int] | None = None
 
@@ -163,19 +163,19 @@ def tokenize(src: str, raw: Callable[[str], bool] = lambda name: True) -> Iterat
     simple = _SIMPLE_TAG.match
     while i >= 0:
         m = simple(src, i)
-        if m is None:
-            tok = _markup(src, i, raw)
-        elif m.group(1):
-            tok = Token(END, i, m.end(), m.group(2).lower())
-        else:  # the common case, a start tag without attributes (as _markup reads it)
-            tok = Token(START, i, m.end(), m.group(2).lower())
-            name = tok.name
-            if (name in RAWTEXT or name in RCDATA or name == "plaintext") and raw(name):
+        if m is not None:  # the common case, a tag without attributes (as _markup reads it)
+            slash, name = m.groups()
+            name = name.lower()
+            tok = Token(END if slash else START, i, m.end(), name)
+            if not slash and (name in RAWTEXT or name in RCDATA or name == "plaintext") and raw(name):
                 content_end, tok.end = _raw_end(src, name, tok.end)
                 tok.content = (tok.tag_end, content_end)
-        if tok is None:
-            i = src.find("<", i + 1)
-            continue
+        else:
+            markup = _markup(src, i, raw)
+            if markup is None:
+                i = src.find("<", i + 1)
+                continue
+            tok = markup
         if i > pos:
             yield Token(TEXT, pos, i)
         yield tok

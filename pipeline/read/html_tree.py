@@ -101,6 +101,7 @@ class _Code:
         self.a = self.b = 0  # where its start and end are among the anchors of its run
 
 
+_NO_NAMES: Counter[str] = Counter()  # a run's pnames until it protects an element (never changed)
 _Item = tuple[int, int, int, "_Code | None"]  # (_T, start, end, None) for a text, (_OPEN/_CLOSE/_ISO, 0, 0, code)
 
 
@@ -125,8 +126,8 @@ class _Run:
         self.start, self.kind = start, kind
         self.items: list[_Item] = []
         self.open: list[tuple[str, _Code]] = []
-        self.names: Counter[str] = Counter()  # of the open inline elements
-        self.pnames: Counter[str] = Counter()  # of the elements open in the protected one
+        self.names: dict[str, int] = {}  # how many of each name the open inline elements have (none of 0)
+        self.pnames: Counter[str] = _NO_NAMES  # of the elements open in the protected one (set with ``protect``)
         self.protect: _Code | None = None  # a whole element being taken as one code (code, translate=no, ...)
         self.protected: list[str] = []  # the elements open in it, itself first
         self.foreign = False  # it is svg or math
@@ -182,10 +183,22 @@ class Builder:
                     run.last = len(run.items) - 1
                     if len(run.open) < MAX_DEPTH:
                         run.open.append((name, code))
-                        run.names[name] += 1
+                        run.names[name] = run.names.get(name, 0) + 1
                     continue
                 if kind == END and tok.name in run.names:
-                    self._close(run, tok)
+                    name, opened = tok.name, run.open
+                    if opened[-1][0] != name:
+                        self._close(run, tok)
+                        continue
+                    code = opened.pop()[1]  # the latest open element: as _close
+                    left = run.names[name] - 1
+                    if left:
+                        run.names[name] = left
+                    else:
+                        del run.names[name]
+                    code.close = (tok.start, tok.end)
+                    run.items.append((_CLOSE, 0, 0, code))
+                    run.last = len(run.items) - 1
                     continue
             if tok.kind == TEXT:
                 self._text(tok)
@@ -405,7 +418,7 @@ class Builder:
             run.add((_OPEN, 0, 0, code), True)
             if len(run.open) < MAX_DEPTH:
                 run.open.append((name, code))
-                run.names[name] += 1
+                run.names[name] = run.names.get(name, 0) + 1
 
     def _close(self, run: _Run, tok: Token) -> None:
         """An end tag of an inline element open in the run: it closes the latest open one of its name."""
@@ -413,8 +426,10 @@ class Builder:
         for i in range(len(opened) - 1, -1, -1):
             if opened[i][0] == name:
                 code = opened.pop(i)[1]
-                run.names[name] -= 1
-                if not run.names[name]:
+                left = run.names[name] - 1
+                if left:
+                    run.names[name] = left
+                else:
                     del run.names[name]
                 code.close = (tok.start, tok.end)
                 run.add((_CLOSE, 0, 0, code), True)
@@ -495,10 +510,10 @@ class Builder:
             close = c.close
             if c.paired:
                 stop = max(start, where[c.b])
-                out.append(InlineCode(code_id, c.kind, start, stop, src[c.open_s : c.open_e],
-                                      src[close[0] : close[1]] if close else ""))  # fmt: skip
+                closing = src[close[0] : close[1]] if close else ""
+                out.append(InlineCode(code_id, c.kind, start, stop, src[c.open_s : c.open_e], closing, False, False))
             else:
-                out.append(InlineCode(code_id, c.kind, start, start, src[c.open_s : c.open_e], "", True))
+                out.append(InlineCode(code_id, c.kind, start, start, src[c.open_s : c.open_e], "", True, False))
             at[code_id] = (c.open_s, c.open_e, close[0] if close else end)
         self.code_id = code_id
         out.sort(key=_BY_START)
