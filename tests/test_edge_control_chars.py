@@ -17,16 +17,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from pipeline.config import load_config
 from pipeline.records import AlignedPair, InlineCode, Signature
 from pipeline.review.page import review_page_html
 from pipeline.review.xliff import unit_text
+from pipeline.run import translate_file
+from pipeline.translate import Output
+from pipeline.translate.base import TranslatorBase
 from pipeline.write import render_outputs
 from pipeline.write.tmx import seg_text
 
@@ -238,3 +244,57 @@ def test_review_page_title_has_no_raw_control_characters(c: str) -> None:
     parsed.feed(page)
     assert _RAW_FORBIDDEN.search(parsed.title) is None
     page.encode("utf-8")
+
+
+def test_end_to_end_a_glossary_form_and_a_sentence_with_control_characters(tmp_path: Path) -> None:
+    """Through ``translate``: a glossary form with U+0007 reaches the term_missing detail (XLIFF note: U+FFFD;
+    report and review page data: exact), a sentence with U+001B reaches every output (TMX/XLIFF placeholder, JSONL
+    exact); every output parses."""
+    src = tmp_path / "doc.txt"
+    sentences = ["The committee met on Monday in the hall.", "The vote was\x1b close and nobody left early."]
+    src.write_text("\n\n".join(sentences) + "\n", encoding="utf-8")
+    gloss = tmp_path / "terms.csv"
+    gloss.write_text("en,uk\ncommittee,комі\x07тет\n", encoding="utf-8")
+    targets = {sentences[0]: Output("Рада зібралася в понеділок у залі.", 0.9),
+               sentences[1]: Output("Голосування було\x1b близьким, і ніхто не пішов.", 0.8)}  # fmt: skip
+    overrides = [
+        "output.formats=[tmx,xliff,jsonl]", "output.creation_date=2026-01-01T00:00:00Z", "check_links=false",
+        f"glossary.files=[{gloss}]",
+    ]  # fmt: skip
+    cfg = load_config(lang="uk", overrides=overrides)
+    translate_file(cfg, src, tmp_path / "out", translator=_Table(targets))
+    out = tmp_path / "out"
+    detail = "committee (expected комі\x07тет)"
+    report = json.loads((out / "doc.en-uk.report.json").read_text(encoding="utf-8"))
+    assert report["qa"]["details"]["0"]["term_missing"] == detail
+    xlf = etree.fromstring((out / "doc.en-uk.xlf").read_bytes())
+    notes = [n.text or "" for n in xlf.iter(f"{{{NS['x']}}}note") if n.get("from") == "pipeline-qa"]
+    assert any(in_xml("\x07", detail) in n for n in notes), notes
+    units = xlf.findall(".//x:trans-unit", NS)
+    assert unit_text(units[1].find("x:source", NS)) == sentences[1]
+    assert unit_text(units[1].find("x:target", NS)) == targets[sentences[1]].text
+    tmx_root = etree.fromstring((out / "doc.en-uk.tmx").read_bytes())
+    segs = [seg_text(s) for s in tmx_root.iter("seg")]
+    assert segs[2:] == [sentences[1], targets[sentences[1]].text]
+    records = [json.loads(x) for x in (out / "doc.en-uk.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["src"], r["tgt"]) for r in records] == [(s, targets[s].text) for s in sentences]
+    parsed = _Page()
+    parsed.feed((out / "doc.en-uk.review.html").read_text(encoding="utf-8"))
+    data = json.loads(parsed.data)
+    assert data["pairs"][1]["src"] == sentences[1] and data["pairs"][0]["details"] == {"term_missing": detail}
+
+
+class _Table(TranslatorBase):
+    """A stand-in model: the output given for each input."""
+
+    name = "table-1"
+    model_id = "stand-in/table"
+    model_revision = "local"
+    device = "cpu"
+
+    def __init__(self, table: dict[str, Output]) -> None:
+        super().__init__()
+        self.table = table
+
+    def translate(self, texts: Sequence[str]) -> list[Output]:
+        return [self.table[t] for t in texts]
