@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 import pipeline.components
 from pipeline.config import load_config
@@ -288,8 +289,7 @@ def run_case(
     src.write_text(text, encoding="utf-8")
     table = {s: Output(t, score, case.errors.get(i)) for i, (s, t, score) in enumerate(case.doc)}
     overrides = [
-        "output.formats=[jsonl]",
-        "output.review=false",
+        "output.formats=[jsonl,tmx,xliff]",
         "output.creation_date=2026-01-01T00:00:00Z",
         "check_links=false",
         *case.overrides,
@@ -306,7 +306,35 @@ def run_case(
     base_name = f"doc.en-{case.lang}"
     lines = (tmp_path / "out" / f"{base_name}.jsonl").read_text(encoding="utf-8").splitlines()
     report = json.loads((tmp_path / "out" / f"{base_name}.report.json").read_text(encoding="utf-8"))
-    return [json.loads(x) for x in lines], report
+    records = [json.loads(x) for x in lines]
+    same_flags_everywhere(tmp_path / "out", base_name, records, report["qa"]["details"])
+    return records, report
+
+
+def same_flags_everywhere(out: Path, base_name: str, records: list[dict[str, Any]], details: dict[str, Any]) -> None:
+    """The flags and scores of the JSONL are those of the TMX (``x-flags``, ``x-score``; a pair with an empty side
+    has no unit), the XLIFF (one ``pipeline-qa`` note per flag, with its detail) and the review page."""
+    tmx = etree.fromstring((out / f"{base_name}.tmx").read_bytes())
+    units = {tu.get("tuid"): {p.get("type"): p.text for p in tu.findall("prop")} for tu in tmx.iter("tu")}
+    assert set(units) == {str(r["id"]) for r in records if r["src"].strip() and r["tgt"].strip()}
+    for r in records:
+        if str(r["id"]) in units:
+            props = units[str(r["id"])]
+            assert (props.get("x-flags") or "").split(",") == (r["flags"] or [""]), (r, props)
+            assert props["x-score"] == f"{r['score']:.4f}"
+    xlf = etree.fromstring((out / f"{base_name}.xlf").read_bytes())
+    ns = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
+    for unit, r in zip(xlf.iterfind(".//x:trans-unit", ns), records, strict=True):
+        notes = [n.text for n in unit.iterfind("x:note", ns) if n.get("from") == "pipeline-qa"]
+        said = details.get(str(r["id"]), {})
+        assert notes == [f"{f}: {said[f]}" if f in said else f for f in r["flags"]], (r, notes)
+    page = (out / f"{base_name}.review.html").read_text(encoding="utf-8")
+    m = re.search(r'<script type="application/json" id="review-data">(.*?)</script>', page, re.S)
+    assert m is not None
+    data = json.loads(m.group(1))
+    assert [(p["flags"], p["score"], p.get("details", {})) for p in data["pairs"]] == [
+        (r["flags"], r["score"], details.get(str(r["id"]), {})) for r in records
+    ]
 
 
 def check_pairs(case: Case, records: list[dict[str, Any]], report: dict[str, Any]) -> None:
