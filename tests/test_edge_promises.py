@@ -185,3 +185,59 @@ def test_never_a_sentence_that_is_only_a_marker_or_punctuation(marker: str) -> N
     text = f"The first point is clear. {marker} The second point follows here."
     sentences = [text[a:b].strip() for a, b in seg.spans(text)]
     assert marker not in sentences, sentences
+
+
+# --------------------------------------------------------------------------- each check's settings at their edges
+
+#: Six pairs whose target/source length ratio is about 1 (sources of 12+ characters): length_ratio's background.
+_EVEN = [
+    (f"Sentence number {w} is here.", f"Речення номер {w} тут і є.")
+    for w in ("one", "two", "three", "four", "five", "six")
+]
+
+# (id, check, qa settings, [(source, target)], the pairs the check flags)
+EDGES: list[tuple[str, str, dict[str, object], list[tuple[str, str]], list[int]]] = [
+    ("identical at min_letters 5", "identical", {}, [("Hello", "Hello"), ("Hell", "Hell")], [0]),
+    ("identical at min_letters 3", "identical", {"identical": {"min_letters": 3}}, [("NATO", "NATO"), ("EU", "EU")],
+     [0]),
+    ("repetition x3 not x2", "repetition", {}, [("x", "так так так"), ("x", "так так")], [0]),
+    ("repetition min_repeats 2", "repetition", {"repetition": {"min_repeats": 2}}, [("x", "так так"), ("x", "так")],
+     [0]),
+    ("repetition 4-grams, not 5", "repetition", {},
+     [("x", " ".join(["раз два три чотири"] * 3)), ("x", " ".join(["раз два три чотири пʼять"] * 3))], [0]),
+    ("repetition max_n 5", "repetition", {"repetition": {"max_n": 5}},
+     [("x", " ".join(["раз два три чотири пʼять"] * 3))], [0]),
+    ("letters: span 8, not 6", "repetition", {}, [("x", "хахахаха"), ("x", "хахаха")], [0]),
+    ("letters: char_min_span 6", "repetition", {"repetition": {"char_min_span": 6}}, [("x", "хахаха")], [0]),
+    ("numbers in a word loop are no loop", "repetition", {}, [("x", "7 7 7 7")], []),
+    ("wrong_language script_min_letters 3", "wrong_language", {}, [("x", "abc"), ("x", "ab")], [0]),
+    ("wrong_language script_min_letters 2", "wrong_language", {"wrong_language": {"script_min_letters": 2}},
+     [("x", "ab")], [0]),
+    ("uk: two Russian letters, not one", "wrong_language", {}, [("x", "Это был"), ("x", "Это")], [0]),
+    ("uk: marker_min 1", "wrong_language", {"wrong_language": {"marker_min": 1}}, [("x", "Это")], [0]),
+    ("script_min_ratio 0.5 exactly passes", "wrong_language", {},
+     [("x", "Кот cat"), ("x", "Ко cat")], [1]),  # 3 of 6 letters Cyrillic: not below the ratio; 2 of 5: below
+    ("length_ratio: five judged pairs", "length_ratio", {}, [*_EVEN[:4], ("Sentence number x is here.", "Р" * 200)],
+     [4]),
+    ("length_ratio: four are too few", "length_ratio", {}, [*_EVEN[:3], ("Sentence number x is here.", "Р" * 200)],
+     []),
+    ("length_ratio: a source under min_chars is not judged", "length_ratio", {},
+     [*_EVEN[:5], ("Elevenchars", "Р" * 200)], []),
+    ("length_ratio: a source of min_chars is", "length_ratio", {}, [*_EVEN[:5], ("Twelve chars", "Р" * 200)], [5]),
+    ("length_ratio: min_factor 100 flags nothing", "length_ratio", {"length_ratio": {"min_factor": 100}},
+     [*_EVEN[:5], ("Twelve chars", "Р" * 200)], []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("check", "settings", "texts", "flagged"), [e[1:] for e in EDGES], ids=[e[0] for e in EDGES])
+def test_each_check_at_the_edge_of_its_settings(
+    check: str, settings: dict[str, object], texts: list[tuple[str, str]], flagged: list[int]
+) -> None:
+    pairs = [AlignedPair(n, "en", "uk", s, t, (n,), (n,), 1.0, None, 0, ()) for n, (s, t) in enumerate(texts)]
+    cfg = QAConfig.model_validate(
+        {"fail_wrong_language_ratio": None, **settings, "wrong_language": {
+            "use_lid": False, **settings.get("wrong_language", {})}}  # type: ignore[dict-item]
+    )  # fmt: skip
+    out, summary = run_qa(pairs, cfg, src_lang="en", tgt_lang="uk")
+    assert [n for n, p in enumerate(out) if check in p.flags] == flagged
+    assert summary.counts[check] == len(flagged)
