@@ -122,10 +122,18 @@ def test_compare_per_language(src: str, tgt: str, lang: str, missing: list[str],
     assert compare_numbers(src, tgt, "en", lang) == (missing, extra)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss: a number with both a group separator and a decimal mark (1,000.5) is read as a list "
-    "(1, 000, 5), so a target that writes it without groups (1000,5) is flagged",
+@pytest.mark.parametrize(
+    ("src", "tgt", "lang", "missing", "extra"),
+    [
+        ("1,000.5 m", "1000,5 м", "uk", [], []),  # groups and a decimal mark: one number
+        ("1,000.5 m", "1 000,5 м", "ru", [], []),
+        ("1,000.5 m", "1.000,5 м", "uk", [], []),
+        ("2,345,678.25 m", "2 345 678,25 м", "uk", [], []),
+        ("1,000.5 m", "1,000.5 m", "ko", [], []),
+        ("1,000.5 m", "1000,6 м", "uk", ["1,000.5"], ["1000,6"]),  # another value is still a mismatch
+        ("1,000.5 m", "1 000,5 m", "ko", ["1,000.5"], ["1", "000", "5"]),  # a plain space groups in uk/ru only
+        ("1,0000.5 m", "10000,5 м", "uk", ["1", "0000", "5"], ["10000,5"]),  # four digits are no group: a list
+    ],
 )
-def test_grouped_decimal_against_an_ungrouped_one() -> None:
-    assert compare_numbers("1,000.5 m", "1000,5 м", "en", "uk") == ([], [])
+def test_grouped_decimal(src: str, tgt: str, lang: str, missing: list[str], extra: list[str]) -> None:
+    assert compare_numbers(src, tgt, "en", lang) == (missing, extra)

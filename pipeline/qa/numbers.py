@@ -8,7 +8,8 @@ Handled:
 
 * thousands separators: ``34,000`` (en, ko), ``34 000`` / ``34\u00a0000`` / ``34\u202f000`` (any
   language; a plain space only for uk/ru), ``34.000`` and ``34,000`` in uk/ru (read both ways, since
-  MT often keeps the English comma); decimal point (en, ko) and decimal comma (uk, ru);
+  MT often keeps the English comma); decimal point (en, ko) and decimal comma (uk, ru); both together
+  (``1,000.5``, ``1 000,5``, ``1.000,5``: groups, then a decimal mark that differs from their separator);
 * scale words after a number: ``34 thousand``, ``2.5 million``, ``34 тисячі``, ``34 тыс.``, ``2 млн``,
   ``1,2 млрд`` (the bare number is accepted too);
 * Korean units attached to digits: ``3만4천`` = 34000, ``2천700`` = 2700, ``5천만`` = 50 000 000,
@@ -168,6 +169,8 @@ def _readings(raw: str, lang: str) -> set[str] | None:
     if not seps:
         return {_canon(Decimal(raw))}
     sep = seps[0]
+    if _grouped_decimal(digits, seps, lang):  # 1,000.5 / 1 000,5 / 1.000,5: groups, then the other mark
+        return {_canon(Decimal(f"{''.join(digits[:-1])}.{digits[-1]}"))}
     if grouped:
         if sep == "," and lang not in ("uk", "ru") or sep in _THIN or (sep == " " and lang in ("uk", "ru")):
             values.add("".join(digits).lstrip("0") or "0")
@@ -182,6 +185,16 @@ def _readings(raw: str, lang: str) -> set[str] | None:
     if len(seps) == 1 and (sep == "." or (sep == "," and lang in ("uk", "ru"))):
         return {_canon(Decimal(f"{digits[0]}.{digits[1]}"))}
     return None
+
+
+def _grouped_decimal(digits: list[str], seps: list[str], lang: str) -> bool:
+    """Thousands groups with one separator, then a decimal mark that differs from it (any language: the two
+    marks tell each other apart; a plain space groups in uk/ru only)."""
+    if len(seps) < 2 or seps[-1] not in ".," or len(set(seps[:-1])) != 1 or seps[0] == seps[-1]:
+        return False
+    if seps[0] == " " and lang not in ("uk", "ru"):
+        return False
+    return len(digits[0]) <= 3 and all(len(g) == 3 for g in digits[1:-1])
 
 
 def _ko_value(raw: str) -> Decimal | None:
