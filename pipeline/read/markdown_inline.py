@@ -41,6 +41,7 @@ class SourceMap:
         self.s = [r[0] for r in runs]
         self.o = [r[1] for r in runs]
         self.n = [r[2] for r in runs]
+        self.one = runs[0] if len(runs) == 1 else None  # the common case: one run (a one-line block)
 
     def _at(self, k: int, i: int) -> int:
         k = max(k, 0)
@@ -48,10 +49,16 @@ class SourceMap:
 
     def at(self, i: int) -> int:
         """The document offset of source character ``i`` (where it starts)."""
+        if self.one is not None:
+            s, o, n = self.one
+            return o + max(0, min(i - s, n))
         return self._at(bisect.bisect_right(self.s, i) - 1, i)
 
     def after(self, i: int) -> int:
         """The document offset just after source character ``i - 1`` (where a span ending at ``i`` ends)."""
+        if self.one is not None:
+            s, o, n = self.one
+            return o + max(0, min(i - s, n))
         return self._at(bisect.bisect_right(self.s, i - 1) - 1, i)
 
 
@@ -68,6 +75,7 @@ class InlineText:
 
 
 _SPACE = " \t"
+_EMPHASIS = {"em_open": "italic", "em_close": "italic", "strong_open": "bold", "strong_close": "bold"}
 
 
 @dataclass
@@ -94,6 +102,10 @@ class _Walker:
     def raw(self, a: int, b: int, *, to_next: bool = False) -> str:
         """The document's characters of source ``[a, b)`` (``to_next``: up to where source character ``b`` is,
         the next line's prefix included)."""
+        one = self.smap.one
+        if one is not None:  # one run: at and after are the same
+            s, o, n = one
+            return self.doc[o + max(0, min(a - s, n)) : o + max(0, min(b - s, n))]
         return self.doc[self.smap.at(a) : self.smap.at(b) if to_next else self.smap.after(b)]
 
     def expect(self, p: int, s: str) -> int:
@@ -187,13 +199,25 @@ class _Walker:
         return q
 
     def walk(self, tokens: Sequence[Token], p: int) -> int:
+        src, parts = self.src, self.parts
         i = 0
         while i < len(tokens):
             t = tokens[i]
             kind = t.type
-            if kind == "text":
-                p = self.expect(p, t.content)
-                self.add(t.content)
+            if kind == "text":  # the most common token: expect and add, inline
+                c = t.content
+                if not src.startswith(c, p):
+                    self.expect(p, c)
+                p += len(c)
+                parts.append(c)
+                self.length += len(c)
+            elif kind in _EMPHASIS:
+                if kind.endswith("_open"):
+                    p = self.open(_EMPHASIS[kind], p, t.markup)
+                else:
+                    q = self.expect(p, t.markup)
+                    self.close(_EMPHASIS[kind], p, q)
+                    p = q
             elif kind == "text_special":
                 p = self.expect(p, t.markup)
                 self.add(t.content)
@@ -203,12 +227,6 @@ class _Walker:
             elif kind == "hardbreak":
                 q = self.newline(p, True)
                 self.isolated("br", self.raw(p, q, to_next=True))
-                p = q
-            elif kind in ("em_open", "strong_open"):
-                p = self.open("italic" if kind == "em_open" else "bold", p, t.markup)
-            elif kind in ("em_close", "strong_close"):
-                q = self.expect(p, t.markup)
-                self.close("italic" if kind == "em_close" else "bold", p, q)
                 p = q
             elif kind == "link_open" and t.markup == "autolink":
                 q = self.src.find(">", p) + 1
@@ -259,6 +277,6 @@ def inline_text(
         raise Mismatch("the tokens do not cover the inline source")
     order = sorted(w.codes)
     ids = {c[0]: first_id + k for k, c in enumerate(order)}
-    codes = [InlineCode(ids[c[0]], c[1], c[2], c[3], c[4], c[5], c[6]) for c in order]
+    codes = [InlineCode(ids[c[0]], c[1], c[2], c[3], c[4], c[5], c[6], False) for c in order]
     refs = {ids[i]: r for i, r in w.refs.items()}
     return InlineText("".join(w.parts), codes, refs, {ids[i]: tuple(ids[o] for o in s) for i, s in w.inside.items()})
