@@ -39,7 +39,6 @@ __all__ = [
 
 Spans = list[tuple[int, int]]
 _SPACE = re.compile(r"\s+")
-_UNEVEN = re.compile(r"^\s|\s$|\s\s|[^\S ]")  # whitespace that one_line would change
 _BY_START = attrgetter("start", "id")  # the order of a sentence's codes (as _order)
 _PUNCT = re.compile(r"[.,;:!?)\]}»”’…%]")  # a placeholder before these keeps no space after it
 
@@ -56,7 +55,7 @@ class SegmentedBlocks:
 def collapse_whitespace(text: str) -> tuple[str, Sequence[int]]:
     """``text`` with whitespace runs as one space and the ends stripped, and where each offset of ``text``
     (0..len) lands in it."""
-    if not _UNEVEN.search(text):  # the common case: nothing to collapse
+    if " ".join(text.split()) == text:  # the common case: only lone spaces between words, nothing to collapse
         return text, range(len(text) + 1)
     out: list[str] = []
     where: list[int] = []
