@@ -156,8 +156,36 @@ def eval_segments(pairs: Sequence[AlignedPair], refs: Sequence[str]) -> tuple[li
     return hyps, out_refs
 
 
-def eval_report(result: EvalResult, *, reference: str, signature: Signature) -> dict[str, Any]:
-    """The body of ``<base>.eval.json``."""
+def pair_scores(pairs: Sequence[AlignedPair], refs: Sequence[str]) -> list[dict[str, Any]]:
+    """Per pair with a source: its sentence chrF against its reference beside the pipeline's own signals (alignment
+    score, model score, flags, risk level), the table to calibrate the QA thresholds on (:mod:`pipeline.qa.risk`)."""
+    from sacrebleu.metrics import CHRF
+
+    from pipeline.qa.risk import risk_of
+
+    chrf = CHRF()
+    rows = []
+    for p in pairs:
+        if not p.src_idx or any(not 0 <= i < len(refs) for i in p.src_idx):
+            continue
+        ref = " ".join(refs[i] for i in p.src_idx)
+        rows.append(
+            {
+                "id": p.id,
+                "chrf": round(chrf.sentence_score(p.tgt, [ref]).score, 2),
+                "score": p.score,
+                "mt_score": p.mt_score,
+                "flags": list(p.flags),
+                "risk": risk_of(p.flags),
+            }
+        )
+    return rows
+
+
+def eval_report(
+    result: EvalResult, *, reference: str, signature: Signature, pairs: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The body of ``<base>.eval.json`` (``pairs``: :func:`pair_scores`)."""
     notes = []
     if result.primary == "chrF":
         notes.append(
@@ -183,4 +211,5 @@ def eval_report(result: EvalResult, *, reference: str, signature: Signature) -> 
         },
         "system": signature.as_string(),
         "notes": notes,
+        **({"pairs": pairs} if pairs is not None else {}),
     }

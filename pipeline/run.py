@@ -346,11 +346,11 @@ def _evaluation(
     signature: Signature,
     report: RunReport,
 ) -> Rendered:
-    from pipeline.evaluate import eval_report, eval_segments, evaluate
+    from pipeline.evaluate import eval_report, eval_segments, evaluate, pair_scores
 
     result = evaluate(*eval_segments(doc.pairs, refs), lang)
     report.evaluation = result.summary()
-    scores = eval_report(result, reference=str(ref), signature=signature)
+    scores = eval_report(result, reference=str(ref), signature=signature, pairs=pair_scores(doc.pairs, refs))
     return Rendered(f"{base}.eval.json", data=_json_bytes(scores))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
@@ -47,6 +47,9 @@ class Check:
     #: whether the check means anything for a document (None: always); one that does not apply is neither run
     #: nor counted (``tag_mismatch`` applies to documents with markup only)
     applies: Callable[[Sequence[AlignedPair]], bool] | None = None
+    #: what a pair it flags needs (:mod:`pipeline.qa.risk`): ``check`` (a look: it may be right) or ``redo`` (a new
+    #: translation: the target cannot be right as it is); a plugin's check is ``check`` unless it says otherwise
+    risk: Literal["check", "redo"] = "check"
 
     def applies_to(self, pairs: Sequence[AlignedPair]) -> bool:
         return self.applies is None or self.applies(pairs)

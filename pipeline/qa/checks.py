@@ -272,16 +272,21 @@ def _has_cues(pairs: Sequence[AlignedPair]) -> bool:
     return any(c.kind == CUE for p in pairs for c in p.src_codes)
 
 
-EMPTY_TARGET = Check("empty_target", "the target is empty", qc.EmptyTargetCheck, empty_target)
+EMPTY_TARGET = Check("empty_target", "the target is empty", qc.EmptyTargetCheck, empty_target, risk="redo")
 WRONG_LANGUAGE = Check(
     "wrong_language",
     "the target is not in the target language (script, uk/ru letters, fastText)",
     qc.WrongLanguageCheck,
     wrong_language,
+    risk="redo",
 )
-IDENTICAL = Check("identical", "the target is the source, untranslated", qc.IdenticalCheck, identical)
+IDENTICAL = Check("identical", "the target is the source, untranslated", qc.IdenticalCheck, identical, risk="redo")
 REPETITION = Check(
-    "repetition", "a word n-gram or letter sequence repeated in a row (decoding loop)", qc.RepetitionCheck, repetition
+    "repetition",
+    "a word n-gram or letter sequence repeated in a row (decoding loop)",
+    qc.RepetitionCheck,
+    repetition,
+    risk="redo",
 )
 NUMBER_MISMATCH = Check(
     "number_mismatch", "numbers differ between source and target", qc.NumberMismatchCheck, number_mismatch
