@@ -44,6 +44,7 @@ from pipeline.read.codes import (
 )
 from pipeline.read.fetch import fetch, is_url
 from pipeline.records import AlignedPair, Segmentation, SentenceTarget, Signature, TranslatorInfo
+from pipeline.repair import Repaired, UnitNote, note_pairs, repair_document
 from pipeline.segment import Segmenter, get_segmenter, segment_document
 from pipeline.translate import Output, Translator
 from pipeline.write import Rendered, render_outputs
@@ -51,6 +52,7 @@ from pipeline.write.config import unmet_requirements
 
 __all__ = [
     "Components",
+    "Repaired",
     "load_glossary",
     "read_document",
     "segment",
@@ -116,6 +118,7 @@ class Components:
         """The components of ``cfg`` (a target language must be set); ``glossary``: :func:`load_glossary`'s."""
         if cfg.lang is None:
             raise ConfigError("no target language", "pass --lang ko, uk or ru")
+        _check_repair_flags(cfg)
         return cls(cfg, get_segmenter(cfg.src_lang, cfg.segment.segmenter), _linker(cfg), glossary)
 
     @property
@@ -233,6 +236,35 @@ class Components:
             raise RuntimeError(f"translator returned {len(kept.outputs)} outputs for {len(texts)} inputs")
         return kept
 
+    def repair(
+        self,
+        translator: Translator,
+        seg: Segmentation,
+        units: Sequence[Unit],
+        slots: Sequence[Slots],
+        blocks: SegmentedBlocks | None,
+        outputs: Sequence[Output],
+        *,
+        qa: bool = True,
+    ) -> Repaired:
+        """The repair ladder (``translate.repair``) and the alternatives (``translate.alternatives``) over one
+        document's model outputs (:func:`pipeline.repair.repair_document`): ``units`` with their codes'
+        placeholders (:meth:`protect`), ``outputs`` before :meth:`restore`; ``qa=False``: no checks, no repair."""
+        return repair_document(
+            translator,
+            seg,
+            units,
+            slots,
+            blocks,
+            outputs,
+            cfg=self.cfg,
+            linker=self.linker,
+            glossary=self.glossary,
+            kept=self.kept,
+            restore=self.restore,
+            qa=qa,
+        )
+
     def link(
         self,
         seg: Segmentation,
@@ -242,11 +274,13 @@ class Components:
         qa: bool = True,
         doc: str | None = None,
         codes: Sequence[SentenceCodes] | None = None,
+        notes: Mapping[int, UnitNote] | None = None,
     ) -> DocumentPairs:
         """Link, pair and check one translated document (``qa=False``: no quality checks; ``codes``: a document's
-        inline codes per sentence, from :meth:`restore`)."""
+        inline codes per sentence, from :meth:`restore`; ``notes``: per unit index what the repair ladder and the
+        alternatives left, from :meth:`repair`, put on the unit's pairs)."""
         checks = self.cfg.qa if qa else None
-        return link_document(
+        linked = link_document(
             seg,
             units,
             outputs,
@@ -257,6 +291,7 @@ class Components:
             codes=codes,
             read=self.cfg.read,
         )
+        return note_pairs(linked, units, notes or {})
 
     def signature(self, translator: TranslatorInfo) -> Signature:
         """How the outputs were made: segmenter, model, backend, decoding, links, and the kept terms."""
@@ -316,6 +351,19 @@ def write_document(
         for s, c, t in zip(sents, blocks.codes, targets, strict=True)
     ]
     return _reader_named(cfg, source.reader).write(source, translated_blocks(source.blocks, blocks, filled))
+
+
+def _check_repair_flags(cfg: Config) -> None:
+    """Every flag of ``translate.repair.flags`` is a quality check's (one set by a check can send a unit back)."""
+    from pipeline.qa import CHECKS
+
+    known = CHECKS.names()
+    unknown = [f for f in cfg.translate.repair.flags if f not in known]
+    if unknown:
+        raise ConfigError(
+            f"translate.repair.flags: {', '.join(map(repr, unknown))} is not a quality check's flag",
+            f"use some of {', '.join(known)}",
+        )
 
 
 def _reader_named(cfg: Config, name: str) -> Reader:

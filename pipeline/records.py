@@ -99,6 +99,23 @@ class Link:
     score: float
 
 
+@dataclass(frozen=True)
+class Alternative:
+    """Another translation of a pair's source, for the translator to pick: one of the model's n-best
+    (``translate.alternatives``), or the first output of a unit the repair ladder repaired."""
+
+    text: str
+    score: float | None  # the model's confidence (exp of mean token log-prob), if known
+    origin: str  # "n-best" (rank 2, 3, ... of the model's hypotheses) or "first-output" (before the repair)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "score": self.score, "origin": self.origin}
+
+
+#: what :attr:`AlignedPair.repaired` says: the step of the repair ladder whose candidate replaced the first output
+REPAIR_STEPS = ("no-repeat", "n-best", "split")
+
+
 #: flags of a pair whose sentence has no counterpart: a source sentence without a translation (1-0 link),
 #: a target sentence without a source (0-1 link)
 NO_TARGET = "no_target"
@@ -124,6 +141,8 @@ class AlignedPair:
     # documents with markup: the inline codes of ``src`` and of ``tgt``, at offsets of those texts
     src_codes: tuple[InlineCode, ...] = ()
     tgt_codes: tuple[InlineCode, ...] = ()
+    repaired: str | None = None  # the repair ladder's step that gave ``tgt`` (REPAIR_STEPS), None: the first output
+    alternatives: tuple[Alternative, ...] = ()  # other translations of ``src``, best first
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -136,6 +155,13 @@ class AlignedPair:
                 d[side] = [c.to_json() for c in codes]
             else:
                 del d[side]
+        # only when set: the records of a run the ladder had nothing to do in are unchanged
+        if self.repaired is None:
+            del d["repaired"]
+        if self.alternatives:
+            d["alternatives"] = [a.to_json() for a in self.alternatives]
+        else:
+            del d["alternatives"]
         doc = d.pop("doc")
         return d if doc is None else {"doc": doc, **d}
 

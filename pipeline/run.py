@@ -189,9 +189,11 @@ def translate_file(
         units = parts.plan(seg, translator)
         protected, slots = parts.protect(units, blocks)  # a document's inline codes, as placeholders
         kept = parts.translate(translator, [u.text for u in protected])
-        outputs, codes = parts.restore(kept.outputs, slots, protected, blocks)
+    with profile.step("repair"):  # the repair ladder and the alternatives (translate.repair, translate.alternatives)
+        fixed = parts.repair(translator, seg, protected, slots, blocks, kept.outputs)
+    outputs, codes = parts.restore(fixed.outputs, slots, protected, blocks)
     _report_terms(report, kept, units, enforced=parts.kept is not None)
-    doc = parts.link(seg, units, outputs, codes=codes)
+    doc = parts.link(seg, units, outputs, codes=codes, notes=fixed.notes)
     profile.seconds.update(doc.seconds)
     report.account(seg, doc)
     for f in report.failed:

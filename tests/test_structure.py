@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
         # each a package with its base.py protocol, its config.py section and its registry
         ("stages", "read segment translate glossary qa align write review evaluate"),
         # the whole configuration, the document core and the wiring from one to the other
-        ("core", "config corpus.config document components"),
+        ("core", "config corpus.config document repair components"),
         ("runners", "run corpus"),
         ("benchmarks", "bench"),
         ("commands", "commands cli __main__"),

@@ -9,6 +9,7 @@ from pipeline.document import SentenceCodes, Unit
 from pipeline.read import SourceDocument
 from pipeline.read.codes import CodeSlot, SegmentedBlocks
 from pipeline.records import AlignedPair, Segmentation, TranslatorInfo
+from pipeline.repair import UnitNote
 from pipeline.translate import Output
 
 
@@ -78,6 +79,7 @@ class Doc:
     slots: list[tuple[CodeSlot, ...]] = field(default_factory=list)
     codes: list[SentenceCodes] | None = None
     translated: bytes | None = None
+    notes: dict[int, UnitNote] = field(default_factory=dict)  # unit index -> repaired step, alternatives (repair)
 
 
 @dataclass

@@ -189,7 +189,11 @@ class TranslateStage:
             work.docs = kept
         for doc, texts, units in zip(work.docs, per_doc, model_units, strict=True):
             outputs = [table[t][0] for t in texts]
-            doc.outputs, doc.codes = self.parts.restore(outputs, doc.slots, units, doc.blocks)
+            assert doc.seg is not None
+            # the repair ladder and the alternatives (translate.repair, translate.alternatives), record by record
+            fixed = self.parts.repair(tr, doc.seg, units, doc.slots, doc.blocks, outputs, qa=self.parts.cfg.corpus.qa)
+            doc.notes = fixed.notes
+            doc.outputs, doc.codes = self.parts.restore(fixed.outputs, doc.slots, units, doc.blocks)
             if self.parts.kept is not None:
                 protected, dropped = sum(table[t][1] for t in texts), sum(table[t][2] for t in texts)
                 for key, n in (("terms_protected", protected), ("placeholders_dropped", dropped)):
@@ -214,7 +218,13 @@ def link_shard(work: ShardWork, parts: Components) -> ShardWork:
         assert doc.seg is not None
         try:
             result = parts.link(
-                doc.seg, doc.units, doc.outputs, qa=parts.cfg.corpus.qa, doc=doc.record.id, codes=doc.codes
+                doc.seg,
+                doc.units,
+                doc.outputs,
+                qa=parts.cfg.corpus.qa,
+                doc=doc.record.id,
+                codes=doc.codes,
+                notes=doc.notes,
             )
             if doc.source is not None:  # the translated document, from its reader's skeleton
                 doc.translated = parts.write_document(doc.source, doc.blocks, result, doc.codes or ())

@@ -2,7 +2,8 @@
 
 Every ability a runner uses is declared here: the protocol is the whole contract, no runner probes a backend
 for optional attributes. :class:`TranslatorBase` gives a backend that has only ``translate`` the declared
-defaults (no target prefix, counters that count units, no token counting, no caching, one batch).
+defaults (no target prefix, counters that count units, no token counting, no caching, one batch, no decoding
+options).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["Output", "TranslateStats", "Translator", "TranslatorBase"]
+__all__ = ["Decoding", "Output", "TranslateStats", "Translator", "TranslatorBase"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,28 @@ class Output:
     text: str
     score: float | None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """Decoding options of one call on top of the configured ones (the repair ladder, ``translate.alternatives``).
+
+    ``num_hypotheses``: the best distinct outputs returned per unit, best first (the beam is widened to at least
+    that many); ``no_repeat_ngram_size``: no n-gram of that size twice in an output (0: off);
+    ``repetition_penalty``: a token already in the output is that much less likely (1.0: off).
+    """
+
+    num_hypotheses: int = 1
+    no_repeat_ngram_size: int = 0
+    repetition_penalty: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.num_hypotheses < 1 or self.no_repeat_ngram_size < 0 or self.repetition_penalty <= 0:
+            raise ValueError(f"bad decoding options {self}")
+
+    def key(self) -> str:
+        """The options as a short string (the translation cache's key of such a call)."""
+        return f"n{self.num_hypotheses}.norepeat{self.no_repeat_ngram_size}.penalty{self.repetition_penalty:g}"
 
 
 @dataclass
@@ -71,6 +94,12 @@ class Translator(Protocol):
         indices in ``skip`` are not translated (the translation cache commits after every batch)."""
         ...
 
+    def translate_with(self, texts: Sequence[str], decoding: Decoding) -> list[list[Output]] | None:
+        """Per text its best ``decoding.num_hypotheses`` outputs (at least one, best first), decoded with
+        ``decoding``'s options; None: this backend cannot decode with options (the repair ladder skips the steps
+        that need them, ``translate.alternatives`` keeps none)."""
+        ...
+
     def count_tokens(self, texts: Sequence[str]) -> list[int] | None:
         """The model's source tokens per text (``translate.unit: paragraph`` fills units up to the model's
         limit with it); None when this backend cannot count them (then it cannot translate paragraphs)."""
@@ -102,6 +131,9 @@ class TranslatorBase:
         todo = [j for j in range(len(texts)) if j not in skipped]
         if todo:  # one batch: the translation cache commits once, at the end
             yield todo, self.translate([texts[j] for j in todo])
+
+    def translate_with(self, texts: Sequence[str], decoding: Decoding) -> list[list[Output]] | None:
+        return None
 
     def count_tokens(self, texts: Sequence[str]) -> list[int] | None:
         return None

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ModelError, PipelineError, TranslationError, failure_reason
-from pipeline.translate.base import Output, TranslateStats
+from pipeline.translate.base import Decoding, Output, TranslateStats
 from pipeline.translate.cache import model_fingerprint
 from pipeline.translate.config import TranslateConfig
 
@@ -113,6 +113,17 @@ def output_budget(source_tokens: int, *, factor: float | None, floor: int, ceili
     return min(ceiling, max(floor, math.ceil(factor * source_tokens - 1e-9)))
 
 
+def distinct(outputs: Sequence[Output]) -> list[Output]:
+    """``outputs`` without a text seen before (the first of equal texts is kept; order kept)."""
+    seen: set[str] = set()
+    kept: list[Output] = []
+    for o in outputs:
+        if o.text not in seen:
+            seen.add(o.text)
+            kept.append(o)
+    return kept
+
+
 #: backend errors that no input causes (a missing or mismatched library): the run stops at once
 _ENVIRONMENT_FAILURE = re.compile(
     r"cannot be loaded|cannot open shared object|undefined symbol|driver version is insufficient|no kernel image",
@@ -163,6 +174,10 @@ class BatchedTranslator:
 
     def _translate_ids(self, batch: list[list[int]]) -> tuple[list[Output], int]:
         """Translate one batch of source id sequences (``</s>`` included); return outputs and target tokens."""
+        raise NotImplementedError
+
+    def _translate_nbest(self, batch: list[list[int]], decoding: Decoding) -> tuple[list[list[Output]], int]:
+        """Translate one batch with ``decoding``'s options: per sequence its best hypotheses (best first)."""
         raise NotImplementedError
 
     def cache_settings(self) -> dict[str, Any]:
@@ -263,6 +278,47 @@ class BatchedTranslator:
                     if done:
                         done.sort()
                         yield [keep[n] for n in done], [self._joined([results[i] for i in parts[n]]) for n in done]
+        finally:
+            self.stats.seconds += time.perf_counter() - t0
+
+    def translate_with(self, texts: Sequence[str], decoding: Decoding) -> list[list[Output]]:
+        """Per text its best ``decoding.num_hypotheses`` distinct outputs, best first (at least one), decoded with
+        ``decoding``'s options: the repair ladder's and ``translate.alternatives``' decodes, a few units at a time.
+
+        Batched like :meth:`translate_iter` (same splitting of over-long inputs, same budgets); a split input's
+        hypothesis k joins its parts' k-th hypotheses (a part with fewer gives its last). A batch that fails gives
+        its units one output with ``error`` set.
+        """
+        if not texts:
+            return []
+        t0 = time.perf_counter()
+        try:
+            results: list[list[Output]] = [[Output("", None)] for _ in texts]
+            keep = [n for n, t in enumerate(texts) if t.strip()]
+            inputs = [f"{self.prefix} {texts[n]}" if self.prefix else texts[n] for n in keep]
+            pieces, owners, ids = self._split_encode(inputs)
+            hyps: list[list[Output]] = [[] for _ in pieces]
+            for batch in plan_batches([len(x) for x in ids], self.cfg.batch_tokens, self.cfg.batch_size):
+                try:
+                    outs, n_tokens = self._translate_nbest([ids[i] for i in batch], decoding)
+                except PipelineError:
+                    raise
+                except Exception as e:  # noqa: BLE001 - a failed extra decode leaves the first output as it is
+                    log.warning("a decode with %s failed (%s)", decoding.key(), failure_reason(e))
+                    outs, n_tokens = [[Output("", None, failure_reason(e))] for _ in batch], 0
+                self.stats.batches += 1
+                self.stats.src_tokens += sum(len(ids[i]) for i in batch)
+                self.stats.tgt_tokens += n_tokens
+                for i, out in zip(batch, outs, strict=True):
+                    hyps[i] = out
+            parts: list[list[int]] = [[] for _ in keep]
+            for i, o in enumerate(owners):
+                parts[o].append(i)
+            for n, own in zip(keep, parts, strict=True):
+                k = max(len(hyps[i]) for i in own)
+                joined = [self._joined([hyps[i][min(r, len(hyps[i]) - 1)] for i in own]) for r in range(k)]
+                results[n] = distinct(joined)
+            return results
         finally:
             self.stats.seconds += time.perf_counter() - t0
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.fingerprint import folder_fingerprint
-from pipeline.translate.base import Batches, Output, TranslateStats, Translator
+from pipeline.translate.base import Batches, Decoding, Output, TranslateStats, Translator
 
 if TYPE_CHECKING:
     from pipeline.translate.config import TranslateConfig
@@ -248,6 +248,32 @@ class CachedTranslator:
         """Batch-wise results are the inner backend's; the cache answers whole calls (:meth:`translate`)."""
         return self.inner.translate_iter(texts, skip)
 
+    def translate_with(self, texts: Sequence[str], decoding: Decoding) -> list[list[Output]] | None:
+        """The inner backend's hypotheses, cached per text under a key that names ``decoding``'s options (one
+        entry holds a unit's hypotheses as JSON): a rerun repairs and lists alternatives without the model."""
+        namespace = f"{self.namespace}\0with:{decoding.key()}"
+        keys = [entry_key(namespace, t) for t in texts]
+        found = self.cache.get_many(list(dict.fromkeys(keys)))
+        results: list[list[Output] | None] = [_hypotheses(found[k]) if k in found else None for k in keys]
+        todo = list(dict.fromkeys(t for t, r in zip(texts, results, strict=True) if r is None))
+        if todo:
+            t0 = time.perf_counter()
+            inner_stats = self.inner.stats
+            before = replace(inner_stats)
+            fresh = self.inner.translate_with(todo, decoding)
+            self.stats.batches += inner_stats.batches - before.batches
+            self.stats.src_tokens += inner_stats.src_tokens - before.src_tokens
+            self.stats.tgt_tokens += inner_stats.tgt_tokens - before.tgt_tokens
+            self.stats.seconds += time.perf_counter() - t0
+            if fresh is None:
+                return None
+            got = dict(zip(todo, fresh, strict=True))
+            self.cache.put_many(
+                [(entry_key(namespace, t), _packed(h)) for t, h in got.items() if all(o.error is None for o in h)]
+            )
+            results = [r if r is not None else got[t] for t, r in zip(texts, results, strict=True)]
+        return [r if r is not None else [Output("", None)] for r in results]
+
     def translate(self, texts: Sequence[str]) -> list[Output]:
         t0 = time.perf_counter()
         inner_stats = self.inner.stats
@@ -283,6 +309,19 @@ class CachedTranslator:
 
     def close(self) -> None:
         self.cache.close()
+
+
+def _packed(hypotheses: Sequence[Output]) -> Output:
+    """A unit's hypotheses as one cache entry (their texts and scores as JSON)."""
+    return Output(json.dumps([[o.text, o.score] for o in hypotheses], ensure_ascii=False), None)
+
+
+def _hypotheses(entry: Output) -> list[Output] | None:
+    try:
+        rows = json.loads(entry.text)
+        return [Output(str(t), None if s is None else float(s)) for t, s in rows] or None
+    except (ValueError, TypeError):
+        return None
 
 
 def wrap_with_cache(translator: Translator, cfg: TranslateConfig) -> Translator:

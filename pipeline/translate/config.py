@@ -21,6 +21,48 @@ BACKENDS: Registry[Callable[[TranslateConfig, str], Translator]] = Registry(
 )
 
 
+#: the flags of a degenerate output (a loop, a cut, the source copied, another language, nothing)
+DEGENERATE_FLAGS = ("repetition", "length_ratio", "wrong_language", "identical", "empty_target")
+
+
+class RepairConfig(Section):
+    """The repair ladder (:mod:`pipeline.repair`): units whose pairs carry one of ``flags`` are decoded again."""
+
+    enabled: bool = Field(
+        True,
+        description="decode again the units whose pairs carry one of flags: (a) with no_repeat_ngram_size and "
+        "repetition_penalty, (b) the n-best hypotheses reranked by the checks, (c) a long unit split at clause "
+        "boundaries; the first candidate that passes the checks wins (docs/review.md)",
+    )
+    flags: list[str] = Field(
+        list(DEGENERATE_FLAGS), description="the QA flags that send a unit to the ladder (the degenerate ones)"
+    )
+    no_repeat_ngram_size: int = Field(
+        3, ge=0, le=20, description="step a: no n-gram of this size twice in the output (0: off)"
+    )
+    repetition_penalty: float = Field(
+        1.3, ge=1.0, le=10.0, description="step a: a token already in the output is this much less likely"
+    )
+    num_hypotheses: int = Field(
+        4, ge=0, le=16, description="step b: hypotheses decoded and reranked by the checks (0: no step b)"
+    )
+    max_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="a document with more than this share of its units flagged (and more than 2) skips the ladder: "
+        "the model is at fault there (a broken model, a wrong target token), not one decode, and decoding most "
+        "units again would cost several times the run",
+    )
+    split_min_words: int = Field(
+        12,
+        ge=0,
+        le=10_000,
+        description="step c: units of at least this many words are split at clause boundaries (; : dashes, "
+        "', and' ', but' and the like) and their parts translated (0: no step c)",
+    )
+
+
 class TranslateConfig(Section):
     backend: str = Field(
         "transformers",
@@ -58,6 +100,16 @@ class TranslateConfig(Section):
         le=4096,
         description="the smallest output budget of bounded decoding, in tokens (</s> included): short units "
         "(headings, list items) are never cut by the factor",
+    )
+    repair: RepairConfig = Field(
+        default_factory=lambda: RepairConfig(), description="the repair ladder for degenerate outputs"
+    )
+    alternatives: int = Field(
+        0,
+        ge=0,
+        le=16,
+        description="keep this many other distinct hypotheses of each sentence (the model's n-best) for the "
+        "translator: XLIFF <alt-trans>, JSONL alternatives, the review page; costs one more decode per unit",
     )
     max_input_tokens: int = Field(512, ge=8, le=4096, description="longer inputs are split and rejoined, never cut")
     batch_tokens: int = operational(

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ModelError
-from pipeline.translate.base import Output
+from pipeline.translate.base import Decoding, Output
 from pipeline.translate.batching import BatchedTranslator
 from pipeline.translate.cache import cache_root
 from pipeline.translate.config import TranslateConfig
@@ -229,6 +229,13 @@ class CT2Translator(BatchedTranslator):
     # ------------------------------------------------------------------ translating
 
     def _translate_ids(self, batch: list[list[int]]) -> tuple[list[Output], int]:
+        outs, n_tokens = self._translate_grouped(batch, None)
+        return [o[0] for o in outs], n_tokens
+
+    def _translate_nbest(self, batch: list[list[int]], decoding: Decoding) -> tuple[list[list[Output]], int]:
+        return self._translate_grouped(batch, decoding)
+
+    def _translate_grouped(self, batch: list[list[int]], decoding: Decoding | None) -> tuple[list[list[Output]], int]:
         """One ``translate_batch`` per distinct output budget of the batch (bounded decoding).
 
         ``translate_batch`` takes one ``max_decoding_length`` per call and has no per-example limit (nor a
@@ -241,36 +248,50 @@ class CT2Translator(BatchedTranslator):
             b = self.budget(ids)
             limit = self.max_decoding if b >= self.cfg.max_new_tokens else min(self.max_decoding, max(1, b - 1))
             groups.setdefault(limit, []).append(i)
-        outputs: list[Output | None] = [None] * len(batch)
+        outputs: list[list[Output]] = [[Output("", None)] for _ in batch]
         n_tokens = 0
         for limit, rows in sorted(groups.items(), reverse=True):
-            outs, n = self._decode([batch[i] for i in rows], limit)
+            outs, n = self._decode([batch[i] for i in rows], limit, decoding)
             n_tokens += n
             for i, out in zip(rows, outs, strict=True):
                 outputs[i] = out
-        return [o if o is not None else Output("", None) for o in outputs], n_tokens
+        return outputs, n_tokens
 
-    def _decode(self, batch: list[list[int]], max_len: int) -> tuple[list[Output], int]:
+    def _decode(
+        self, batch: list[list[int]], max_len: int, decoding: Decoding | None = None
+    ) -> tuple[list[list[Output]], int]:
         vocab = self.source_vocab
         source = [[vocab[i] for i in ids] for ids in batch]
+        extra: dict[str, Any] = {}
+        beams = self.cfg.num_beams
+        if decoding is not None:  # the repair ladder's and the alternatives' options
+            beams = max(beams, decoding.num_hypotheses)
+            extra = {
+                "num_hypotheses": decoding.num_hypotheses,
+                "no_repeat_ngram_size": decoding.no_repeat_ngram_size,
+                "repetition_penalty": decoding.repetition_penalty,
+            }
         results = self.translator.translate_batch(
             source,
-            beam_size=self.cfg.num_beams,
+            beam_size=beams,
             max_decoding_length=max_len,
             min_decoding_length=min(self.min_new_tokens, max_len) if self.min_new_tokens else 0,
             return_scores=True,
             max_batch_size=0,
+            **extra,
         )
-        outputs: list[Output] = []
+        outputs: list[list[Output]] = []
         n_tokens = 0
         target_ids = self.target_ids
         unk = self.tokenizer.unk_token_id
         for res in results:
-            tokens = res.hypotheses[0]
-            n_tokens += len(tokens)
-            text = self.tokenizer.decode([target_ids.get(t, unk) for t in tokens], skip_special_tokens=True)
-            score = math.exp(min(0.0, float(res.scores[0]))) if res.scores else None
-            outputs.append(Output(text.strip(), score))
+            hyps: list[Output] = []
+            for k, tokens in enumerate(res.hypotheses):
+                n_tokens += len(tokens)
+                text = self.tokenizer.decode([target_ids.get(t, unk) for t in tokens], skip_special_tokens=True)
+                score = math.exp(min(0.0, float(res.scores[k]))) if len(res.scores) > k else None
+                hyps.append(Output(text.strip(), score))
+            outputs.append(hyps or [Output("", None)])
         return outputs, n_tokens
 
     def cache_settings(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline.errors import ModelError, failure_reason
 from pipeline.hub import hub_reachable
-from pipeline.translate.base import Output
+from pipeline.translate.base import Decoding, Output
 from pipeline.translate.batching import BatchedTranslator
 from pipeline.translate.config import TranslateConfig
 from pipeline.translate.models import LANG_TOKENS, ModelFiles, offline_message
@@ -114,22 +114,39 @@ class HFTranslator(BatchedTranslator):
     # ------------------------------------------------------------------ internals
 
     def _translate_ids(self, batch: list[list[int]]) -> tuple[list[Output], int]:
+        outs, n_tokens = self._generate(batch, None)
+        return [o[0] for o in outs], n_tokens
+
+    def _translate_nbest(self, batch: list[list[int]], decoding: Decoding) -> tuple[list[list[Output]], int]:
+        return self._generate(batch, decoding)
+
+    def _generate(self, batch: list[list[int]], decoding: Decoding | None) -> tuple[list[list[Output]], int]:
+        """One ``generate()`` call: per input its outputs (one, or ``decoding.num_hypotheses`` with ``decoding``;
+        the beam is then at least that wide), and the target tokens generated."""
         import torch
         from transformers import LogitsProcessorList
 
         from pipeline.translate.bounded import RowBudget
         from pipeline.translate.scores import BeamScores, GreedyScores, eos_ids
 
+        returns = decoding.num_hypotheses if decoding is not None else 1
+        beams = max(self.cfg.num_beams, returns)
         enc = self.tokenizer.pad({"input_ids": batch}, return_tensors="pt").to(self.device)
         budgets = [self.budget(ids) for ids in batch]
         ceiling = self.cfg.max_new_tokens
         processors: list[Any] = []
         if any(b < ceiling for b in budgets):  # bounded decoding: rows under the ceiling end at their own budget
             eos_id = self.tokenizer.eos_token_id
-            processors.append(RowBudget([b if b < ceiling else None for b in budgets], self.cfg.num_beams, eos_id))
+            processors.append(RowBudget([b if b < ceiling else None for b in budgets], beams, eos_id))
         extra: dict[str, Any] = {}
         if self.min_new_tokens:
             extra["min_new_tokens"] = self.min_new_tokens
+        if decoding is not None:  # the repair ladder's and the alternatives' options
+            extra["num_return_sequences"] = returns
+            if decoding.no_repeat_ngram_size:
+                extra["no_repeat_ngram_size"] = decoding.no_repeat_ngram_size
+            if decoding.repetition_penalty != 1.0:
+                extra["repetition_penalty"] = decoding.repetition_penalty
         gen_cfg = self.model.generation_config
         renormalize = gen_cfg.renormalize_logits is True  # as generate() reads it
         penalty = 1.0 if gen_cfg.length_penalty is None else float(gen_cfg.length_penalty)  # generate()'s default
@@ -137,14 +154,14 @@ class HFTranslator(BatchedTranslator):
         # mt_score is read from the decoding itself (pipeline/translate/scores.py): output_scores=True would
         # keep every step's full-vocabulary scores for every beam (gigabytes on long outputs)
         recorder: BeamScores | GreedyScores
-        if self.cfg.num_beams > 1:
-            recorder = BeamScores(self.cfg.num_beams, eos, renormalize, penalty)
+        if beams > 1:
+            recorder = BeamScores(beams, eos, renormalize, penalty)
         else:
             recorder = GreedyScores(renormalize)
         with torch.inference_mode():
             sequences = self.model.generate(
                 **enc,
-                num_beams=self.cfg.num_beams,
+                num_beams=beams,
                 max_new_tokens=max(budgets),
                 do_sample=False,
                 logits_processor=LogitsProcessorList([*processors, recorder]),  # the recorder sees the forced </s>
@@ -152,10 +169,11 @@ class HFTranslator(BatchedTranslator):
             )
         texts = self.tokenizer.batch_decode(sequences, skip_special_tokens=True)
         if isinstance(recorder, BeamScores):
-            logp = recorder.finish(sequences)
+            logp = recorder.finish(sequences, returns)
         else:
             logp = recorder.finish(sequences, self.model.config.pad_token_id)
         scores = [float(math.exp(min(0.0, s))) for s in logp]
         seqs = sequences[:, 1:].tolist()  # without the decoder start token
         n_tokens = sum(1 for row in seqs for t in row if t not in self._skip)
-        return [Output(t.strip(), s) for t, s in zip(texts, scores, strict=True)], n_tokens
+        outs = [Output(t.strip(), s) for t, s in zip(texts, scores, strict=True)]
+        return [outs[i : i + returns] for i in range(0, len(outs), returns)], n_tokens

@@ -108,10 +108,11 @@ class BeamScores(LogitsProcessor):
             row = self.parents[t][row]
         return out[::-1]
 
-    def finish(self, sequences: torch.Tensor) -> list[float]:
-        """The beam score of each output row (one output per input, ``num_return_sequences=1``)."""
+    def finish(self, sequences: torch.Tensor, returns: int = 1) -> list[float]:
+        """The beam score of each output row (``returns`` rows per input: ``num_return_sequences``)."""
         out = []
-        for i, seq in enumerate(sequences[:, 1:].tolist()):
+        for j, seq in enumerate(sequences[:, 1:].tolist()):
+            i = j // returns
             end = next((n for n, t in enumerate(seq) if t in self.eos), None)
             length = len(seq) if end is None else end + 1
             step, last = length - 1, seq[length - 1]

@@ -1,7 +1,8 @@
 """JSON Lines writer and reader: one self-describing record per aligned pair.
 
 Each line is :meth:`AlignedPair.to_json` (keys in field order: ``id, src_lang, tgt_lang, src, tgt,
-src_idx, tgt_idx, score, mt_score, paragraph, flags``) plus ``"signature"`` (the signature string), and for a
+src_idx, tgt_idx, score, mt_score, paragraph, flags``; ``src_codes``/``tgt_codes``, ``repaired`` and
+``alternatives`` only when set) plus ``"signature"`` (the signature string), and for a
 document that declares them, ``"document"``: its title, author, date and url (a web page's article), UTF-8 with
 ``ensure_ascii=False``, one object per line, LF line ends, no blank lines.
 
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
-from pipeline.records import AlignedPair, InlineCode, Signature
+from pipeline.records import AlignedPair, Alternative, InlineCode, Signature
 from pipeline.write.output import document_format
 
 __all__ = ["SCHEMA_RESOURCE", "dumps_pair", "pair_schema", "read_jsonl", "render"]
@@ -109,6 +110,11 @@ def _pair_from_record(record: Any) -> AlignedPair:
         doc=None if record.get("doc") is None else str(record["doc"]),
         src_codes=tuple(InlineCode(**c) for c in record.get("src_codes") or ()),
         tgt_codes=tuple(InlineCode(**c) for c in record.get("tgt_codes") or ()),
+        repaired=None if record.get("repaired") is None else str(record["repaired"]),
+        alternatives=tuple(
+            Alternative(str(a["text"]), None if a.get("score") is None else float(a["score"]), str(a["origin"]))
+            for a in record.get("alternatives") or ()
+        ),
     )
 
 

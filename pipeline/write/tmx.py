@@ -12,7 +12,7 @@ escaped and round-trips exactly) and is valid against the TMX 1.4b DTD. Layout::
       </header>
       <body>
         <tu tuid="0">
-          <prop type="x-score">0.9123</prop> ... (x-mt-score, x-src-idx, x-tgt-idx, x-paragraph, x-flags)
+          <prop type="x-score">0.9123</prop> ... (x-mt-score, x-src-idx, x-tgt-idx, x-paragraph, x-flags, x-repaired)
           <tuv xml:lang="en"><seg>...</seg></tuv>
           <tuv xml:lang="ko"><seg>...</seg></tuv>
         </tu>
@@ -25,7 +25,8 @@ listed instead (:func:`left_out`: in the run report of ``translate``, in a warni
 JSONL and TSV keep them.
 
 Index lists (``x-src-idx``, ``x-tgt-idx``) and flags (``x-flags``) are comma-joined; scores have four
-decimals. ``x-mt-score``, ``x-paragraph`` and ``x-flags`` are left out when unset/empty. Pairs of a
+decimals. ``x-mt-score``, ``x-paragraph``, ``x-flags`` and ``x-repaired`` (the repair ladder's step that gave the
+target) are left out when unset/empty. Pairs of a
 corpus (``translate-corpus``) also carry ``x-doc``, the input record's id, and their ``tuid`` is
 ``<doc>#<id>``.
 
@@ -345,6 +346,8 @@ def _tu_props(pair: AlignedPair) -> list[tuple[str, str]]:
         props.append(("x-paragraph", str(pair.paragraph)))
     if pair.flags:
         props.append(("x-flags", ",".join(pair.flags)))
+    if pair.repaired is not None:
+        props.append(("x-repaired", pair.repaired))
     return props
 
 

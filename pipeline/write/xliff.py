@@ -39,6 +39,11 @@ The output is valid against the OASIS XLIFF 1.2 *strict* schema. Layout::
 * The pipeline's target is also an ``<alt-trans>`` (origin: the model; ``match-quality``: the model
   confidence as a whole percentage, when known): CAT tools show it as the MT proposal, and
   :mod:`pipeline.review.xliff` compares the post-edited target with it.
+* A pair's alternatives (:attr:`pipeline.records.AlignedPair.alternatives`: the model's other hypotheses,
+  ``translate.alternatives``, and the first output of a pair the repair ladder repaired) are further
+  ``<alt-trans tool-id="pipeline" origin="<model> (n-best)">`` (or ``(first output, before the repair)``) after
+  the pipeline's own, each with its ``match-quality``; a repaired pair has a ``<note from="pipeline-repair"
+  priority="2" annotates="target">`` naming the ladder's step.
 * The run is named in every ``<header>``: the run hash (:func:`pipeline.records.run_hash` of the
   pairs and signature, as the review page's decisions file) and the signature string, so a
   post-edited file can be matched to its run and a file of another run refused.
@@ -115,6 +120,9 @@ NOTE_JSONL = "pipeline-jsonl"
 NOTE_QA = "pipeline-qa"
 NOTE_SCORES = "pipeline-scores"
 NOTE_CODES = "pipeline-codes"
+NOTE_REPAIR = "pipeline-repair"
+#: what an alternative's ``<alt-trans origin>`` says after the model's name (origin -> words)
+ALTERNATIVE_ORIGINS = {"n-best": "n-best", "first-output": "first output, before the repair"}
 CODES_CONTEXT = "pipeline-codes"  # <context-group name="pipeline-codes-<unit id>">: the markup of the unit's codes
 CHAR_CTYPE = "x-char"  # <ph ctype="x-char">U+0007</ph>: a character XML cannot carry
 #: an inline code's kind -> XLIFF's ``ctype`` of its ``<g>``/``<bx>`` (paired) or ``<x>`` (isolated); others: x-<kind>
@@ -361,6 +369,13 @@ def _unit(body: etree._Element, p: AlignedPair, signature: Signature, details: M
         note.set("priority", "2")
         note.set("annotates", "target")
         note.text = safe(_by_rule_note(p.tgt_codes, p.tgt))
+    if p.repaired is not None:
+        note = etree.SubElement(tu, _q("note"))
+        note.set("from", NOTE_REPAIR)
+        note.set("priority", "2")
+        note.set("annotates", "target")
+        first = " (the first output is an alt-trans)" if any(a.origin == "first-output" for a in p.alternatives) else ""
+        note.text = f"repaired by the repair ladder ({p.repaired}){first}"
     note = etree.SubElement(tu, _q("note"))
     note.set("from", NOTE_SCORES)
     note.set("priority", "5")
@@ -374,6 +389,13 @@ def _unit(body: etree._Element, p: AlignedPair, signature: Signature, details: M
     if p.mt_score is not None:
         alt.set("match-quality", _match_quality(p.mt_score))
     escaped += _fill_side(etree.SubElement(alt, _q("target")), p.tgt, p.tgt_codes, "a")
+    for n, other in enumerate(p.alternatives, 1):  # after the pipeline's own: apply-review reads that one first
+        alt = etree.SubElement(tu, _q("alt-trans"))
+        alt.set("tool-id", TOOL_ID)
+        alt.set("origin", safe(f"{signature.model} ({ALTERNATIVE_ORIGINS.get(other.origin, other.origin)})"))
+        if other.score is not None:
+            alt.set("match-quality", _match_quality(other.score))
+        escaped += _fill_side(etree.SubElement(alt, _q("target")), other.text, (), f"a{n}-")
     where = f"{p.doc}#{p.id}" if p.doc is not None else str(p.id)
     if escaped:
         logger.warning(
