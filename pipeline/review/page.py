@@ -9,6 +9,11 @@ the page shows each code as a grey chip in the text (``⟨b⟩``...``⟨/b⟩``,
 it in the tooltip; one put back by rule dashed red), never as markup. The template's parts for codes stand
 between ``/*codes{*/`` and ``/*}codes*/``: a run without codes leaves them out, so its page is as it was before
 documents with markup.
+
+A pair the repair ladder repaired says so beside its scores (``repaired: <step>``); a pair with alternatives
+(``translate.alternatives``, and a repaired pair's first output) lists them, with their scores, in its "Edit..."
+row, each with a "Use" button that makes it the pair's target (an ``edit`` decision, as a typed correction). Those
+parts stand between ``/*alts{*/`` and ``/*}alts*/`` and are left out of a run without either.
 """
 
 from __future__ import annotations
@@ -33,14 +38,21 @@ REVIEW_PAGE_REQUIRES = ("jsonl",)
 _DATA_MARK = "__REVIEW_DATA__"
 _TITLE_MARK = "__REVIEW_TITLE__"
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_CODES_PART = re.compile(r"/\*codes\{\*/.*?/\*\}codes\*/", re.S)
-_CODES_MARK = re.compile(r"/\*codes\{\*/|/\*\}codes\*/")
 
 
-def _template(codes: bool = False) -> str:
-    """The page template; its parts for inline codes kept (``codes``) or left out."""
+def _part(name: str, keep: bool, text: str) -> str:
+    """``text`` with the template's optional part ``name`` (between ``/*name{*/`` and ``/*}name*/``) kept
+    (its marks removed) or left out."""
+    if keep:
+        return re.sub(rf"/\*{name}\{{\*/|/\*\}}{name}\*/", "", text)
+    return re.sub(rf"/\*{name}\{{\*/.*?/\*\}}{name}\*/", "", text, flags=re.S)
+
+
+def _template(codes: bool = False, alternatives: bool = False) -> str:
+    """The page template; its parts for inline codes (``codes``) and for alternatives (``alternatives``) kept or
+    left out."""
     text = resources.files("pipeline.review").joinpath("template.html").read_text(encoding="utf-8")
-    return (_CODES_MARK if codes else _CODES_PART).sub("", text)
+    return _part("alts", alternatives, _part("codes", codes, text))
 
 
 def _pair_data(p: AlignedPair, details: Mapping[str, Any], src_lang: str, tgt_lang: str) -> dict[str, Any]:
@@ -62,6 +74,10 @@ def _pair_data(p: AlignedPair, details: Mapping[str, Any], src_lang: str, tgt_la
         data["src_codes"] = [c.to_json() for c in p.src_codes]
     if p.tgt_codes:
         data["tgt_codes"] = [c.to_json() for c in p.tgt_codes]
+    if p.repaired is not None:  # the repair ladder and the alternatives: only where set, as in the JSONL
+        data["repaired"] = p.repaired
+    if p.alternatives:
+        data["alternatives"] = [a.to_json() for a in p.alternatives]
     return data
 
 
@@ -111,7 +127,8 @@ def render_review_page(data: Mapping[str, Any]) -> str:
     title = html.escape(f"Review: {data['run']['title']}", quote=True)
     values = {_TITLE_MARK: title, _DATA_MARK: embed_json(data)}
     codes = any("src_codes" in p or "tgt_codes" in p for p in data["pairs"])
-    return re.sub(f"{_TITLE_MARK}|{_DATA_MARK}", lambda m: values[m.group()], _template(codes))
+    alternatives = any("alternatives" in p or "repaired" in p for p in data["pairs"])
+    return re.sub(f"{_TITLE_MARK}|{_DATA_MARK}", lambda m: values[m.group()], _template(codes, alternatives))
 
 
 def review_page_html(
