@@ -53,6 +53,7 @@ import gc
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from pipeline.errors import InputError
 from pipeline.read import html_tokens as tk
@@ -88,7 +89,7 @@ class HtmlReader:
         try:
             builder = Builder(source)
             builder.feed()
-            found = sorted(builder.found, key=lambda f: f[0])
+            found = sorted(builder.found, key=itemgetter(0))  # by where each block starts
             for i, f in enumerate(found):
                 f[4].block = i
             blocks = tuple(Block(i + 1, kind, text, codes) for i, (_, kind, text, codes, _) in enumerate(found))

@@ -37,7 +37,7 @@ _ATTR = re.compile(  # name, then = and a value in "", '', unquoted, or none bef
     r"""(?:"([^"]*)"|'([^']*)'|([^\t\n\f\r >"'][^\t\n\f\r >]*)|(?=(>))))?[\t\n\f\r /]*"""
 )
 _COMMENT_END = re.compile(r"--!?>")
-_SIMPLE_TAG = re.compile(r"<(/?)([A-Za-z][^\t\n\f\r />]*)>")  # a tag without attributes: the fast path
+_NEXT_LT = re.compile(r"<(?:(/?)([A-Za-z][^\t\n\f\r />]*)>)?")  # a "<", with the name of a tag without attributes
 _RAW_END: dict[str, re.Pattern[str]] = {}
 log = logging.getLogger(__name__)
 
@@ -159,11 +159,11 @@ def tokenize(src: str, raw: Callable[[str], bool] = lambda name: True) -> Iterat
     where a ``title`` is an element like any other; the tree builder knows)."""
     n = len(src)
     pos = 0  # where the next token begins
-    i = src.find("<")
-    simple = _SIMPLE_TAG.match
-    while i >= 0:
-        m = simple(src, i)
-        if m is not None:  # the common case, a tag without attributes (as _markup reads it)
+    search = _NEXT_LT.search  # the next "<", and the tag when it is a simple one
+    m = search(src)
+    while m is not None:
+        i = m.start()
+        if m.lastindex:  # the common case, a tag without attributes (as _markup reads it)
             slash, name = m.groups()
             name = name.lower()
             tok = Token(END if slash else START, i, m.end(), name)
@@ -173,14 +173,14 @@ def tokenize(src: str, raw: Callable[[str], bool] = lambda name: True) -> Iterat
         else:
             markup = _markup(src, i, raw)
             if markup is None:
-                i = src.find("<", i + 1)
+                m = search(src, i + 1)
                 continue
             tok = markup
         if i > pos:
             yield Token(TEXT, pos, i)
         yield tok
         pos = tok.end
-        i = src.find("<", pos)
+        m = search(src, pos)
     if pos < n:
         yield Token(TEXT, pos, n)
 
