@@ -328,7 +328,7 @@ def test_a_plain_pair_is_written_exactly_as_before(schema: etree.XMLSchema) -> N
         '        <target state="needs-review-translation">평문 &lt;b&gt;코드 아님&lt;/b&gt; &amp; "q"'
         '<ph id="t1" ctype="x-char">U+0007</ph> 끝.</target>\n'
         '        <note from="pipeline-scores" priority="5">alignment score 0.9000; source sentence(s) 0; target '
-        "sentence(s) 0</note>\n"
+        "sentence(s) 0; risk ok</note>\n"
         '        <alt-trans tool-id="pipeline" origin="Helsinki-NLP/opus-mt-en-ko">\n'
         '          <target>평문 &lt;b&gt;코드 아님&lt;/b&gt; &amp; "q"<ph id="a1" ctype="x-char">U+0007</ph> 끝.'
         "</target>\n"

@@ -78,3 +78,42 @@ def test_pair_scores_give_each_pair_its_chrf_beside_its_signals() -> None:
         (0.9, 0.8, [], "ok"),
         (0.4, None, ["repetition"], "redo"),
     ]
+
+
+def test_every_output_carries_the_same_risk_level(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Through ``translate``: a loop is redo, a number changed is check, a clean pair ok, in JSONL, TMX, XLIFF and
+    the review page alike."""
+    import json
+    import re
+
+    from lxml import etree
+    from test_edge_control_chars import _Table
+
+    from pipeline.config import load_config
+    from pipeline.run import translate_file
+    from pipeline.translate import Output
+
+    sources = ["The committee met on Monday in the hall.", "It counted 300 votes in total.", "Nobody left early."]
+    outputs = ["Комітет зібрався в понеділок у залі.", "Він нарахував 400 голосів загалом.",
+               "Ніхто не не не не не не не не не не пішов."]  # fmt: skip
+    src = tmp_path / "doc.txt"
+    src.write_text("\n\n".join(sources) + "\n", encoding="utf-8")
+    overrides = ["output.formats=[tmx,xliff,jsonl]", "check_links=false", "qa.fail_wrong_language_ratio=null",
+                 "translate.repair.flags=[]"]  # fmt: skip
+    cfg = load_config(lang="uk", overrides=overrides)
+    table = {s: Output(o, 0.9) for s, o in zip(sources, outputs, strict=True)}
+    translate_file(cfg, src, tmp_path / "out", translator=_Table(table))
+    out = tmp_path / "out"
+    records = [json.loads(x) for x in (out / "doc.en-uk.jsonl").read_text(encoding="utf-8").splitlines()]
+    want = ["ok", "check", "redo"]
+    assert [r["risk"] for r in records] == want, [r["flags"] for r in records]
+    tmx = etree.parse(str(out / "doc.en-uk.tmx"))
+    assert [p.text for p in tmx.iter("prop") if p.get("type") == "x-risk"] == want
+    xlf = etree.parse(str(out / "doc.en-uk.xlf"))
+    ns = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
+    qualifiers = [t.get("state-qualifier") for t in xlf.iterfind(".//x:trans-unit/x:target", ns)]
+    assert qualifiers == ["leveraged-mt", "leveraged-mt", "rejected-inaccurate"]
+    page = (out / "doc.en-uk.review.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="review-data">(.*?)</script>', page, re.S)[1])
+    assert [p["risk"] for p in data["pairs"]] == want
+    assert 'id="risk-filter"' in page

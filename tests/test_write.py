@@ -322,8 +322,8 @@ def test_tmx_unit_props_and_tuid_of_corpus_and_plain_pairs() -> None:
     assert [tu.get("tuid") for tu in tus] == ["report-7#3", "5"]
     assert [[(p.get("type"), p.text or "") for p in tu.findall("prop")] for tu in tus] == [
         [("x-doc", "report-7"), ("x-score", "0.9123"), ("x-mt-score", "0.5000"), ("x-src-idx", "3,4"),
-         ("x-tgt-idx", "3"), ("x-paragraph", "2"), ("x-flags", "merged,low-score")],
-        [("x-score", "1.0000"), ("x-src-idx", "5"), ("x-tgt-idx", ""), ("x-paragraph", "0")],
+         ("x-tgt-idx", "3"), ("x-paragraph", "2"), ("x-flags", "merged,low-score"), ("x-risk", "check")],
+        [("x-score", "1.0000"), ("x-src-idx", "5"), ("x-tgt-idx", ""), ("x-paragraph", "0"), ("x-risk", "ok")],
     ]  # fmt: skip
 
 
@@ -364,6 +364,7 @@ JSONL_KEYS = [
     "mt_score",
     "paragraph",
     "flags",
+    "risk",
     "signature",
 ]
 

@@ -127,8 +127,9 @@ def test_the_xliff_is_strict_valid_and_translate_toolkit_reads_every_text_intact
 
 
 def test_each_unit_carries_state_notes_and_the_mt_score_as_an_alt_trans(schema: etree.XMLSchema) -> None:
-    pairs = gold_pairs("ko")[:4]
+    pairs = gold_pairs("ko")[:5]
     pairs[1] = dataclasses.replace(pairs[1], mt_score=0.8149, flags=("low_mt_score", "term_missing"), paragraph=2)
+    pairs[4] = dataclasses.replace(pairs[4], mt_score=0.3, flags=("repetition",))  # risk redo
     pairs[2] = dataclasses.replace(pairs[2], flags=("reviewed:edited",))
     pairs[3] = dataclasses.replace(pairs[3], mt_score=0.421, flags=("reviewed:accepted", "length_ratio"))
     details = {1: {"term_missing": "South Korea (expected 한국 or 남한)"}, "3": {"length_ratio": "target/source 3.1"}}
@@ -141,6 +142,7 @@ def test_each_unit_carries_state_notes_and_the_mt_score_as_an_alt_trans(schema: 
         ("needs-review-translation", "leveraged-mt"),
         ("translated", None),
         ("translated", "leveraged-mt"),
+        ("needs-review-translation", "rejected-inaccurate"),
     ]
     qa = [[n.text for n in tu.findall("x:note[@from='pipeline-qa']", NS)] for tu in u]
     assert qa == [
@@ -148,14 +150,17 @@ def test_each_unit_carries_state_notes_and_the_mt_score_as_an_alt_trans(schema: 
         ["low_mt_score", "term_missing: South Korea (expected 한국 or 남한)"],
         [],
         ["length_ratio: target/source 3.1"],
+        ["repetition"],
     ]
     scores = [tu.find("x:note[@from='pipeline-scores']", NS).text for tu in u]
-    assert scores[0] == "alignment score 0.9000; source sentence(s) 0; target sentence(s) 0"
+    assert scores[0] == "alignment score 0.9000; source sentence(s) 0; target sentence(s) 0; risk ok"
     assert scores[1] == (
-        "alignment score 0.8900; model confidence 0.8149; source sentence(s) 1; target sentence(s) 1; paragraph 2"
+        "alignment score 0.8900; model confidence 0.8149; source sentence(s) 1; target sentence(s) 1; paragraph 2; "
+        "risk check"
     )
+    assert [s.rsplit("; ", 1)[1] for s in scores] == ["risk ok", "risk check", "risk ok", "risk ok", "risk redo"]
     alts = [tu.find("x:alt-trans", NS) for tu in u]
-    assert [a.get("match-quality") for a in alts] == [None, "81", None, "42"]
+    assert [a.get("match-quality") for a in alts] == [None, "81", None, "42", "30"]
     assert {a.get("origin") for a in alts} == {"Helsinki-NLP/opus-mt-en-ko"}
     assert [a.find("x:target", NS).text for a in alts] == [p.tgt for p in pairs]
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.io import atomic_write
+from pipeline.qa.risk import risk_of
 from pipeline.records import AlignedPair, run_hash
 from pipeline.review.common import DECISIONS_FORMAT, sentence_cuts
 
@@ -66,6 +67,7 @@ def _pair_data(p: AlignedPair, details: Mapping[str, Any], src_lang: str, tgt_la
         "mt_score": p.mt_score,
         "paragraph": p.paragraph,
         "flags": list(p.flags),
+        "risk": risk_of(p.flags, repaired=p.repaired is not None),
         "details": details.get(str(p.id), {}),
         "src_cuts": sentence_cuts(p.src, src_lang),
         "tgt_cuts": sentence_cuts(p.tgt, tgt_lang),

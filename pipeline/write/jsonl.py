@@ -2,7 +2,8 @@
 
 Each line is :meth:`AlignedPair.to_json` (keys in field order: ``id, src_lang, tgt_lang, src, tgt,
 src_idx, tgt_idx, score, mt_score, paragraph, flags``; ``src_codes``/``tgt_codes``, ``repaired`` and
-``alternatives`` only when set) plus ``"signature"`` (the signature string), and for a
+``alternatives`` only when set) plus ``"risk"`` (the pair's risk level, :mod:`pipeline.qa.risk`: ok, check,
+redo), ``"signature"`` (the signature string), and for a
 document that declares them, ``"document"``: its title, author, date and url (a web page's article), UTF-8 with
 ``ensure_ascii=False``, one object per line, LF line ends, no blank lines.
 
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
+from pipeline.qa.risk import risk_of
 from pipeline.records import AlignedPair, Alternative, InlineCode, Signature
 from pipeline.write.output import document_format
 
@@ -57,6 +59,7 @@ def _escape(m: re.Match[str]) -> str:
 def dumps_pair(pair: AlignedPair, signature: str, document: Mapping[str, str] | None = None) -> str:
     """One JSONL line (without the LF) for ``pair`` (``document``: what its source document declares)."""
     record: dict[str, Any] = pair.to_json()
+    record["risk"] = risk_of(pair.flags, repaired=pair.repaired is not None)
     record["signature"] = signature
     if document:
         record["document"] = dict(document)

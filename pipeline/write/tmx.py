@@ -12,7 +12,7 @@ escaped and round-trips exactly) and is valid against the TMX 1.4b DTD. Layout::
       </header>
       <body>
         <tu tuid="0">
-          <prop type="x-score">0.9123</prop> ... (x-mt-score, x-src-idx, x-tgt-idx, x-paragraph, x-flags, x-repaired)
+          <prop type="x-score">0.9123</prop> ... (x-mt-score, x-src-idx, x-tgt-idx, x-paragraph, x-flags, x-repaired, x-risk)
           <tuv xml:lang="en"><seg>...</seg></tuv>
           <tuv xml:lang="ko"><seg>...</seg></tuv>
         </tu>
@@ -25,7 +25,8 @@ listed instead (:func:`left_out`: in the run report of ``translate``, in a warni
 JSONL and TSV keep them.
 
 Index lists (``x-src-idx``, ``x-tgt-idx``) and flags (``x-flags``) are comma-joined; scores have four
-decimals. ``x-mt-score``, ``x-paragraph``, ``x-flags`` and ``x-repaired`` (the repair ladder's step that gave the
+decimals; ``x-risk`` is the pair's risk level (:mod:`pipeline.qa.risk`: ok, check, redo). ``x-mt-score``,
+``x-paragraph``, ``x-flags`` and ``x-repaired`` (the repair ladder's step that gave the
 target) are left out when unset/empty. Pairs of a
 corpus (``translate-corpus``) also carry ``x-doc``, the input record's id, and their ``tuid`` is
 ``<doc>#<id>``.
@@ -74,6 +75,7 @@ from typing import Any
 
 from lxml import etree
 
+from pipeline.qa.risk import risk_of
 from pipeline.records import AlignedPair, InlineCode, Signature
 from pipeline.write.output import document_format, resolve_creation_date
 
@@ -348,6 +350,7 @@ def _tu_props(pair: AlignedPair) -> list[tuple[str, str]]:
         props.append(("x-flags", ",".join(pair.flags)))
     if pair.repaired is not None:
         props.append(("x-repaired", pair.repaired))
+    props.append(("x-risk", risk_of(pair.flags, repaired=pair.repaired is not None)))
     return props
 
 

@@ -32,8 +32,9 @@ The output is valid against the OASIS XLIFF 1.2 *strict* schema. Layout::
 * One ``<trans-unit>`` per pair, ``id`` = the pair's id (unique in its ``<file>``), text kept exactly
   (``xml:space="preserve"``).
 * ``<target state>``: ``needs-review-translation``; ``translated`` for a pair a reviewer already
-  accepted or corrected (flag ``reviewed:<op>``). ``state-qualifier="leveraged-mt"`` when the pair has
-  a model score.
+  accepted or corrected (flag ``reviewed:<op>``). ``state-qualifier="rejected-inaccurate"`` for a pair whose risk
+  level (:mod:`pipeline.qa.risk`) is ``redo``, else ``leveraged-mt`` when the pair has a model score; the risk level
+  also ends the scores note.
 * QA flags are ``<note from="pipeline-qa" priority="1">`` (with the check's detail when
   ``qa_details`` gives it); scores and sentence indices one ``<note from="pipeline-scores">``.
 * The pipeline's target is also an ``<alt-trans>`` (origin: the model; ``match-quality``: the model
@@ -84,6 +85,7 @@ from typing import Any
 
 from lxml import etree
 
+from pipeline.qa.risk import risk_of
 from pipeline.records import AlignedPair, InlineCode, Signature
 from pipeline.write.output import OutputFormat, RenderContext, Rendered, resolve_creation_date
 from pipeline.write.tmx import XML_DECLARATION, Sanitiser, append_text, code_events, code_kind_name, split_forbidden
@@ -275,7 +277,12 @@ def _scores_note(p: AlignedPair) -> str:
     parts.append(f"target sentence(s) {', '.join(map(str, p.tgt_idx)) or '-'}")
     if p.paragraph is not None:
         parts.append(f"paragraph {p.paragraph}")
+    parts.append(f"risk {_risk(p)}")
     return "; ".join(parts)
+
+
+def _risk(p: AlignedPair) -> str:
+    return risk_of(p.flags, repaired=p.repaired is not None)
 
 
 def _details(qa_details: Mapping[Any, Mapping[str, str]] | None, p: AlignedPair) -> Mapping[str, str]:
@@ -351,7 +358,9 @@ def _unit(body: etree._Element, p: AlignedPair, signature: Signature, details: M
     target = etree.SubElement(tu, _q("target"))
     reviewed = any(f.startswith("reviewed:") for f in p.flags)
     target.set("state", STATE_REVIEWED if reviewed else STATE_NEW)
-    if p.mt_score is not None and not any(f == "reviewed:edited" for f in p.flags):
+    if _risk(p) == "redo":  # the target cannot be right as it is (pipeline.qa.risk)
+        target.set("state-qualifier", "rejected-inaccurate")
+    elif p.mt_score is not None and not any(f == "reviewed:edited" for f in p.flags):
         target.set("state-qualifier", "leveraged-mt")
     escaped += _fill_side(target, p.tgt, p.tgt_codes, "t")
     for flag in p.flags:
