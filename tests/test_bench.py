@@ -326,3 +326,20 @@ def test_bench_corpus_compares_the_pairs_each_run_wrote(monkeypatch: pytest.Monk
     monkeypatch.setattr(corpus_bench, "_require_alike", spy)
     result = run_corpus_bench(quick=True, sentences=6, out_tokens=2, engines=("local",), actors=1, repeat=2)
     assert len(result.rows) == 1 and seen == [(6, 6), (6, 6)]
+
+
+def test_e2e_only_runs_the_named_backend_with_the_given_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--e2e-only`: no engine table, the end-to-end lines as each run ends, then the header; `--e2e-set` reaches
+    the runs (an unknown key fails them), `--e2e-backend` picks the backend."""
+    args = ["bench", "--quick", "--e2e-only", "--e2e-backend", "ctranslate2"]
+    assert main([*args, "--e2e-set", "translate.repair.enabled=false"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in out[:2]] == [
+        "e2e ctranslate2 max_length_factor=null",
+        "e2e ctranslate2 max_length_factor=3",
+    ]
+    assert all(E2E.fullmatch(line) for line in out[:2]) and out[2].startswith("end-to-end: ") and len(out) == 3
+    assert main([*args, "--e2e-set", "translate.no_such_key=1"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0].startswith("e2e ctranslate2 max_length_factor=null: failed (exit status 2)")
+    assert "no_such_key" in out[0]

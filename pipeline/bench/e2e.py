@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -232,21 +232,25 @@ def run_end_to_end(
     max_new_tokens: int | None = None,
     extra: Sequence[str] = (),
     timeout: float | None = None,
+    done: Callable[[EndToEnd], None] | None = None,
 ) -> list[EndToEnd]:
     """One measured ``translate`` of the seed per backend and length factor, one after the other (nothing else
-    running)."""
+    running); ``done`` is called with each run's result as it ends."""
     from pipeline.translate.config import TranslateConfig
 
     default = TranslateConfig.model_fields["max_length_factor"].default
     factors = [f if f is not None else ("null" if default is None else f"{default:g}") for f in factors]
+    results: list[EndToEnd] = []
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-e2e-") as tmp:
-        return [
-            run_translate(
-                model, b, work=Path(tmp), max_new_tokens=max_new_tokens, factor=f, extra=extra, timeout=timeout
-            )
-            for b in backends
-            for f in factors
-        ]
+        for b in backends:
+            for f in factors:
+                r = run_translate(
+                    model, b, work=Path(tmp), max_new_tokens=max_new_tokens, factor=f, extra=extra, timeout=timeout
+                )
+                results.append(r)
+                if done is not None:
+                    done(r)
+    return results
 
 
 def header(results: Sequence[EndToEnd]) -> str:

@@ -41,14 +41,14 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pipeline.bench import median
-from pipeline.bench.e2e import EndToEnd, header, run_end_to_end
+from pipeline.bench.e2e import BACKENDS, EndToEnd, header, run_end_to_end
 from pipeline.bench.equal import Decoded, require_same
 from pipeline.config import repo_root
 
@@ -328,6 +328,9 @@ def run_bench(
     repeat: int = 3,
     end_to_end: bool = False,
     e2e_max_new_tokens: int | None = None,
+    e2e_only: bool = False,
+    e2e_settings: Sequence[str] = (),
+    e2e_backends: Sequence[str] = BACKENDS,
     clock: Callable[[], float] = time.perf_counter,
     progress: Callable[[str], None] | None = None,
 ) -> BenchResult:
@@ -338,7 +341,8 @@ def run_bench(
 
     With ``end_to_end``, first (before this process loads any model) one whole ``translate`` of the seed
     per backend in a child process, on the same model (:mod:`pipeline.bench.e2e`): wall seconds and peak
-    RSS, ``e2e_max_new_tokens`` (None: the config's default) per sentence."""
+    RSS, ``e2e_max_new_tokens`` (None: the config's default) per sentence, ``e2e_settings`` (``key=value``)
+    on top, for ``e2e_backends``; each line is said as its run ends. With ``e2e_only`` nothing else is run."""
     import torch
 
     from pipeline.config import load_config
@@ -365,11 +369,17 @@ def run_bench(
         t0 = time.perf_counter()
         folder = build_model(Path(tmp) / "model", quick=quick)
         say(f"built the {'tiny' if quick else 'full-size'} random model in {time.perf_counter() - t0:.1f}s")
-        if end_to_end:
-            extra = [f"translate.device={device}"]
-            result.end_to_end = run_end_to_end(folder, max_new_tokens=e2e_max_new_tokens, extra=extra)
-            for e2e in result.end_to_end:
-                say(e2e.line())
+        if end_to_end or e2e_only:
+            extra = [f"translate.device={device}", *e2e_settings]
+            result.end_to_end = run_end_to_end(
+                folder,
+                backends=e2e_backends,
+                max_new_tokens=e2e_max_new_tokens,
+                extra=extra,
+                done=lambda e2e: say(e2e.line()),
+            )
+        if e2e_only:
+            return result
 
         def config(backend: str, beams: int) -> Any:
             overrides = [

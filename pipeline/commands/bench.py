@@ -55,6 +55,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="max_new_tokens of the end-to-end runs (default: the config's, 256; with --quick: --out-tokens)",
     )
+    p.add_argument("--e2e-only", action="store_true", help="run only the end-to-end lines (no engine table)")
+    p.add_argument(
+        "--e2e-set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting of the end-to-end runs on top of the defaults (repeatable): translate.repair.enabled=false",
+    )
+    p.add_argument(
+        "--e2e-backend",
+        action="append",
+        choices=["transformers", "ctranslate2"],
+        help="end-to-end runs of this backend only (repeatable; default: both)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,7 +100,17 @@ def run(args: argparse.Namespace) -> int:
         repeat=args.repeat,
         end_to_end=not args.no_e2e,
         e2e_max_new_tokens=e2e_tokens,
+        e2e_only=args.e2e_only,
+        e2e_settings=args.e2e_set,
+        e2e_backends=args.e2e_backend or ("transformers", "ctranslate2"),
+        progress=lambda line: print(line, flush=True) if args.e2e_only and line.startswith("e2e ") else log.info(line),
     )
+    if args.e2e_only:
+        from pipeline.bench.e2e import header
+
+        print(header(result.end_to_end))
+        sys.stdout.flush()
+        return 0
     print(result.table())
     print(result.final_line())
     sys.stdout.flush()
