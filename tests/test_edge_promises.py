@@ -167,24 +167,19 @@ def test_a_bullet_at_a_line_start_always_starts_an_item(bullet: str) -> None:
     assert got[-2:] == [f"{bullet} a tent and a stove", f"{bullet} two warm sleeping bags"], got
 
 
-_MISS = pytest.mark.xfail(
-    strict=True,
-    reason="known miss of docs/segmentation.md's promise: a lone '1.', '...' or '?!' between two sentences is "
-    "emitted as a sentence of its own",
-)
-
-
-@pytest.mark.parametrize(
-    "marker", [pytest.param("1.", marks=_MISS), "2)", "•", "a.", pytest.param("...", marks=_MISS),
-               pytest.param("?!", marks=_MISS)],
-)  # fmt: skip
-def test_never_a_sentence_that_is_only_a_marker_or_punctuation(marker: str) -> None:
+@pytest.mark.parametrize("lang", ["en", "uk", "ru", "ko"])
+@pytest.mark.parametrize("marker", ["1.", "2)", "•", "a.", "...", "?!", "…", "—", "10.)"])
+@pytest.mark.parametrize("where", ["between", "first", "last"])
+def test_never_a_sentence_that_is_only_a_marker_or_punctuation(marker: str, lang: str, where: str) -> None:
     """docs/segmentation.md: "it never emits a 'sentence' that is only a list marker, a lone punctuation run or a
-    dateline"."""
-    seg = get_segmenter("en")
-    text = f"The first point is clear. {marker} The second point follows here."
+    dateline"; and no text is lost on the way (the sentences cover the same words)."""
+    seg = get_segmenter(lang)
+    first, second = "The first point is clear.", "The second point follows here."
+    text = {"between": f"{first} {marker} {second}", "first": f"{marker} {first} {second}",
+            "last": f"{first} {second} {marker}"}[where]  # fmt: skip
     sentences = [text[a:b].strip() for a, b in seg.spans(text)]
     assert marker not in sentences, sentences
+    assert " ".join(sentences).split() == text.split()
 
 
 # --------------------------------------------------------------------------- each check's settings at their edges

@@ -147,7 +147,7 @@ class RuleSegmenter:
             if span is not None:
                 spans.append(span)
             prev = c
-        return spans
+        return _no_bare_markers(p, spans)
 
     def _inline_lists(self, p: str) -> tuple[list[int], set[int]]:
         """Items of lists run into a paragraph: "1.) One 2.) Two", "a. One b. Two", "• 9. Nine • 10. Ten".
@@ -272,6 +272,34 @@ class RuleSegmenter:
         """A sentence starter that is not a preposition: after "2024 р." a preposition goes on, "Він" does not."""
         word = _WORD.match(nxt.lstrip(OPENERS))
         return self._starts_sentence(nxt) and (word is None or word.group() not in self.rules.prepositions)
+
+
+#: a "sentence" that is only a list marker ("1.", "b)", "•") or a run of punctuation ("...", "?!", "—")
+_BARE = re.compile(f"(?:[{_BULLETS}]?\\s*(?:\\d{{1,3}}|[a-z])(?:\\.\\)|[.)])|[^\\w\\s]+)")
+
+
+def _no_bare_markers(p: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` with each span that is only a marker or punctuation joined to a neighbour (a translator cannot
+    translate it alone): punctuation to the sentence before it (it ends it), a marker to the one after (it opens
+    it); a paragraph of one such span keeps it."""
+    if len(spans) < 2 or all(e - s > 5 for s, e in spans):  # the common case: nothing that short
+        return spans
+    out: list[tuple[int, int]] = []
+    carry: int | None = None  # the start of a marker (or of leading punctuation) waiting for its sentence
+    last = len(spans) - 1
+    for k, (s, e) in enumerate(spans):
+        if e - s <= 5 and _BARE.fullmatch(p, s, e) is not None:
+            marker = p[s].isalnum() or p[s] in _BULLETS
+            if out and carry is None and not (marker and k < last):
+                out[-1] = (out[-1][0], e)  # punctuation ends the sentence before it (so does a marker at the end)
+                continue
+            if k < last:
+                carry = s if carry is None else carry  # a marker opens the next sentence
+                continue
+        if carry is not None:
+            s, carry = carry, None
+        out.append((s, e))
+    return out
 
 
 def _core(token: str) -> str:
