@@ -23,16 +23,37 @@ itself (translate-toolkit), so that library never sees a declaration.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
 
 from pipeline.errors import InputError
 
-__all__ = ["MAX_XML_BYTES", "parse_xml_bytes", "parse_xml_file", "safe_bytes", "safe_parser"]
+__all__ = [
+    "MAX_XML_BYTES",
+    "NOT_XML_CHAR",
+    "REPLACEMENT",
+    "parse_xml_bytes",
+    "parse_xml_file",
+    "safe_bytes",
+    "safe_parser",
+    "xml_safe",
+]
 
 #: Default size limit of an XML input (a termbase or a document's XLIFF is far smaller).
 MAX_XML_BYTES = 64 * 1024 * 1024
+
+REPLACEMENT = "\ufffd"
+#: a character XML 1.0 cannot carry (Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]):
+#: C0 controls, lone surrogates, U+FFFE/U+FFFF; HTML cannot carry them either
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> tuple[str, int]:
+    """``text`` with each character XML 1.0 cannot carry replaced by U+FFFD, and how many were replaced (the writers
+    of TMX, XLIFF and the review page)."""
+    return NOT_XML_CHAR.subn(REPLACEMENT, text)
 
 
 class _RefuseExternal(etree.Resolver):

@@ -229,12 +229,6 @@ def test_review_page(c: str) -> None:
     assert _RAW_FORBIDDEN.search(parsed.data) is None  # C0 controls only as JSON escapes in the data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the review page's <title> is html.escape'd only, so a C0 control character of the file "
-    "name stays raw in the HTML (a parse error; browsers show NUL as U+FFFD) and a lone surrogate (an input file "
-    "name that is not UTF-8, decoded by Python with surrogateescape) makes the page unencodable: writing it fails",
-)
 @pytest.mark.parametrize("c", ["\x00", "\x07", "\x1b", "\udcff"], ids=name)
 def test_review_page_title_has_no_raw_control_characters(c: str) -> None:
     page = review_page_html(

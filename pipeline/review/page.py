@@ -30,6 +30,7 @@ from pipeline.io import atomic_write
 from pipeline.qa.risk import risk_of
 from pipeline.records import AlignedPair, run_hash
 from pipeline.review.common import DECISIONS_FORMAT, sentence_cuts
+from pipeline.xmlsafe import xml_safe
 
 __all__ = ["REVIEW_PAGE_REQUIRES", "embed_json", "render_review_page", "review_data", "write_review_page"]
 
@@ -126,7 +127,7 @@ def review_data(
 
 def render_review_page(data: Mapping[str, Any]) -> str:
     """The HTML page for :func:`review_data`'s ``data``."""
-    title = html.escape(f"Review: {data['run']['title']}", quote=True)
+    title = html.escape(xml_safe(f"Review: {data['run']['title']}")[0], quote=True)  # a file name's controls, too
     values = {_TITLE_MARK: title, _DATA_MARK: embed_json(data)}
     codes = any("src_codes" in p or "tgt_codes" in p for p in data["pairs"])
     alternatives = any("alternatives" in p or "repaired" in p for p in data["pairs"])

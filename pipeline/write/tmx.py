@@ -12,7 +12,8 @@ escaped and round-trips exactly) and is valid against the TMX 1.4b DTD. Layout::
       </header>
       <body>
         <tu tuid="0">
-          <prop type="x-score">0.9123</prop> ... (x-mt-score, x-src-idx, x-tgt-idx, x-paragraph, x-flags, x-repaired, x-risk)
+          <prop type="x-score">0.9123</prop> ... (x-mt-score, x-src-idx, x-tgt-idx, x-paragraph, x-flags,
+                                                  x-repaired, x-risk)
           <tuv xml:lang="en"><seg>...</seg></tuv>
           <tuv xml:lang="ko"><seg>...</seg></tuv>
         </tu>
@@ -78,6 +79,7 @@ from lxml import etree
 from pipeline.qa.risk import risk_of
 from pipeline.records import AlignedPair, InlineCode, Signature
 from pipeline.write.output import document_format, resolve_creation_date
+from pipeline.xmlsafe import NOT_XML_CHAR, xml_safe
 
 __all__ = [
     "CHAR_PH_TYPE",
@@ -106,11 +108,8 @@ DOCTYPE = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
 CREATION_TOOL = "pipeline"
 O_TMF = "pipeline-jsonl"
 CHAR_PH_TYPE = "x-char"  # <ph type="x-char">U+0000</ph>: a character XML cannot carry
-REPLACEMENT = "\ufffd"
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 _CHAR_PH = re.compile(r"U\+([0-9A-F]{4,6})")
@@ -123,16 +122,11 @@ TMX_TYPES = {
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def xml_safe(text: str) -> tuple[str, int]:
-    """``text`` with each character XML 1.0 cannot carry replaced by U+FFFD, and how many were replaced."""
-    return _NOT_XML_CHAR.subn(REPLACEMENT, text)
-
-
 def split_forbidden(text: str) -> tuple[str, list[tuple[str, str]]]:
     """``text`` around the characters XML cannot carry: the text before the first, then (``U+XXXX`` of each
     such character, the text after it). The TMX and XLIFF writers make an inline placeholder of each."""
-    chunks = _NOT_XML_CHAR.split(text)
-    codes = [f"U+{ord(m.group()):04X}" for m in _NOT_XML_CHAR.finditer(text)]
+    chunks = NOT_XML_CHAR.split(text)
+    codes = [f"U+{ord(m.group()):04X}" for m in NOT_XML_CHAR.finditer(text)]
     return chunks[0], list(zip(codes, chunks[1:], strict=True))
 
 
@@ -282,7 +276,7 @@ def seg_text(seg: etree._Element) -> str:
 
 def forbidden_counts(pairs: Sequence[AlignedPair]) -> dict[int, int]:
     """Pair id -> number of characters in its source and target that TMX writes as ``<ph type="x-char">``."""
-    counts = {p.id: len(_NOT_XML_CHAR.findall(p.src)) + len(_NOT_XML_CHAR.findall(p.tgt)) for p in pairs}
+    counts = {p.id: len(NOT_XML_CHAR.findall(p.src)) + len(NOT_XML_CHAR.findall(p.tgt)) for p in pairs}
     return {k: v for k, v in counts.items() if v}
 
 
