@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import json
 import logging
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pipeline.errors import InputError, OutputError
 
@@ -220,3 +222,14 @@ def atomic_write(path: str | os.PathLike[str], *, mode: str = "w") -> Iterator[I
 def _unlink_quietly(tmp: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(tmp)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_bytes(body: Any, *, indent: int = 2) -> bytes:
+    """``body`` as UTF-8 JSON with a final line end, non-ASCII characters as they are; a lone surrogate (a file name
+    that is not UTF-8, decoded with ``surrogateescape``) as its ``\\uXXXX`` escape, which UTF-8 cannot carry raw
+    (the value read back is the same)."""
+    text = json.dumps(body, ensure_ascii=False, indent=indent)
+    return (_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n").encode("utf-8")

@@ -9,7 +9,6 @@ summary give the seconds of each step and the peak memory (:class:`Profile`).
 
 from __future__ import annotations
 
-import json
 import logging
 import resource
 import sys
@@ -26,7 +25,7 @@ from pipeline.config import Config, repo_root
 from pipeline.document import DocumentPairs, one_line
 from pipeline.errors import ConfigError, InputError, QualityError
 from pipeline.glossary import Enforced
-from pipeline.io import check_output_folder, read_text
+from pipeline.io import check_output_folder, json_bytes, read_text
 from pipeline.qa import QASummary
 from pipeline.read import SourceDocument
 from pipeline.read.codes import SegmentedBlocks
@@ -390,7 +389,7 @@ def _report_body(
 
 
 def _json_bytes(body: Any) -> bytes:
-    return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return json_bytes(body)
 
 
 def _excerpt(text: str, limit: int = 120) -> str:

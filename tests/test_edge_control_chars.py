@@ -292,3 +292,24 @@ class _Table(TranslatorBase):
 
     def translate(self, texts: Sequence[str]) -> list[Output]:
         return [self.table[t] for t in texts]
+
+
+def test_an_input_file_name_that_is_not_utf8_gives_every_output(tmp_path: Path) -> None:
+    """A file name with a byte that is not UTF-8 (Python decodes it with surrogateescape) reaches the report, the
+    review page and the XLIFF without crashing the run: JSON as a \\udcff escape, HTML and XML as U+FFFD."""
+    import os
+
+    name = os.fsdecode(b"doc\xff.txt")
+    src = tmp_path / name
+    sentences = ["The committee met on Monday.", "It voted twice."]
+    src.write_text(" ".join(sentences) + "\n", encoding="utf-8")
+    table = {sentences[0]: Output("Комітет зібрався в понеділок.", 0.9), sentences[1]: Output("Він голосував.", 0.9)}
+    cfg = load_config(lang="uk", overrides=["output.formats=[tmx,xliff,jsonl]", "check_links=false"])
+    translate_file(cfg, src, tmp_path / "out", translator=_Table(table))
+    out = os.fsencode(tmp_path / "out")
+    names = sorted(os.listdir(out))
+    assert len(names) == 5 and all(n.startswith(b"doc\xff.en-uk.") for n in names), names
+    report = json.loads((Path(os.fsdecode(out)) / f"{Path(name).stem}.en-uk.report.json").read_bytes())
+    assert report["input"] == str(src)  # the escape reads back as the same name
+    page = (Path(os.fsdecode(out)) / f"{Path(name).stem}.en-uk.review.html").read_bytes().decode("utf-8")
+    assert "doc\ufffd.en-uk" in page.split("</title>")[0]

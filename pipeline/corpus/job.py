@@ -24,7 +24,7 @@ from pipeline.corpus.shards import dumps_reject, load_done, read_rejects, remove
 from pipeline.corpus.stages import JobContext, ShardFailure, TranslatorFactory
 from pipeline.errors import ConfigError, TranslationError
 from pipeline.glossary import Glossary
-from pipeline.io import check_output_folder
+from pipeline.io import check_output_folder, json_bytes
 from pipeline.read import get_reader
 from pipeline.settings import output_settings
 from pipeline.write.output import Rendered, commit_all, creation_time
@@ -267,7 +267,7 @@ def _finish(
     commit_all(
         [
             Rendered("rejects.jsonl", data=body),
-            Rendered("manifest.json", data=(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode()),
+            Rendered("manifest.json", data=json_bytes(manifest, indent=1)),
         ],
         out_dir,
     )
