@@ -60,7 +60,8 @@ from pipeline.read import html_tokens as tk
 from pipeline.read.article import ArticleReader
 from pipeline.read.base import Block, SourceDocument
 from pipeline.read.config import ReadConfig
-from pipeline.read.html_tree import Builder, Slot
+from pipeline.read.html_runs import Slot
+from pipeline.read.html_tree import Builder
 
 __all__ = ["MAX_BYTES", "HtmlReader", "HtmlSkeleton", "make_reader"]
 

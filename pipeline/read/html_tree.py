@@ -11,133 +11,34 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from operator import attrgetter
 
+from pipeline.read import html_elements as el
 from pipeline.read import html_tokens as tk
 from pipeline.read.base import InlineCode
+from pipeline.read.html_runs import Code, Run, Slot
 from pipeline.read.html_tokens import END, START, TEXT, WS, Attr, Token
 
-__all__ = ["MAX_DEPTH", "Builder", "Slot"]
+__all__ = ["MAX_DEPTH", "Builder"]
 
 #: the deepest nesting of elements followed (as a browser's parser has one): deeper ones are read as if not open,
 #: so that looking an element up in the stack costs at most this much
 MAX_DEPTH = 512
 
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_CLOSES_P = _HEADINGS | frozenset(
-    "address article aside blockquote center details dialog dir div dl fieldset figcaption figure footer form header "
-    "hgroup hr main menu nav ol p section summary table ul li dd dt pre listing search xmp plaintext".split()
-)
-_TABLE_PARTS = frozenset("table caption colgroup col thead tbody tfoot tr td th".split())
-_P = frozenset(("p",))
-_TABLE = frozenset(("table",))
-_SECTIONS = frozenset("tbody thead tfoot tr td th caption colgroup".split())
-_TABLE_CLOSES = {"td": frozenset(("td", "th")), "th": frozenset(("td", "th")), "tr": frozenset(("tr", "td", "th")),
-                 **dict.fromkeys(("tbody", "thead", "tfoot", "caption", "colgroup"), _SECTIONS)}  # fmt: skip
-#: start tags that end svg and math (HTML5 "in foreign content")
-_BREAKOUT = _HEADINGS | frozenset(
-    "b big blockquote body br center code dd div dl dt em embed head hr i img li listing menu meta nobr ol p pre "
-    "ruby s small span strong strike sub sup table tt u ul var".split()
-)
-#: block boundaries (pushed on the stack of open blocks unless void)
-_BLOCKS = (
-    _CLOSES_P
-    | _TABLE_PARTS
-    | frozenset("legend option optgroup select datalist noscript frameset frame template".split())
-)
-_VOID_BLOCKS = frozenset({"hr", "col", "frame"})
-_SKIP_BLOCKS = frozenset({"pre", "listing", "template"})
-_DOC = frozenset({"html", "head", "body"})
-_TEXT_CONTAINERS = _HEADINGS | frozenset(
-    "p li dt dd td th caption figcaption legend summary label button option".split()
-)
-_PROTECTED = frozenset({"code", "kbd", "samp", "var", "svg", "math"})
-_VOID = frozenset("br wbr img input embed area source track param keygen basefont bgsound image meta link base".split())
-_RUN_VOID = frozenset({"img", "input", "embed", "image"})  # these start a block; a leading br does not
-_QUIET = frozenset({"script", "style", "meta", "link", "base", "comment"})  # at a block's end: left outside it
-_NOT_SPECIAL = frozenset({"label", "option", "optgroup", "legend", "datalist", "dialog"})
-_SPECIAL = (_BLOCKS | {"button"}) - _NOT_SPECIAL - {"address", "div", "p"}  # they end the search of li, dd, dt
-_LI, _DD_DT = frozenset(("li",)), frozenset(("dd", "dt"))
-_DEFAULT_SCOPE = frozenset({"caption", "table", "td", "th", "html", "template"})
-_BUTTON_SCOPE = _DEFAULT_SCOPE | {"button"}
-_LIST_SCOPE = _DEFAULT_SCOPE | {"ol", "ul"}
-_TABLE_SCOPE = frozenset({"html", "table", "template"})
-_KIND = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "a": "link",
-         "span": "span", "code": "code", "kbd": "code", "samp": "code", "var": "code", "tt": "code", "br": "br",
-         "img": "image", "image": "image", "script": "script", "style": "script"}  # fmt: skip
-_ATTRS = frozenset({"alt", "title", "placeholder", "aria-label"})
-_DECLARED = {"author": "author", "date": "date", "article:published_time": "date", "dc.date": "date"}
-_META = frozenset({"description", "og:title", "og:description", "twitter:title", "twitter:description"})
 _T, _OPEN, _CLOSE, _ISO = range(4)
 #: start tags that are not a plain inline element (one that only opens a paired code) in a run of text
 _NOT_PLAIN = (
-    _BLOCKS | _DOC | _SKIP_BLOCKS | _PROTECTED | _VOID | tk.RAWTEXT | tk.RCDATA | {"label", "button", "plaintext"}
+    el.BLOCKS
+    | el.DOC
+    | el.SKIP_BLOCKS
+    | el.PROTECTED
+    | el.VOID
+    | tk.RAWTEXT
+    | tk.RCDATA
+    | {"label", "button", "plaintext"}
 )
 _TEXT_CHAR = re.compile(r"[^ \t\n\r\f]")
 _BY_START = attrgetter("start", "id")
-
-
-@dataclass
-class Slot:
-    """Where a block lies in the source: a run of inline content, a title's text or an attribute's value."""
-
-    start: int
-    end: int
-    kind: str  # run, text, attr
-    quote: str | None = None  # attr: ", ', "" (unquoted)
-    codes: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # run: code id -> opening, closing at
-    block: int = -1
-
-
-class _Code:
-    __slots__ = ("a", "b", "close", "kind", "open_e", "open_s", "paired", "significant", "space")
-
-    def __init__(self, kind: str, open_s: int, open_e: int, significant: bool = True, paired: bool = False) -> None:
-        self.kind, self.open_s, self.open_e, self.significant = kind, open_s, open_e, significant
-        self.paired = paired
-        self.close: tuple[int, int] | None = None
-        self.space = False  # a br: a space follows it in the text
-        self.a = self.b = 0  # where its start and end are among the anchors of its run
-
-
-_NO_NAMES: Counter[str] = Counter()  # a run's pnames until it protects an element (never changed)
-_Item = tuple[int, int, int, "_Code | None"]  # (_T, start, end, None) for a text, (_OPEN/_CLOSE/_ISO, 0, 0, code)
-
-
-class _Run:
-    """A run of inline content being read: the items (text spans and codes) and the open inline elements."""
-
-    __slots__ = (
-        "foreign",
-        "has_text",
-        "items",
-        "kind",
-        "last",
-        "names",
-        "open",
-        "pnames",
-        "protect",
-        "protected",
-        "start",
-    )
-
-    def __init__(self, start: int, kind: str) -> None:
-        self.start, self.kind = start, kind
-        self.items: list[_Item] = []
-        self.open: list[tuple[str, _Code]] = []
-        self.names: dict[str, int] = {}  # how many of each name the open inline elements have (none of 0)
-        self.pnames: Counter[str] = _NO_NAMES  # of the elements open in the protected one (set with ``protect``)
-        self.protect: _Code | None = None  # a whole element being taken as one code (code, translate=no, ...)
-        self.protected: list[str] = []  # the elements open in it, itself first
-        self.foreign = False  # it is svg or math
-        self.last = -1  # the last item that is text or a code that belongs in the block (not a trailing comment)
-        self.has_text = False
-
-    def add(self, item: _Item, significant: bool) -> None:
-        self.items.append(item)
-        if significant:
-            self.last = len(self.items) - 1
 
 
 class Builder:
@@ -148,7 +49,7 @@ class Builder:
         self.stack: list[tuple[str, bool]] = []  # open block-level elements: (name, skipped)
         self.where: dict[str, list[int]] = {}  # name -> where in the stack the elements of that name are
         self.skip = 0  # how many skipped elements are open: nothing in them is translated
-        self.run: _Run | None = None
+        self.run: Run | None = None
         self.found: list[tuple[int, str, str, tuple[InlineCode, ...], Slot]] = []  # start, kind, text, codes, slot
         self.code_id = 0
         self.metadata: dict[str, str] = {}
@@ -178,7 +79,7 @@ class Builder:
                     continue
                 if kind == START and not tok.attrs and tok.content is None and tok.name not in _NOT_PLAIN:
                     name = tok.name
-                    code = _Code(_KIND.get(name, "other"), tok.start, tok.end, paired=True)
+                    code = Code(el.KIND.get(name, "other"), tok.start, tok.end, paired=True)
                     run.items.append((_OPEN, 0, 0, code))
                     run.last = len(run.items) - 1
                     if len(run.open) < MAX_DEPTH:
@@ -243,43 +144,43 @@ class Builder:
             del self.stack[i:]
 
     def _end_target(self, name: str) -> int | None:
-        if name in _HEADINGS:
-            return self._find(_HEADINGS, _DEFAULT_SCOPE)
-        if name not in _BLOCKS and name not in ("label", "button"):
+        if name in el.HEADINGS:
+            return self._find(el.HEADINGS, el.DEFAULT_SCOPE)
+        if name not in el.BLOCKS and name not in ("label", "button"):
             return None
-        stops = (_BUTTON_SCOPE if name == "p" else _LIST_SCOPE if name == "li"
-                 else _TABLE_SCOPE if name in _TABLE_PARTS else _DEFAULT_SCOPE)  # fmt: skip
+        stops = (el.BUTTON_SCOPE if name == "p" else el.LIST_SCOPE if name == "li"
+                 else el.TABLE_SCOPE if name in el.TABLE_PARTS else el.DEFAULT_SCOPE)  # fmt: skip
         return self._find(frozenset((name,)), stops)
 
     def _implied(self, name: str) -> int | None:
         """Where the end tags that a start tag of block ``name`` implies close the stack of open blocks (HTML5 tree
         construction, in body and in tables); None when it closes nothing."""
         stack = self.stack
-        closes_p = name in _CLOSES_P and not (name == "table" and self.quirks)
-        p = self._find(_P, _BUTTON_SCOPE) if closes_p else None
+        closes_p = name in el.CLOSES_P and not (name == "table" and self.quirks)
+        p = self._find(el.P, el.BUTTON_SCOPE) if closes_p else None
         top = len(stack) if p is None else p  # the rules below apply to what the p leaves open
         at = None
-        if name in _HEADINGS:
-            at = top - 1 if top and stack[top - 1][0] in _HEADINGS else None
+        if name in el.HEADINGS:
+            at = top - 1 if top and stack[top - 1][0] in el.HEADINGS else None
         elif name in ("li", "dd", "dt"):
-            same = _LI if name == "li" else _DD_DT
-            at = self._find(same, _SPECIAL - same, top=top)
-        elif name in _TABLE_CLOSES:
-            at = self._find(_TABLE_CLOSES[name], _TABLE_SCOPE, lowest=True, top=top)
+            same = el.LI if name == "li" else el.DD_DT
+            at = self._find(same, el.SPECIAL - same, top=top)
+        elif name in el.TABLE_CLOSES:
+            at = self._find(el.TABLE_CLOSES[name], el.TABLE_SCOPE, lowest=True, top=top)
         elif name in ("option", "optgroup"):
             at = top - 1 if top and stack[top - 1][0] == "option" else None
             below = top - 1 if at is None else at - 1
             if name == "optgroup" and below >= 0 and stack[below][0] == "optgroup":
                 at = below
         elif name == "button":
-            at = self._find(frozenset(("button",)), _DEFAULT_SCOPE, top=top)
+            at = self._find(frozenset(("button",)), el.DEFAULT_SCOPE, top=top)
         return p if at is None else at
 
     def _open_block(self, name: str) -> None:
         self._pop_through(self._implied(name))
 
     def _push(self, name: str, skipped: bool) -> None:
-        if name not in _VOID_BLOCKS and len(self.stack) < MAX_DEPTH:
+        if name not in el.VOID_BLOCKS and len(self.stack) < MAX_DEPTH:
             self.where.setdefault(name, []).append(len(self.stack))
             self.stack.append((name, skipped))
             self.skip += skipped
@@ -290,7 +191,7 @@ class Builder:
         name = self.stack[-1][0]
         if name == "p":
             return "quote" if "blockquote" in self.where else "paragraph"
-        if name in _HEADINGS:
+        if name in el.HEADINGS:
             return "heading"
         return {"li": "list_item", "dt": "list_item", "dd": "list_item", "td": "table_cell", "th": "table_cell",
                 "caption": "caption", "figcaption": "caption", "legend": "caption",
@@ -298,22 +199,22 @@ class Builder:
 
     def _is_block(self, name: str) -> bool:
         if name in ("label", "button"):
-            return not (self.stack and self.stack[-1][0] in _TEXT_CONTAINERS)
-        return (name in _BLOCKS or name in _DOC) and not self._stray_cell(name)
+            return not (self.stack and self.stack[-1][0] in el.TEXT_CONTAINERS)
+        return (name in el.BLOCKS or name in el.DOC) and not self._stray_cell(name)
 
     def _stray_cell(self, name: str) -> bool:
         """A table part outside a table: a browser ignores the tag (here: an inline element, no block of its own)."""
-        return name in _TABLE_PARTS and name != "table" and self._find(_TABLE, _TABLE_SCOPE) is None
+        return name in el.TABLE_PARTS and name != "table" and self._find(el.TABLE, el.TABLE_SCOPE) is None
 
     # --- tokens ---------------------------------------------------------------------------------------------
 
     def _skipped(self, tok: Token) -> None:
         """A token inside a skipped element: only the block structure is followed."""
         name = tok.name
-        if tok.kind == START and tok.content is None and name in _BLOCKS and not self._stray_cell(name):
+        if tok.kind == START and tok.content is None and name in el.BLOCKS and not self._stray_cell(name):
             self._open_block(name)
             if self.skip:
-                self._push(name, tk.no_translate(self.src, tok) or name in _SKIP_BLOCKS)
+                self._push(name, tk.no_translate(self.src, tok) or name in el.SKIP_BLOCKS)
             else:  # the start tag closed the skipped element: this one is read as usual
                 self._start(tok)
         elif tok.kind == START and name in ("xmp", "plaintext"):
@@ -321,22 +222,22 @@ class Builder:
         elif tok.kind == END:
             self._pop_through(self._end_target(name))
 
-    def _ends_protect(self, tok: Token, run: _Run) -> bool:
+    def _ends_protect(self, tok: Token, run: Run) -> bool:
         """Whether ``tok`` ends the protected element being read, to be read as usual itself: a start tag that
         closes a block the element is in (in svg and math: one that breaks out of them), an end tag of such a
         block."""
         if tok.kind == START:
             if run.foreign:
-                return tok.name in _BREAKOUT
-            return (tok.name in _BLOCKS or tok.name in ("xmp", "plaintext")) and self._implied(tok.name) is not None
+                return tok.name in el.BREAKOUT
+            return (tok.name in el.BLOCKS or tok.name in ("xmp", "plaintext")) and self._implied(tok.name) is not None
         if tok.kind != END or tok.name in run.pnames:
             return False
         return tok.name == "p" or (run.foreign and tok.name == "br") or self._end_target(tok.name) is not None
 
-    def _absorb(self, tok: Token, run: _Run) -> None:
+    def _absorb(self, tok: Token, run: Run) -> None:
         assert run.protect is not None
         run.protect.open_e = tok.end
-        if tok.kind == START and tok.content is None and tok.name not in _VOID:
+        if tok.kind == START and tok.content is None and tok.name not in el.VOID:
             if len(run.protected) < MAX_DEPTH:
                 run.protected.append(tok.name)
                 run.pnames[tok.name] += 1
@@ -360,12 +261,12 @@ class Builder:
         run.add((_T, start, tok.end, None), text)
         run.has_text = text
 
-    def _new_run(self, start: int) -> _Run:
-        self.run = _Run(start, self._container_kind())
+    def _new_run(self, start: int) -> Run:
+        self.run = Run(start, self._container_kind())
         return self.run
 
-    def _iso(self, run: _Run, tok: Token, kind: str, significant: bool = True) -> _Code:
-        code = _Code(kind, tok.start, tok.end, significant)
+    def _iso(self, run: Run, tok: Token, kind: str, significant: bool = True) -> Code:
+        code = Code(kind, tok.start, tok.end, significant)
         run.add((_ISO, 0, 0, code), significant)
         return code
 
@@ -384,15 +285,15 @@ class Builder:
                 if not protected and name not in ("script", "style"):
                     self._attrs(tok)
                 if self.run is not None:
-                    kind = "protected" if protected else _KIND.get(name, "other")
-                    self._iso(self.run, tok, kind, significant=name not in _QUIET)
+                    kind = "protected" if protected else el.KIND.get(name, "other")
+                    self._iso(self.run, tok, kind, significant=name not in el.QUIET)
             return
-        if self._is_block(name) or name in _SKIP_BLOCKS:
+        if self._is_block(name) or name in el.SKIP_BLOCKS:
             self._finish_run()
-            if name in _DOC:
+            if name in el.DOC:
                 return
             self._open_block(name)
-            self._push(name, protected or name in _SKIP_BLOCKS)
+            self._push(name, protected or name in el.SKIP_BLOCKS)
             if not protected:
                 self._attrs(tok)
             return
@@ -401,26 +302,26 @@ class Builder:
                 self._meta(tok)
             self._attrs(tok)
         run = self.run
-        if protected or name in _PROTECTED:
+        if protected or name in el.PROTECTED:
             run = run or self._new_run(tok.start)
-            code = self._iso(run, tok, "protected" if protected else _KIND.get(name, "other"))
-            if name not in _VOID:
+            code = self._iso(run, tok, "protected" if protected else el.KIND.get(name, "other"))
+            if name not in el.VOID:
                 run.protect, run.protected, run.foreign = code, [name], name in ("svg", "math")
                 run.pnames = Counter(run.protected)
-        elif name in _VOID:
-            if run is None and name not in _RUN_VOID:
+        elif name in el.VOID:
+            if run is None and name not in el.RUN_VOID:
                 return
             run = run or self._new_run(tok.start)
-            self._iso(run, tok, _KIND.get(name, "other"), significant=name not in _QUIET).space = name == "br"
+            self._iso(run, tok, el.KIND.get(name, "other"), significant=name not in el.QUIET).space = name == "br"
         else:
             run = run or self._new_run(tok.start)
-            code = _Code(_KIND.get(name, "other"), tok.start, tok.end, paired=True)
+            code = Code(el.KIND.get(name, "other"), tok.start, tok.end, paired=True)
             run.add((_OPEN, 0, 0, code), True)
             if len(run.open) < MAX_DEPTH:
                 run.open.append((name, code))
                 run.names[name] = run.names.get(name, 0) + 1
 
-    def _close(self, run: _Run, tok: Token) -> None:
+    def _close(self, run: Run, tok: Token) -> None:
         """An end tag of an inline element open in the run: it closes the latest open one of its name."""
         name, opened = tok.name, run.open
         for i in range(len(opened) - 1, -1, -1):
@@ -462,7 +363,7 @@ class Builder:
         src, items, last = self.src, run.items, run.last
         raw: list[str] = []
         rlen = 0
-        codes: list[_Code] = []
+        codes: list[Code] = []
         anchors: list[tuple[int, bool]] = []  # in the order of the source: (offset in the raw text, a closing)
         for what, s, e, code in items[: last + 1]:
             if code is None:
@@ -540,7 +441,7 @@ class Builder:
             if a.name in seen:
                 continue  # a repeated attribute is ignored
             seen.add(a.name)
-            if a.name in _ATTRS:
+            if a.name in el.ATTRS:
                 self._attr(a, "attribute")
             elif a.name == "value" and tok.name == "input":
                 t = tok.attr("type")
@@ -551,7 +452,7 @@ class Builder:
         key, content = tok.attr("name") or tok.attr("property"), tok.attr("content")
         if key is not None and content is not None:
             name = self.src[key.start : key.end].strip(WS).lower()
-            if name in _META and (text := self._attr(content, "meta")) and name == "description":
+            if name in el.META and (text := self._attr(content, "meta")) and name == "description":
                 self.metadata.setdefault("description", text)
-            elif name in _DECLARED and (text := tk.plain(self.src[content.start : content.end], attribute=True)):
-                self.metadata.setdefault(_DECLARED[name], text)  # not translated: the author, the date
+            elif name in el.DECLARED and (text := tk.plain(self.src[content.start : content.end], attribute=True)):
+                self.metadata.setdefault(el.DECLARED[name], text)  # not translated: the author, the date
