@@ -36,7 +36,7 @@ ENGINE ?= local
 RAY_ADDRESS ?=
 
 .PHONY: help venv venv-ray translate translate-all translate-corpus segment align bench bench-align bench-segment \
-	bench-corpus \
+	bench-corpus bench-robust \
 	test test-ray lint clean mutate
 
 help:
@@ -47,6 +47,7 @@ help:
 	@echo "make bench-segment  segmenter cases passed and MB/s beside pySBD and sentencex (installs the bench extra)"
 	@echo "make translate-corpus LANG=ko INPUT=DATA OUT=DIR [ENGINE=local|ray] [RAY_ADDRESS=ADDR] [MODEL=...] [SET=...]"
 	@echo "make bench-corpus   translate-corpus sentences/s: local vs ray engine (installs the ray extra)"
+	@echo "make bench-robust   injected degenerate outputs: detection P/R, share repaired, the repair ladder's cost"
 	@echo "make test           lint, type-check and run the tests (the Ray tests skip without the ray extra)"
 	@echo "make test-ray       install the ray extra and run the Ray Data tests (.ci/run runs make test test-ray)"
 	@echo "make mutate [MODULE=segment|align_search|cache|batching|qa|apply_review|tmx]  mutation testing (mutmut), share killed"
@@ -107,6 +108,9 @@ bench-segment: $(BENCH_STAMP)
 
 bench-corpus: $(RAY_STAMP)
 	$(PY) -m pipeline bench-corpus
+
+bench-robust: $(STAMP)
+	$(PY) -m pipeline bench-robust
 
 lint: $(STAMP)
 	$(PY) -m ruff check pipeline tests tools

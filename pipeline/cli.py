@@ -25,6 +25,7 @@ COMMANDS = (
     "pipeline.commands.bench_segment",
     "pipeline.commands.bench",
     "pipeline.commands.bench_corpus",
+    "pipeline.commands.bench_robust",
     "pipeline.commands.apply_review",
     "pipeline.commands.config",
 )

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 from test_codes_tmx_xliff import FAKE_DOM
 from test_repair import LOOP, SETTINGS, TEXT, Stand, clean, looped
+from test_xliff import load_schema
 
 from pipeline.config import load_config
 from pipeline.corpus.job import run_corpus
@@ -62,6 +64,9 @@ def test_alternatives_are_the_other_hypotheses_in_jsonl_and_xliff(tmp_path: Path
     assert xlf.count("<alt-trans") == 3 * 3 and xlf.count('origin="stand-in (n-best)" match-quality="40"') == 3
     units = read_xliff(out / "talks.en-uk.xlf").units
     assert [u.original for u in units] == [p.tgt for p in pairs]  # apply-review still reads the pipeline's own
+    schema = load_schema()
+    if schema is not None:  # the XLIFF 1.2 strict schema (../shared/xliff)
+        assert schema.validate(etree.parse(str(out / "talks.en-uk.xlf"))), schema.error_log
 
 
 def test_no_alternatives_by_default_and_a_backend_without_n_best_keeps_none(tmp_path: Path) -> None:
