@@ -9,7 +9,7 @@ HELP = "split a document (text, web page, Markdown) into sentences, one per line
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", required=True, help="language of the text (en, ko, uk, ru, or any ISO code)")
-    p.add_argument("file", help="text file, web page (.html) or Markdown (.md)")
+    p.add_argument("file", help="text file, web page (.html), Markdown (.md), Word file (.docx) or subtitles (.srt)")
     p.add_argument(
         "--offsets",
         action="store_true",
@@ -17,7 +17,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "and the block's number)",
     )
     p.add_argument("--keep-furniture", action="store_true", help="do not drop page furniture paragraphs")
-    p.add_argument("--input-format", metavar="NAME", help="read the file as this format (text, html, markdown)")
+    p.add_argument(
+        "--input-format", metavar="NAME", help="read the file as this format (text, html, markdown, docx, srt, vtt)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -31,12 +31,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--input",
         metavar="FILE",
-        help="English text, web page (.html) or Markdown (.md) (default: the config's input, the seed)",
+        help="English text, web page (.html), Markdown (.md), Word document (.docx) or subtitles (.srt, .vtt) "
+        "(default: the config's input, the seed)",
     )
     p.add_argument(
         "--input-format",
         metavar="NAME",
-        help="read the input as this format instead of by its extension: text, html, markdown (sets read.format)",
+        help="read the input as this format instead of by its extension: text, html, markdown, docx, srt, vtt "
+        "(sets read.format)",
     )
     add_config_arguments(p)
     p.add_argument("--model", metavar="ID_OR_DIR", help="hub id or local MarianMT folder (sets translate.model)")

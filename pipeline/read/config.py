@@ -72,7 +72,8 @@ class ReadConfig(Section):
     format: str = Field(
         "auto",
         description="the input format: auto (by the file's extension: .html/.htm html, .md/.markdown markdown, "
-        ".srt srt, .vtt vtt, anything else text), or a reader's name: text, html, markdown, srt, vtt",
+        ".docx docx, .srt srt, .vtt vtt, anything else text), or a reader's name: text, html, markdown, docx, srt, "
+        "vtt",
     )
     html: HtmlConfig = Field(default_factory=lambda: HtmlConfig(), description="HTML pages")
     srt: SrtConfig = Field(default_factory=lambda: SrtConfig(), description="subtitles: SRT and WebVTT")
