@@ -55,6 +55,7 @@ FLAG_OF = {
 SETTINGS = [
     "translate.cache=false",
     "translate.threads=1",
+    "translate.compute_type=float32",  # ctranslate2: int8 weights make the tiny copying model loop on its own
     "check_links=false",  # no embedder: the ladder's flags do not depend on the aligner's check
     "align.aligner=length",
     "qa.wrong_language.use_lid=false",  # the transliteration is not a language fastText knows: script signals only
