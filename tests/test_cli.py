@@ -90,7 +90,17 @@ def test_report_and_summary_give_seconds_per_step_and_peak_memory(
     assert main(["translate", "--lang", "uk", "--model", str(en_uk_model), "--out", str(tmp_path), *FAST]) == 0
     report = json.loads((tmp_path / "000_d3c0a91caa4d5cc3.en-uk.report.json").read_text(encoding="utf-8"))
     steps = report["profile"]["seconds"]
-    assert list(steps) == ["read", "segment", "model_load", "translate", "embedder_load", "link", "qa", "render"]
+    assert list(steps) == [
+        "read",
+        "segment",
+        "model_load",
+        "translate",
+        "repair",
+        "embedder_load",
+        "link",
+        "qa",
+        "render",
+    ]
     assert all(v >= 0 for v in steps.values()) and sum(steps.values()) > 0  # the process may have caches warm
     assert 50 < report["profile"]["peak_rss_mb"] < 100_000
     summary = [r.getMessage() for r in caplog.records if r.getMessage().startswith("uk: ")]
