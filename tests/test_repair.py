@@ -290,3 +290,29 @@ def test_a_document_mostly_flagged_skips_the_ladder(tmp_path: Path) -> None:
     assert [c[0] for c in tr.calls] == ["plain"] and not any("repaired" in p for p in pairs)
     pairs = _run(tmp_path / "all", AllLoop(), "translate.repair.max_share=1.0")
     assert all(p["repaired"] == "no-repeat" and p["tgt"] == clean(p["src"], "без") for p in pairs)
+
+
+def test_a_document_with_markup_is_repaired_with_its_codes(tmp_path: Path) -> None:
+    """The ladder decodes the unit with its codes' placeholders; the repaired target gets its codes back, the
+    translated document has the repaired text, and the first output (an alternative) has no placeholders."""
+
+    class Marked(Stand):
+        def translate(self, texts: Sequence[str]) -> list[Output]:
+            self.calls.append(("plain", list(texts)))
+            return [Output(looped(t) if "committee" in t else clean(t), 0.5) for t in texts]
+
+    text = (
+        "# Talks\n\nThe talks began on Monday in the old town hall.\n\n"
+        "The **committee** will meet again next week.\n\nBoth sides met in Geneva for the first time.\n\n"
+        "The second round starts in May and may last a week.\n"
+    )
+    cfg = load_config(lang="uk", overrides=SETTINGS)
+    src = tmp_path / "talks.md"
+    src.write_text(text, encoding="utf-8")
+    translate_file(cfg, src, tmp_path / "out", translator=Marked())
+    lines = (tmp_path / "out" / "talks.en-uk.jsonl").read_text(encoding="utf-8").splitlines()
+    (pair,) = [p for p in map(json.loads, lines) if "committee" in p["src"]]
+    assert pair["repaired"] == "no-repeat" and pair["tgt"] == clean("The committee will meet again next week.", "без")
+    assert [c["kind"] for c in pair["tgt_codes"]] == ["bold"] and "(" not in pair["alternatives"][0]["text"]
+    doc = (tmp_path / "out" / "talks.uk.md").read_text(encoding="utf-8")
+    assert "**" + clean("committee") + "**" in doc and "засідання засідання" not in doc
