@@ -148,3 +148,47 @@ def test_a_page_without_alternatives_has_none_of_their_parts(tmp_path: Path) -> 
     page = (out / "talks.en-uk.review.html").read_text(encoding="utf-8")
     for absent in ("alts{", "}alts", "alternativesList", "use-alternative", ".repaired"):
         assert absent not in page
+
+
+OMEGAT = shutil.which("omegat")
+
+
+@pytest.mark.skipif(
+    not OMEGAT or not shutil.which("java"), reason="OmegaT is not installed (apt-get install -y omegat)"
+)
+def test_omegat_takes_an_xliff_with_alternatives_and_writes_them_back(tmp_path: Path) -> None:
+    """OmegaT 3.6 (console-translate) reads the XLIFF with the alternatives' <alt-trans> as a source document and
+    writes it back with every one of them; apply-review still reads the pipeline's own."""
+    import os
+
+    from test_omegat import PROJECT_FILE
+
+    out = _run(tmp_path / "run", NBest(), "translate.alternatives=2")
+    project = tmp_path / "project"
+    for sub in ("source", "target", "tm/auto", "glossary", "dictionary", "omegat"):
+        (project / sub).mkdir(parents=True, exist_ok=True)
+    (project / "omegat.project").write_text(PROJECT_FILE.format(src="EN", tgt="UK"), encoding="utf-8")
+    xlf = (out / "talks.en-uk.xlf").read_text(encoding="utf-8")
+    (project / "source" / "talks.en-uk.xlf").write_text(xlf, encoding="utf-8")
+    env = {
+        **os.environ,
+        "JAVA_TOOL_OPTIONS": f"-Djava.awt.headless=true -Duser.home={tmp_path / 'home'}",
+        "LC_ALL": "C.UTF-8",
+    }
+    assert OMEGAT is not None
+    res = subprocess.run(
+        [OMEGAT, str(project), "--mode=console-translate", f"--config-dir={tmp_path / 'cfg'}", "--quiet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    back = (project / "target" / "talks.en-uk.xlf").read_text(encoding="utf-8")
+    assert back.count("<alt-trans") == xlf.count("<alt-trans") == 9
+    pairs = read_jsonl(out / "talks.en-uk.jsonl")
+    for p in pairs:
+        assert all(a.text in back for a in p.alternatives)
+    units = read_xliff(project / "target" / "talks.en-uk.xlf").units
+    assert [u.original for u in units] == [p.tgt for p in pairs]
