@@ -31,6 +31,7 @@ SETTINGS = [
     "check_links=false",
 ]
 LOOP = "The committee will meet again next week."
+LOOPS = "will meet again"  # what makes Stand loop (a glossary term of LOOP may be a placeholder by then)
 TEXT = (
     "The talks began on Monday in the old town hall. Both sides met in Geneva for the first time.\n\n"
     f"{LOOP} The second round starts in May and may last a week.\n"
@@ -67,7 +68,7 @@ class Stand(TranslatorBase):
 
     def translate(self, texts: Sequence[str]) -> list[Output]:
         self.calls.append(("plain", list(texts)))
-        return [Output(looped(t) if LOOP in t else clean(t), 0.5) for t in texts]
+        return [Output(looped(t) if LOOPS in t else clean(t), 0.5) for t in texts]
 
     def translate_with(self, texts: Sequence[str], decoding: Decoding) -> list[list[Output]] | None:
         if not self.options:
@@ -89,7 +90,7 @@ class Stand(TranslatorBase):
                         Output(clean(t, "третя"), 0.4),
                     ][: decoding.num_hypotheses]
                 )
-            elif self.no_repeat_loops and LOOP in t:
+            elif self.no_repeat_loops and LOOPS in t:
                 out.append([Output(looped(t), 0.5)])
             else:
                 out.append([Output(clean(t, "без"), 0.45)])
@@ -316,3 +317,14 @@ def test_a_document_with_markup_is_repaired_with_its_codes(tmp_path: Path) -> No
     assert [c["kind"] for c in pair["tgt_codes"]] == ["bold"] and "(" not in pair["alternatives"][0]["text"]
     doc = (tmp_path / "out" / "talks.uk.md").read_text(encoding="utf-8")
     assert "**" + clean("committee") + "**" in doc and "засідання засідання" not in doc
+
+
+@pytest.mark.parametrize(("stand", "step"), [(Stand(), "no-repeat"), (Stand(no_repeat_loops=True), "n-best")])
+def test_the_ladder_keeps_the_glossary_terms(tmp_path: Path, stand: Stand, step: str) -> None:
+    """glossary.enforce: every candidate goes through the same term protection as the first output."""
+    glossary = tmp_path / "terms.csv"
+    glossary.write_text("en,uk\ncommittee,комітет\n", encoding="utf-8")
+    pairs = _run(tmp_path, stand, f"glossary.files=[{glossary}]", "glossary.enforce=true")
+    pair = _loop_pair(pairs)
+    assert pair["repaired"] == step and "комітет" in pair["tgt"] and "committee" not in pair["tgt"]
+    assert "term_missing" not in pair["flags"] and "(" not in pair["tgt"]
