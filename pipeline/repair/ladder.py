@@ -92,7 +92,6 @@ class LadderResult:
     outputs: list[Output]
     repairs: dict[int, Repair] = field(default_factory=dict)  # unit index -> how it was repaired
     flagged: int = 0  # units that climbed the ladder
-    seconds: float = 0.0
 
 
 # --------------------------------------------------------------------------- step c: clause boundaries
@@ -163,7 +162,7 @@ def run_ladder(
         log.info("repair: %d of %d units flagged, over translate.repair.max_share (%g): the model is at fault, not a "
                  "decode; the ladder is skipped", len(left), len(texts), cfg.max_share)  # fmt: skip
         return result
-    log.info("repair: %d of %d units flagged (%s); decoding them again", len(left), len(texts), ", ".join(wanted))
+    log.info("repair: %d of %d units flagged (%s); decoding them again", len(left), len(texts), ", ".join(cfg.flags))
     no_repeat = Decoding(1, cfg.no_repeat_ngram_size, cfg.repetition_penalty)
     decode = _guarded(decode)
     translate = _guarded(translate)
@@ -206,6 +205,9 @@ def run_ladder(
                     score = min(scores) if scores else None
                     candidates[i] = [Output(" ".join(o.text for o in outs if o.text).strip(), score)]
             attempt("split", candidates)
+    steps = [r.step for r in result.repairs.values()]
+    log.info("repair: %d of %d flagged units repaired (%s)", len(steps), result.flagged,
+             ", ".join(f"{s} {steps.count(s)}" for s in dict.fromkeys(steps)) or "none")  # fmt: skip
     if left:
         log.info("repair: %d of %d flagged units kept their first output (no step passed the checks)",
                  len(left), result.flagged)  # fmt: skip
