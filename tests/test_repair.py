@@ -328,3 +328,19 @@ def test_the_ladder_keeps_the_glossary_terms(tmp_path: Path, stand: Stand, step:
     pair = _loop_pair(pairs)
     assert pair["repaired"] == step and "комітет" in pair["tgt"] and "committee" not in pair["tgt"]
     assert "term_missing" not in pair["flags"] and "(" not in pair["tgt"]
+
+
+def test_translate_corpus_keeps_a_record_whose_repair_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.components import Components
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(Components, "repair", boom)
+    cfg = load_config(lang="uk", overrides=SETTINGS)
+    corpus = tmp_path / "talks.jsonl"
+    corpus.write_text(json.dumps({"id": "talks", "text": TEXT}) + "\n", encoding="utf-8")
+    run_corpus(cfg, corpus, tmp_path / "many", engine="local", translator_factory=Stand())
+    shard = next((tmp_path / "many" / "shards").glob("*.en-uk.jsonl"))
+    pair = _loop_pair([json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()])
+    assert "repetition" in pair["flags"] and "repaired" not in pair and pair["tgt"] == looped(LOOP)

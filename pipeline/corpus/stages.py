@@ -191,9 +191,14 @@ class TranslateStage:
             outputs = [table[t][0] for t in texts]
             assert doc.seg is not None
             # the repair ladder and the alternatives (translate.repair, translate.alternatives), record by record
-            fixed = self.parts.repair(tr, doc.seg, units, doc.slots, doc.blocks, outputs, qa=self.parts.cfg.corpus.qa)
-            doc.notes = fixed.notes
-            doc.outputs, doc.codes = self.parts.restore(fixed.outputs, doc.slots, units, doc.blocks)
+            qa = self.parts.cfg.corpus.qa
+            try:
+                fixed = self.parts.repair(tr, doc.seg, units, doc.slots, doc.blocks, outputs, qa=qa)
+                outputs, doc.notes = fixed.outputs, fixed.notes
+            except Exception as e:  # noqa: BLE001 - the record goes on unrepaired; the link stage judges it
+                log.warning("record %s: the repair ladder failed (%s); its first outputs are kept", doc.record.id,
+                            reason_of(e))  # fmt: skip
+            doc.outputs, doc.codes = self.parts.restore(outputs, doc.slots, units, doc.blocks)
             if self.parts.kept is not None:
                 protected, dropped = sum(table[t][1] for t in texts), sum(table[t][2] for t in texts)
                 for key, n in (("terms_protected", protected), ("placeholders_dropped", dropped)):
