@@ -13,8 +13,8 @@ The rule, from the pair's flags only (so every writer and the review page agree,
 It is not a quality estimate: the scores behind ``low_score`` and ``low_mt_score`` come from thresholds that no real
 model weights here could calibrate. With weights, calibrate them on a document with a reference translation
 (``python -m pipeline translate --lang uk --input DOC --ref REF.txt``: the evaluation file has each pair's chrF
-beside its scores) and set ``qa.low_mt_score.threshold`` / ``qa.low_score.threshold`` where the pairs with a low
-chrF start; the risk level follows.
+beside its scores) and set ``qa.low_score.min_score`` / ``qa.low_mt_score.min_mt_score`` (that check is off by
+default: ``qa.low_mt_score.enabled``) where the pairs with a low chrF start; the risk level follows.
 """
 
 from __future__ import annotations
