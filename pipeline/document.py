@@ -340,6 +340,6 @@ def run_signature(
         model_revision=translator.model_revision,
         backend=translator.name,
         aligner=links,
-        decoding=f"beam{num_beams}.max{max_new_tokens}" + (f".prefix{prefix}" if prefix else ""),
+        decoding=f"beam{num_beams}.max{max_new_tokens}{bounded}" + (f".prefix{prefix}" if prefix else ""),
         extra=(("unit", unit),),
     )
