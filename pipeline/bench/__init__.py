@@ -2,7 +2,10 @@
 
 One module per benchmark, run by its command in ``pipeline/commands/bench*.py``:
 
-* :mod:`pipeline.bench.translation` (with :mod:`pipeline.bench.e2e`): ``bench``, translation throughput;
+* :mod:`pipeline.bench.translation` (with :mod:`pipeline.bench.e2e` and :mod:`pipeline.bench.baselines`): ``bench``,
+  translation throughput;
+* :mod:`pipeline.bench.equal`: the check that the systems a benchmark compares decode the same before it times them;
+* :mod:`pipeline.bench.robust`: ``bench-robust``, detection and repair of degenerate translations;
 * :mod:`pipeline.bench.align` (with :mod:`pipeline.bench.omissions`): ``bench-align``, aligner accuracy on
   the dev sets, and speed and memory on a synthetic pair;
 * :mod:`pipeline.bench.segmentation`: ``bench-segment``, segmenter cases passed and speed;
