@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Sequence
 
 import pytest
 
@@ -45,10 +46,10 @@ def test_each_fault_is_caught_by_its_own_check() -> None:
 class Echo(TranslatorBase):
     name, model_id, model_revision, device = "echo-1", "echo", "none", "cpu"
 
-    def translate(self, texts: list[str]) -> list[Output]:  # type: ignore[override]
+    def translate(self, texts: Sequence[str]) -> list[Output]:
         return [Output(t, 0.5) for t in texts]
 
-    def translate_with(self, texts: list[str], decoding: Decoding) -> list[list[Output]] | None:  # type: ignore[override]
+    def translate_with(self, texts: Sequence[str], decoding: Decoding) -> list[list[Output]] | None:
         return [[Output(t, 0.4)] for t in texts]
 
 

@@ -779,7 +779,15 @@ def test_the_signature_names_the_length_bound(en_uk_model: Path) -> None:
 
     def decoding(**kw: Any) -> str:
         info = Info()
-        sig = run_signature(segmenter="s", translator=info, links="l", num_beams=4, max_new_tokens=256, unit="u", **kw)
+        sig = run_signature(
+            segmenter="s",
+            translator=info,  # type: ignore[arg-type]
+            links="l",
+            num_beams=4,
+            max_new_tokens=256,
+            unit="u",
+            **kw,
+        )
         return sig.decoding
 
     assert decoding() == "beam4.max256"

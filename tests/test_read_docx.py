@@ -326,8 +326,8 @@ def test_every_block_changed(data: bytes) -> None:
         (k, s + "» " + t.upper()) for (k, t), s in zip(EXPECTED, lead, strict=True)
     ]
     for a, b in zip(doc.blocks, again.blocks, strict=True):  # the same codes around the same (moved) words
-        lead = 1 if a.text[:1] == " " else 0
-        assert [(c.id, c.kind, c.start + 2 + lead, c.end + 2 + lead, c.isolated) for c in a.codes] == [
+        shift = 1 if a.text[:1] == " " else 0
+        assert [(c.id, c.kind, c.start + 2 + shift, c.end + 2 + shift, c.isolated) for c in a.codes] == [
             (c.id, c.kind, c.start, c.end, c.isolated) for c in b.codes
         ]
     before, after = members(data), members(out)
@@ -594,7 +594,8 @@ def test_rewriting_every_paragraph_keeps_its_text_and_formatting(data: bytes) ->
         ]
     d0, d1 = docx.Document(io.BytesIO(data)), docx.Document(io.BytesIO(out))
     for p0, p1 in zip(d0.paragraphs, d1.paragraphs, strict=True):
-        assert _chars(p1)[: len(_chars(p0))] == _chars(p0) and p1.style.name == p0.style.name
+        assert _chars(p1)[: len(_chars(p0))] == _chars(p0)
+        assert p1.style is not None and p0.style is not None and p1.style.name == p0.style.name
     assert [(h.text, h.address) for p in d1.paragraphs for h in p.hyperlinks] == [
         (h.text, h.address) for p in d0.paragraphs for h in p.hyperlinks
     ]

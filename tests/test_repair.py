@@ -262,7 +262,12 @@ def test_the_cache_keeps_decodes_with_options_apart(en_uk_model: Path, tmp_path:
     first = tr.translate_with([text], Decoding(1, 2, 1.0))
     calls: list[int] = []
     real = tr.inner.translate_with
-    tr.inner.translate_with = lambda texts, decoding: calls.append(len(texts)) or real(texts, decoding)
+
+    def counted(texts: Any, decoding: Decoding) -> Any:
+        calls.append(len(texts))
+        return real(texts, decoding)
+
+    tr.inner.translate_with = counted
     assert tr.translate_with([text], Decoding(1, 2, 1.0)) == first and calls == []  # from the cache
     other = tr.translate_with([text], Decoding(1, 3, 1.0))  # other settings: another key, decoded
     assert calls == [1] and other != tr.translate([text])

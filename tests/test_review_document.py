@@ -167,6 +167,7 @@ def test_split_parts_are_joined_and_a_lost_code_is_put_back_at_its_edge() -> Non
         _pair(1, (0,), (0,), "three.", "три."),
     ]
     (target,), kept = sentence_targets(pairs, blocks)
+    assert target is not None
     text, codes = target
     assert text == "Один два три."
     assert [(c.id, c.start, c.end, c.by_rule) for c in codes] == [(1, 0, 0, True), (2, 13, 13, True)]

@@ -114,6 +114,8 @@ def test_every_output_carries_the_same_risk_level(tmp_path) -> None:  # type: ig
     qualifiers = [t.get("state-qualifier") for t in xlf.iterfind(".//x:trans-unit/x:target", ns)]
     assert qualifiers == ["leveraged-mt", "leveraged-mt", "rejected-inaccurate"]
     page = (out / "doc.en-uk.review.html").read_text(encoding="utf-8")
-    data = json.loads(re.search(r'<script type="application/json" id="review-data">(.*?)</script>', page, re.S)[1])
+    found = re.search(r'<script type="application/json" id="review-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    data = json.loads(found[1])
     assert [p["risk"] for p in data["pairs"]] == want
     assert 'id="risk-filter"' in page
