@@ -114,3 +114,34 @@ def test_paragraph_units_with_documents_stop_the_job_in_one_line(tmp_path: Path)
         run_corpus(
             _cfg("translate.unit=paragraph"), tmp_path / "in", tmp_path / "out", translator_factory=FailOn("nothing")
         )
+
+
+def test_word_files_and_subtitles_are_document_records_too(tmp_path: Path) -> None:
+    """A folder of a DOCX and an SRT (built here): one record each, each translated back into its own format."""
+    import io
+
+    import docx
+    import srt
+    from test_read_srt import FILM
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    d = docx.Document()
+    d.add_heading("The harbour reopened in spring", 1)
+    p = d.add_paragraph("The ferry left on ")
+    p.add_run("Tuesday").bold = True
+    p.add_run(" at dawn.")
+    d.save(str(folder / "harbour.docx"))
+    (folder / "film.srt").write_text(FILM, encoding="utf-8")
+    report = run_corpus(_cfg(), folder, tmp_path / "out", translator_factory=FailOn("nothing"))
+    assert (report.records, report.written, report.rejected) == (2, 2, 0)
+    out = tmp_path / "out" / "documents"
+    word = docx.Document(io.BytesIO((out / "harbour.uk.docx").read_bytes()))
+    assert [q.text for q in word.paragraphs] == ["THE HARBOUR REOPENED IN SPRING", "THE FERRY LEFT ON TUESDAY AT DAWN."]
+    assert [r.text for r in word.paragraphs[1].runs if r.bold] == ["TUESDAY"]  # the bold run around its word
+    cues = list(srt.parse((out / "film.uk.srt").read_text(encoding="utf-8")))
+    source = list(srt.parse(FILM))
+    assert [(c.index, c.start, c.end) for c in cues] == [(c.index, c.start, c.end) for c in source]
+    assert all(c.content.strip() for c in cues) and cues[3].content == "<i>NOBODY IN THE VILLAGE SLEPT.</i>"
+    by_doc = _records(tmp_path / "out")
+    assert sorted(by_doc) == ["film.srt", "harbour.docx"]

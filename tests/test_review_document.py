@@ -202,8 +202,6 @@ def test_omegat_post_edits_the_xliff_with_its_tags_and_apply_review_writes_the_p
     """OmegaT 3.6 opens the run's XLIFF with the codes as its tags (``<g0>``...``</g0>``: OmegaT's own TMX writes a
     segment's tags as that text), takes a post-edit from ``tm/auto`` that moves the bold to other words, writes the
     XLIFF back with ``<g>`` around them, and ``apply-review`` writes the reviewed page from it."""
-    from test_omegat import PROJECT_FILE
-
     src, out, records = _translate(tmp_path, en_uk_model)
     monday = next(r for r in records if r["src"] == "The talks began on Monday in Geneva.")
     plain = next(r for r in records if r["src"] == "Observers expect a long process.")
@@ -212,21 +210,7 @@ def test_omegat_post_edits_the_xliff_with_its_tags_and_apply_review_writes_the_p
     tagged = f"{mt[: bold['start']]}<g0>{mt[bold['start'] : bold['end']]}</g0>{mt[bold['end'] :]}"
     units = TU.format(mt=escape(tagged), edited=escape("Переговори почалися в <g0>понеділок</g0> у Женеві."))
     units += TU.format(mt=escape(plain["tgt"]), edited="Спостерігачі чекають довгого процесу.")
-    project = tmp_path / "project"
-    for sub in ("source", "target", "tm/auto", "glossary", "dictionary", "omegat"):
-        (project / sub).mkdir(parents=True, exist_ok=True)
-    (project / "omegat.project").write_text(PROJECT_FILE.format(src="EN", tgt="UK"), encoding="utf-8")
-    shutil.copy(out / "talks.en-uk.xlf", project / "source" / "talks.en-uk.xlf")
-    (project / "tm" / "auto" / "post-edit.tmx").write_text(TM.format(units=units), encoding="utf-8")
-    env = {**os.environ, "JAVA_TOOL_OPTIONS": f"-Djava.awt.headless=true -Duser.home={tmp_path / 'home'}"}
-    assert OMEGAT is not None
-    res = subprocess.run(
-        [OMEGAT, str(project), "--mode=console-translate", f"--config-dir={tmp_path / 'cfg'}", "--quiet"],
-        capture_output=True, text=True, env={**env, "LC_ALL": "C.UTF-8"}, timeout=180, cwd=tmp_path,
-    )  # fmt: skip
-    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
-    edited = out / "talks.en-uk.omegat.xlf"
-    shutil.copy(project / "target" / "talks.en-uk.xlf", edited)
+    edited = _omegat(tmp_path, out / "talks.en-uk.xlf", units)
     assert '<g id="1" ctype="bold">понеділок</g>' in edited.read_text(encoding="utf-8")
     assert main(["-q", "apply-review", str(edited)]) == 0
     tree = lxml.html.fromstring((out / "talks.uk.html").read_text(encoding="utf-8"))
@@ -235,3 +219,72 @@ def test_omegat_post_edits_the_xliff_with_its_tags_and_apply_review_writes_the_p
     assert p.find("b").tail.startswith(" у Женеві.")
     assert [li.text_content() for li in tree.iter("li")][1] == "Спостерігачі чекають довгого процесу."
     assert _shape((out / "talks.uk.html").read_text(encoding="utf-8")) == _shape(PAGE)
+
+
+def _omegat(tmp_path: Path, xlf: Path, units: str = "") -> Path:
+    """``xlf`` through OmegaT 3.6 (console-translate: a project with it as its source document and ``units`` as a
+    TM in ``tm/auto``); the XLIFF OmegaT writes back, as ``<stem>.omegat.xlf`` beside ``xlf``."""
+    from test_omegat import PROJECT_FILE
+
+    project = tmp_path / "project"
+    for sub in ("source", "target", "tm/auto", "glossary", "dictionary", "omegat"):
+        (project / sub).mkdir(parents=True, exist_ok=True)
+    (project / "omegat.project").write_text(PROJECT_FILE.format(src="EN", tgt="UK"), encoding="utf-8")
+    shutil.copy(xlf, project / "source" / xlf.name)
+    (project / "tm" / "auto" / "post-edit.tmx").write_text(TM.format(units=units), encoding="utf-8")
+    env = {**os.environ, "JAVA_TOOL_OPTIONS": f"-Djava.awt.headless=true -Duser.home={tmp_path / 'home'}"}
+    assert OMEGAT is not None
+    res = subprocess.run(
+        [OMEGAT, str(project), "--mode=console-translate", f"--config-dir={tmp_path / 'cfg'}", "--quiet"],
+        capture_output=True, text=True, env={**env, "LC_ALL": "C.UTF-8"}, timeout=180, cwd=tmp_path,
+    )  # fmt: skip
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    edited = xlf.with_name(xlf.name.removesuffix(".xlf") + ".omegat.xlf")
+    shutil.copy(project / "target" / xlf.name, edited)
+    return edited
+
+
+@pytest.mark.skipif(
+    not OMEGAT or not JAVA, reason="OmegaT is not installed (apt-get install -y omegat); the round trip needs it"
+)
+@pytest.mark.parametrize("kind", ["docx", "srt"])
+def test_omegat_round_trip_of_a_word_file_and_subtitles(tmp_path: Path, en_uk_model: Path, kind: str) -> None:
+    """The XLIFF of a Word file or of subtitles goes through OmegaT 3.6 with its tags and comes back whole, with a
+    post-edit of one segment; apply-review writes the reviewed ``.docx``/``.srt`` with that edit and every other
+    block as the run wrote it."""
+    import docx
+    from test_read_srt import FILM
+
+    from pipeline.read import READERS, ReadConfig
+
+    src = tmp_path / f"doc.{kind}"
+    if kind == "docx":
+        d = docx.Document()
+        d.add_heading("The harbour reopened in spring", 1)
+        p = d.add_paragraph("The ferry left on ")
+        p.add_run("Tuesday").bold = True
+        p.add_run(" at dawn.")
+        d.add_paragraph("Observers expect a long season.")
+        d.save(str(src))
+    else:
+        src.write_text(FILM, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["-q", "translate", "--lang", "uk", "--model", str(en_uk_model), "--input", str(src), "--out", str(out)]
+    assert main([*args, *SETTINGS]) == 0
+    records = [json.loads(x) for x in (out / "doc.en-uk.jsonl").read_text(encoding="utf-8").splitlines()]
+
+    def tags_at_edges_only(r: dict[str, Any]) -> bool:  # OmegaT leaves such tags out of the segment's text
+        return all(c["isolated"] and c["start"] in (0, len(r["tgt"])) for c in r.get("tgt_codes", []))
+
+    plain = next(r for r in records if r["tgt"].strip() and tags_at_edges_only(r))  # a segment without inner tags
+    units = TU.format(mt=escape(plain["tgt"]), edited="ВІДРЕДАГОВАНО ПЕРЕКЛАДАЧЕМ.")
+    machine = (out / f"doc.uk.{kind}").read_bytes()
+    edited = _omegat(tmp_path, out / "doc.en-uk.xlf", units)
+    assert "ВІДРЕДАГОВАНО ПЕРЕКЛАДАЧЕМ." in edited.read_text(encoding="utf-8")
+    assert main(["-q", "apply-review", str(edited)]) == 0
+    reader = READERS.load(kind)(ReadConfig())
+    before = reader.read(machine, where="machine", lang="uk").blocks
+    after = reader.read((out / f"doc.uk.{kind}").read_bytes(), where="reviewed", lang="uk").blocks
+    changed = [(a.text, b.text) for a, b in zip(before, after, strict=True) if a.text != b.text]
+    assert len(changed) == 1 and "ВІДРЕДАГОВАНО ПЕРЕКЛАДАЧЕМ." in changed[0][1], changed
+    assert [[c.kind for c in b.codes] for b in before] == [[c.kind for c in b.codes] for b in after]
