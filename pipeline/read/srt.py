@@ -23,27 +23,16 @@ broken timecode, a cue that ends before it starts or starts before the one befor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import timedelta
 
 import srt
 
 from pipeline.errors import InputError
-from pipeline.read.base import Block, SourceDocument
 from pipeline.read.config import ReadConfig
-from pipeline.read.subtitles import (
-    SRT_SYNTAX,
-    Cue,
-    SubtitleSkeleton,
-    cue_blocks,
-    decode,
-    leading_tags,
-    line_end,
-    write_cues,
-)
+from pipeline.read.subtitles import SRT_SYNTAX, Cue, SubtitleReader, leading_tags
 from pipeline.read.subtitles_layout import Limits
 
-__all__ = ["SrtReader", "make_reader", "parse_cues"]
+__all__ = ["make_reader", "parse_cues"]
 
 _TIME = re.compile(r"^(\d+)[,.:，．。：](\d+)[,.:，．。：](\d+)(?:[,.:，．。：](\d*))?$")
 
@@ -112,24 +101,8 @@ def parse_cues(text: str, where: str) -> list[Cue]:
     return cues
 
 
-class SrtReader:
-    name = "srt"
-    extensions = (".srt",)
-
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-
-    def read(self, data: bytes, *, where: str, lang: str) -> SourceDocument:
-        text, encoding, codec, bom = decode(data, where, lang)
-        cues = parse_cues(text, where)
-        blocks, members = cue_blocks(text, cues, SRT_SYNTAX)
-        skeleton = SubtitleSkeleton(text, codec, bom, tuple(cues), tuple(members), line_end(text), SRT_SYNTAX)
-        return SourceDocument("srt", "x-srt", blocks=tuple(blocks), encoding=encoding, skeleton=skeleton)
-
-    def write(self, doc: SourceDocument, blocks: Sequence[Block]) -> bytes:
-        return write_cues(doc, blocks, self.limits)
-
-
-def make_reader(cfg: ReadConfig) -> SrtReader:
+def make_reader(cfg: ReadConfig) -> SubtitleReader:
     s = cfg.srt
-    return SrtReader(Limits(s.max_line_length, s.max_lines, s.max_cps))
+    return SubtitleReader(
+        "srt", (".srt",), "x-srt", parse_cues, SRT_SYNTAX, Limits(s.max_line_length, s.max_lines, s.max_cps)
+    )

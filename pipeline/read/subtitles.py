@@ -37,6 +37,7 @@ __all__ = [
     "MAX_GAP",
     "SRT_SYNTAX",
     "Cue",
+    "SubtitleReader",
     "SubtitleSkeleton",
     "Syntax",
     "cue_blocks",
@@ -323,3 +324,29 @@ def write_cues(doc: SourceDocument, blocks: Sequence[Block], limits: Limits) -> 
     except UnicodeEncodeError:
         log.warning("the translated subtitles do not fit %s: written as UTF-8", doc.encoding)
         return text.encode("utf-8")
+
+
+class SubtitleReader:
+    """A subtitle format (SRT, WebVTT): its cue parser and syntax; blocks, layout and writing are shared."""
+
+    def __init__(
+        self,
+        name: str,
+        extensions: tuple[str, ...],
+        datatype: str,
+        parse: Callable[[str, str], list[Cue]],
+        syntax: Syntax,
+        limits: Limits,
+    ) -> None:
+        self.name, self.extensions, self.datatype = name, extensions, datatype
+        self.parse, self.syntax, self.limits = parse, syntax, limits
+
+    def read(self, data: bytes, *, where: str, lang: str) -> SourceDocument:
+        text, encoding, codec, bom = decode(data, where, lang)
+        cues = self.parse(text, where)
+        blocks, members = cue_blocks(text, cues, self.syntax)
+        skeleton = SubtitleSkeleton(text, codec, bom, tuple(cues), tuple(members), line_end(text), self.syntax)
+        return SourceDocument(self.name, self.datatype, blocks=tuple(blocks), encoding=encoding, skeleton=skeleton)
+
+    def write(self, doc: SourceDocument, blocks: Sequence[Block]) -> bytes:
+        return write_cues(doc, blocks, self.limits)

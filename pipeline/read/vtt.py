@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
 from datetime import timedelta
 
 from pipeline.errors import InputError
-from pipeline.read.base import Block, SourceDocument
 from pipeline.read.config import ReadConfig
-from pipeline.read.subtitles import Cue, SubtitleSkeleton, Syntax, cue_blocks, decode, line_end, write_cues
+from pipeline.read.subtitles import Cue, SubtitleReader, Syntax
 from pipeline.read.subtitles_layout import Limits
 
-__all__ = ["VTT_SYNTAX", "VttReader", "make_reader", "parse_cues"]
+__all__ = ["VTT_SYNTAX", "make_reader", "parse_cues"]
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
 _TIMING = re.compile(r"^(\S+)[ \t]+-->[ \t]+(\S+)(?:[ \t].*)?$")
@@ -131,24 +129,8 @@ def parse_cues(text: str, where: str) -> list[Cue]:
     return cues
 
 
-class VttReader:
-    name = "vtt"
-    extensions = (".vtt",)
-
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-
-    def read(self, data: bytes, *, where: str, lang: str) -> SourceDocument:
-        text, encoding, codec, bom = decode(data, where, lang)
-        cues = parse_cues(text, where)
-        blocks, members = cue_blocks(text, cues, VTT_SYNTAX)
-        skeleton = SubtitleSkeleton(text, codec, bom, tuple(cues), tuple(members), line_end(text), VTT_SYNTAX)
-        return SourceDocument("vtt", "x-vtt", blocks=tuple(blocks), encoding=encoding, skeleton=skeleton)
-
-    def write(self, doc: SourceDocument, blocks: Sequence[Block]) -> bytes:
-        return write_cues(doc, blocks, self.limits)
-
-
-def make_reader(cfg: ReadConfig) -> VttReader:
+def make_reader(cfg: ReadConfig) -> SubtitleReader:
     s = cfg.srt
-    return VttReader(Limits(s.max_line_length, s.max_lines, s.max_cps))
+    return SubtitleReader(
+        "vtt", (".vtt",), "x-vtt", parse_cues, VTT_SYNTAX, Limits(s.max_line_length, s.max_lines, s.max_cps)
+    )
