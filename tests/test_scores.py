@@ -65,6 +65,7 @@ def _noisy_translator(model: Path, beams: int, max_new: int, seed: int, noise: f
             f"translate.model={model}",
             f"translate.num_beams={beams}",
             f"translate.max_new_tokens={max_new}",
+            "translate.max_length_factor=null",  # the reference below decodes unbounded, as the code before did
             "translate.cache=false",
         ],
     )
