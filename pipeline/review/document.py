@@ -22,15 +22,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline.errors import InputError
-from pipeline.read.codes import SegmentedBlocks
+from pipeline.read.codes import SegmentedBlocks, collapse_whitespace
 from pipeline.records import AlignedPair, InlineCode, SentenceTarget
 
 __all__ = ["check_source", "sentence_targets"]
 
 
 def one_line(text: str) -> str:
-    """``text`` as a pair's source holds it (:func:`pipeline.document.one_line`): whitespace runs as one space."""
-    return " ".join(text.split())
+    """``text`` as a pair's source holds it: whitespace runs as one space, the ends stripped."""
+    return collapse_whitespace(text)[0]
 
 
 def check_source(pairs: Sequence[AlignedPair], blocks: SegmentedBlocks, where: str) -> None:
