@@ -233,3 +233,34 @@ def json_bytes(body: Any, *, indent: int = 2) -> bytes:
     (the value read back is the same)."""
     text = json.dumps(body, ensure_ascii=False, indent=indent)
     return (_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n").encode("utf-8")
+
+
+#: byte-order marks: (bom, the codec that decodes what follows it, the encoding's name)
+_DOCUMENT_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+    (codecs.BOM_UTF8, "utf-8", "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+)
+
+
+def decode_document(data: bytes, where: str, lang: str) -> tuple[str, str, str, bytes]:
+    """A text document's (Markdown, subtitles) text, the encoding it was in, the codec to write it back with and its
+    byte-order mark (b"" without one): a BOM's encoding, else UTF-8, else the legacy encoding of ``lang``'s script
+    that :func:`decode_bytes_encoding` recognises (or its :class:`InputError`); the line ends left as they are."""
+    for bom, codec, name in _DOCUMENT_BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec), name, codec, bom
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"input file {where} starts with a {name.upper()} byte-order mark but does not decode as "
+                    f"{name.upper()}",
+                    "re-save it as UTF-8",
+                ) from None
+    try:
+        return data.decode("utf-8"), "utf-8", "utf-8", b""
+    except UnicodeDecodeError:
+        _, encoding = decode_bytes_encoding(data, Path(where), what="input file", lang=lang)
+        return data.decode(encoding), encoding, encoding, b""

@@ -33,20 +33,18 @@ translate (empty, or only code) is a document with no blocks; what to do with it
 
 from __future__ import annotations
 
-import codecs
 import gc
 import logging
 import re
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pipeline.errors import InputError
-from pipeline.io import decode_bytes_encoding
+from pipeline.io import decode_document
 from pipeline.read.base import Block, SourceDocument
 from pipeline.read.config import ReadConfig
 from pipeline.read.markdown_inline import Mismatch, SourceMap, inline_text
@@ -66,13 +64,6 @@ try:  # what markdown-it trims a block's content with (JavaScript's trim); older
 except ImportError:  # pragma: no cover - markdown-it-py < 4
     _TRIM = None  # type: ignore[assignment]
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
-    (codecs.BOM_UTF8, "utf-8", "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
-)
 _EOL = re.compile(r"\r\n?|\n")  # markdown-it's own line ends (its normalize rule)
 _ROWS = "pipeline.read.markdown.rows"  # env key: table row line -> (start, end) columns of the row the parser saw
 _FENCES: dict[str, tuple[str, ...]] = {"---": ("---", "..."), "+++": ("+++",)}
@@ -127,22 +118,7 @@ def _decode(data: bytes, where: str, lang: str) -> tuple[str, str, str, bytes]:
             "document may have",
             "split it into smaller documents",
         )
-    for bom, codec, name in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(codec), name, codec, bom
-            except UnicodeDecodeError:
-                raise InputError(
-                    f"input file {where} starts with a {name.upper()} byte-order mark but does not decode as "
-                    f"{name.upper()}",
-                    "re-save it as UTF-8",
-                ) from None
-    try:
-        text, encoding = data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        _, encoding = decode_bytes_encoding(data, Path(where), what="input file", lang=lang)  # or its InputError
-        text = data.decode(encoding)
-    return text, encoding, encoding, b""
+    return decode_document(data, where, lang)
 
 
 def _front_matter(lines: _Lines) -> int:

@@ -17,16 +17,14 @@ Also here, shared by the subtitle readers: decoding a file (:func:`decode`, with
 
 from __future__ import annotations
 
-import codecs
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.io import decode_bytes_encoding
+from pipeline.io import decode_document
 from pipeline.read.base import Block, SourceDocument
 from pipeline.read.subtitles_layout import BR, CUE, Limits, cue_codes, lay_out, weights
 from pipeline.records import InlineCode
@@ -58,13 +56,6 @@ MAX_CUES = 6
 
 _LEADING = re.compile(r"(?:\{\\[^{}]*\}\s*)+")
 _EOL = re.compile(r"\r\n|\n|\r")
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
-    (codecs.BOM_UTF8, "utf-8", "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
-)
 
 
 def _same(text: str) -> str:
@@ -250,22 +241,8 @@ def decode(data: bytes, where: str, lang: str) -> tuple[str, str, str, bytes]:
             f"input file {where} has {len(data):,} bytes, more than the {MAX_BYTES:,} a subtitle file may have",
             "split it into smaller files",
         )
-    for bom, codec, name in _BOMS:
-        if data.startswith(bom):
-            try:
-                text = data[len(bom) :].decode(codec)
-            except UnicodeDecodeError:
-                raise InputError(
-                    f"input file {where} starts with a {name.upper()} byte-order mark but does not decode as "
-                    f"{name.upper()}",
-                    "re-save it as UTF-8",
-                ) from None
-            return _text(text, where), name, codec, bom
-    try:
-        return _text(data.decode("utf-8"), where), "utf-8", "utf-8", b""
-    except UnicodeDecodeError:
-        _, encoding = decode_bytes_encoding(data, Path(where), what="input file", lang=lang)  # or its InputError
-        return _text(data.decode(encoding), where), encoding, encoding, b""
+    text, encoding, codec, bom = decode_document(data, where, lang)
+    return _text(text, where), encoding, codec, bom
 
 
 def _text(text: str, where: str) -> str:
