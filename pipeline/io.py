@@ -264,3 +264,13 @@ def decode_document(data: bytes, where: str, lang: str) -> tuple[str, str, str, 
     except UnicodeDecodeError:
         _, encoding = decode_bytes_encoding(data, Path(where), what="input file", lang=lang)
         return data.decode(encoding), encoding, encoding, b""
+
+
+def encode_document(text: str, codec: str, bom: bytes, what: str) -> bytes:
+    """``text`` written back as :func:`decode_document` read it (its codec and byte-order mark), or as UTF-8 with a
+    warning when the translation has a character that encoding cannot carry (``what``: the document, for the log)."""
+    try:
+        return bom + text.encode(codec)
+    except UnicodeEncodeError:
+        log.warning("%s does not fit %s: written as UTF-8", what, codec)
+        return text.encode("utf-8")

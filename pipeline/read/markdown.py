@@ -44,7 +44,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pipeline.errors import InputError
-from pipeline.io import decode_document
+from pipeline.io import decode_document, encode_document
 from pipeline.read.base import Block, SourceDocument
 from pipeline.read.config import ReadConfig
 from pipeline.read.markdown_inline import Mismatch, SourceMap, inline_text
@@ -329,11 +329,7 @@ class MarkdownReader:
             at = region.end
         out.append(sk.text[at:])
         text = "".join(out)
-        try:
-            return sk.bom + text.encode(sk.codec)
-        except UnicodeEncodeError:
-            log.warning("the translated Markdown does not fit %s: written as UTF-8", doc.encoding)
-            return text.encode("utf-8")
+        return encode_document(text, sk.codec, sk.bom, "the translated Markdown document")
 
     def _block(self, sk: MarkdownSkeleton, old: Block, new: Block, region: _Region) -> str:
         """The Markdown of block ``new`` in ``region`` (which holds ``old`` as the source wrote it)."""

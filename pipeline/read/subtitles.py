@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from pipeline.errors import InputError
-from pipeline.io import decode_document
+from pipeline.io import decode_document, encode_document
 from pipeline.read.base import Block, SourceDocument
 from pipeline.read.subtitles_layout import BR, CUE, Limits, cue_codes, lay_out, weights
 from pipeline.records import InlineCode
@@ -296,11 +296,7 @@ def write_cues(doc: SourceDocument, blocks: Sequence[Block], limits: Limits) -> 
             at = cue.text_end
     out.append(sk.text[at:])
     text = "".join(out)
-    try:
-        return sk.bom + text.encode(sk.codec)
-    except UnicodeEncodeError:
-        log.warning("the translated subtitles do not fit %s: written as UTF-8", doc.encoding)
-        return text.encode("utf-8")
+    return encode_document(text, sk.codec, sk.bom, "the translated subtitle file")
 
 
 class SubtitleReader:
